@@ -1,0 +1,116 @@
+#include "cli/command_table.hpp"
+
+#include "cli/help.hpp"
+#include "core/log.hpp"
+#include "db/pool.hpp"
+#include "db/settings.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <ostream>
+
+namespace hicloud::cli {
+namespace {
+
+// Sorted by name; only commands that work are listed.
+constexpr command table[] = {
+    {"migrate", "create or upgrade the database tables",
+     "Applies the schema compiled into this binary: every pending NNN_name.sql migration, in order, inside\n"
+     "the migration lock, each recorded in schema_migrations. Running it again changes nothing; two at once\n"
+     "take turns. Exit code 0 when the database is up to date, 1 on failure, 2 on a usage error.",
+     "[--status] [--create-database] [OPTIONS]", core::migrate_options, needs_database, run_migrate},
+};
+
+std::string base_name(std::string const& path) {
+    auto const slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+core::log::level parse_level(std::string const& s) {
+    using core::log::level;
+    return s == "debug" ? level::debug : s == "warn" ? level::warn : s == "error" ? level::error : level::info;
+}
+
+int run_command(command const& cmd, std::vector<std::string> const& args, char const* const* envp, std::ostream& out,
+                std::ostream& err) {
+    auto const prefix = "hicloud " + std::string(cmd.name) + ": ";
+    try {
+        auto const groups = option_groups(cmd);
+        auto const cfg = core::config::load(groups, args, envp);
+        if (cfg.help_requested()) {
+            out << command_help(cmd);
+            return 0;
+        }
+        core::log::configure(parse_level(cfg.choice("log.level", {"debug", "info", "warn", "error"})),
+                             cfg.choice("log.format", {"text", "json"}) == "json" ? core::log::format::json
+                                                                                  : core::log::format::text);
+        boost::asio::io_context io;
+        std::unique_ptr<db::pool> database;
+        if (cmd.needs & needs_database) database = std::make_unique<db::pool>(io.get_executor(), db::settings_from(cfg));
+        command_context ctx{io, cfg, database.get(), out};
+        return cmd.run(ctx);
+    } catch (core::config_error const& e) {
+        err << prefix << e.what() << " (see hicloud help " << cmd.name << ")\n";
+        return 2;
+    } catch (std::exception const& e) {
+        core::log::error(e.what());
+        return 1;
+    }
+}
+
+}  // namespace
+
+std::span<command const> commands() { return table; }
+
+command const* find_command(std::string_view name) {
+    auto const it = std::find_if(std::begin(table), std::end(table), [&](auto const& c) { return c.name == name; });
+    return it == std::end(table) ? nullptr : &*it;
+}
+
+std::vector<core::option_group> option_groups(command const& c) {
+    std::vector<core::option_group> groups;
+    if (c.options) groups.push_back(c.options());
+    if (c.needs & needs_database) groups.push_back(core::db_options());
+    groups.push_back(core::log_options());
+    return groups;
+}
+
+int run(std::vector<std::string> const& argv, char const* const* envp, std::ostream& out, std::ostream& err) {
+    // Busybox style: a link named hicloud-migrate runs `hicloud migrate`.
+    auto const self = argv.empty() ? std::string("hicloud") : base_name(argv[0]);
+    std::vector<std::string> args(argv.empty() ? argv.end() : argv.begin() + 1, argv.end());
+    if (self.starts_with("hicloud-")) args.insert(args.begin(), self.substr(8));
+
+    if (args.empty()) {
+        err << overview_help();
+        return 2;
+    }
+    auto const& word = args.front();
+    if (word == "--version" || word == "version") {
+        out << version_text();
+        return 0;
+    }
+    if (word == "help" || word == "--help" || word == "-h") {
+        if (args.size() == 1) {
+            out << overview_help();
+            return 0;
+        }
+        if (auto const* c = find_command(args[1])) {
+            out << command_help(*c);
+            return 0;
+        }
+        err << unknown_command_message(args[1]) << "\n";
+        return 2;
+    }
+    auto const* cmd = find_command(word);
+    if (!cmd) {
+        err << unknown_command_message(word) << "\n";
+        return 2;
+    }
+    return run_command(*cmd, std::vector<std::string>(args.begin() + 1, args.end()), envp, out, err);
+}
+
+}  // namespace hicloud::cli

@@ -1,0 +1,53 @@
+#pragma once
+// The command table: one row per job of the hicloud binary. What a command
+// needs (a database pool) is data in its row, applied in one place (run()).
+// Help is generated from the same rows.
+#include "core/config.hpp"
+#include "core/options.hpp"
+
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+namespace hicloud::db {
+class pool;
+}
+
+namespace hicloud::cli {
+
+enum needs : unsigned { needs_nothing = 0, needs_database = 1 };
+
+struct command_context {
+    boost::asio::io_context& io;
+    core::config const& config;
+    db::pool* database;  // set when the row needs_database
+    std::ostream& out;
+};
+
+struct command {
+    std::string_view name;
+    std::string_view summary;      // one line, for `hicloud help`
+    std::string_view description;  // a paragraph, for `hicloud help NAME`
+    std::string_view usage;        // after "hicloud NAME"
+    core::option_group (*options)();
+    unsigned needs;
+    int (*run)(command_context&);  // exit code: 0 ok, 1 failure, 2 usage
+};
+
+std::span<command const> commands();
+command const* find_command(std::string_view name);
+// The command's own options, then the database's when it needs one, then logging.
+std::vector<core::option_group> option_groups(command const& c);
+
+// The whole program: argv (argv[0] included), environment, output streams; returns the exit code.
+int run(std::vector<std::string> const& argv, char const* const* envp, std::ostream& out, std::ostream& err);
+
+// One command per file (cli/<name>_command.cpp).
+int run_migrate(command_context& ctx);
+
+}  // namespace hicloud::cli

@@ -1,0 +1,227 @@
+#include "core/config.hpp"
+
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/value_semantic.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace po = boost::program_options;
+
+namespace hicloud::core {
+namespace {
+
+constexpr char const* positional_name = "hicloud-positional-arguments";
+
+std::optional<std::string> env_lookup(char const* const* envp, std::string_view name) {
+    for (auto e = envp; e && *e; ++e) {
+        std::string_view entry(*e);
+        if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=')
+            return std::string(entry.substr(name.size() + 1));
+    }
+    return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string_view s) {
+    std::string lower(s);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+    if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+    return std::nullopt;
+}
+
+po::options_description flag_description(std::vector<option_spec const*> const& specs) {
+    po::options_description d;
+    d.add_options()("help,h", "")("config", po::value<std::string>(), "");
+    for (auto const* s : specs) {
+        if (!(s->sources & from_flag) || s->flag.empty()) continue;
+        std::string const flag(s->flag);
+        if (s->is_switch())
+            d.add_options()(flag.c_str(), po::value<std::string>()->zero_tokens()->implicit_value("true"), "");
+        else
+            d.add_options()(flag.c_str(), po::value<std::string>(), "");
+    }
+    d.add_options()(positional_name, po::value<std::vector<std::string>>(), "");
+    return d;
+}
+
+// Every key any command reads from a file, so an unknown key is caught whatever the command.
+po::options_description file_description() {
+    po::options_description d;
+    for (auto const& g : all_option_groups())
+        for (auto const& s : g.options)
+            if (s.sources & from_file) d.add_options()(std::string(s.key).c_str(), po::value<std::string>(), "");
+    return d;
+}
+
+std::string describe_file_key(std::string const& file, std::string_view key) {
+    auto const dot = key.find('.');
+    if (dot == std::string_view::npos) return file + ": key '" + std::string(key) + "' outside any [section]";
+    return file + ": [" + std::string(key.substr(0, dot)) + "] " + std::string(key.substr(dot + 1));
+}
+
+}  // namespace
+
+config config::load(std::span<option_group const> groups, std::vector<std::string> const& args,
+                    char const* const* envp) {
+    config c;
+    for (auto const& g : groups)
+        for (auto const& s : g.options) c.specs_.push_back(&s);
+    auto const by_flag = [&](std::string_view flag) -> option_spec const* {
+        for (auto const* s : c.specs_)
+            if (s->flag == flag) return s;
+        return nullptr;
+    };
+    auto const set = [&](option_spec const& s, std::string text, std::string origin) {
+        c.values_.emplace(std::string(s.key), value{std::move(text), std::move(origin)});
+    };
+
+    // 1. Command line.
+    std::optional<std::string> config_flag;
+    try {
+        po::positional_options_description positional;
+        positional.add(positional_name, -1);
+        auto const parsed =
+            po::command_line_parser(args)
+                                .options(flag_description(c.specs_))
+                                .positional(positional)
+                                // No abbreviations: a future option must not change what --db-h means.
+                                .style(po::command_line_style::default_style &
+                                       ~po::command_line_style::allow_guessing)
+                                .run();
+        for (auto const& o : parsed.options) {
+            if (o.string_key == positional_name) {
+                c.positional_.insert(c.positional_.end(), o.value.begin(), o.value.end());
+            } else if (o.string_key == "help") {
+                c.help_ = true;
+            } else if (o.string_key == "config") {
+                if (config_flag) throw config_error("--config is given more than once");
+                config_flag = o.value.front();
+            } else {
+                auto const* s = by_flag(o.string_key);
+                if (c.values_.contains(s->key)) throw config_error("--" + o.string_key + " is given more than once");
+                set(*s, o.value.empty() ? "true" : o.value.front(), "--" + o.string_key);
+            }
+        }
+    } catch (po::error const& e) {
+        throw config_error(e.what());
+    }
+
+    // 2. Environment.
+    for (auto const* s : c.specs_) {
+        if (!(s->sources & from_env) || c.values_.contains(s->key)) continue;
+        auto const name = env_name(*s);
+        if (auto v = env_lookup(envp, name)) set(*s, *v, "environment variable " + name);
+    }
+
+    // 3. Config file: --config, else $HICLOUD_CONFIG, else the default path if present.
+    if (config_flag) {
+        c.file_ = config_flag;
+    } else if (auto v = env_lookup(envp, "HICLOUD_CONFIG"); v && !v->empty()) {
+        c.file_ = v;
+    } else if (std::error_code ec; std::filesystem::exists(default_config_path, ec)) {
+        c.file_ = std::string(default_config_path);
+    }
+    if (c.file_) {
+        std::ifstream in(*c.file_);
+        if (!in) throw config_error("cannot read config file " + *c.file_ + ": " + std::strerror(errno));
+        po::parsed_options parsed(nullptr);
+        try {
+            parsed = po::parse_config_file(in, file_description(), true);
+        } catch (po::error const& e) {
+            throw config_error(*c.file_ + ": " + e.what());
+        }
+        std::vector<std::string> seen;
+        for (auto const& o : parsed.options) {
+            auto const where = describe_file_key(*c.file_, o.string_key);
+            if (o.unregistered) throw config_error(where + ": unknown key");
+            if (std::find(seen.begin(), seen.end(), o.string_key) != seen.end())
+                throw config_error(where + ": set more than once");
+            seen.push_back(o.string_key);
+            auto const it = std::find_if(c.specs_.begin(), c.specs_.end(),
+                                         [&](auto const* s) { return s->key == o.string_key; });
+            // A key of another command (e.g. [server] for migrate) is valid but not ours.
+            if (it != c.specs_.end() && !c.values_.contains((*it)->key)) set(**it, o.value.front(), where);
+        }
+    }
+
+    // Switches and booleans are checked now, whatever the command reads later.
+    for (auto const* s : c.specs_)
+        if (s->is_switch() && c.values_.contains(s->key)) c.enabled(s->key);
+    return c;
+}
+
+option_spec const& config::spec(std::string_view key) const {
+    for (auto const* s : specs_)
+        if (s->key == key) return *s;
+    throw std::logic_error("option " + std::string(key) + " is not one of this command's");
+}
+
+bool config::offers(std::string_view key) const {
+    return std::any_of(specs_.begin(), specs_.end(), [&](auto const* s) { return s->key == key; });
+}
+
+std::optional<std::string> config::get(std::string_view key) const {
+    if (auto it = values_.find(key); it != values_.end()) return it->second.text;
+    auto const& s = spec(key);
+    if (!s.default_value.empty()) return std::string(s.default_value);
+    return std::nullopt;
+}
+
+std::string config::text(std::string_view key) const { return get(key).value_or(""); }
+
+std::string config::origin(std::string_view key) const {
+    if (auto it = values_.find(key); it != values_.end()) return it->second.origin;
+    return "default";
+}
+
+void config::fail(std::string_view key, std::string_view problem) const {
+    auto const& s = spec(key);
+    std::string message = std::string(key);
+    if (values_.contains(key)) message += " (from " + origin(key) + ")";
+    message += ": " + std::string(problem);
+    if (!s.secret) message += ", got '" + text(key) + "'";
+    throw config_error(message);
+}
+
+std::string config::choice(std::string_view key, std::initializer_list<std::string_view> choices) const {
+    auto const v = text(key);
+    if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
+    std::string expected = "expected one of";
+    for (auto const ch : choices) expected += " " + std::string(ch);
+    fail(key, expected);
+}
+
+long long config::integer(std::string_view key, long long min, long long max) const {
+    auto const v = text(key);
+    long long n = 0;
+    auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < min || n > max)
+        fail(key, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return n;
+}
+
+bool config::enabled(std::string_view key) const {
+    auto const v = get(key);
+    if (!v) return false;
+    if (auto b = parse_bool(*v)) return *b;
+    fail(key, "expected true or false");
+}
+
+std::string read_secret_file(std::string const& path) {
+    std::ifstream in(path);
+    if (!in) throw config_error("cannot read secret file " + path + ": " + std::strerror(errno));
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) throw config_error("secret file " + path + " is empty");
+    return line;
+}
+
+}  // namespace hicloud::core

@@ -1,0 +1,89 @@
+#include "core/log.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <unistd.h>
+
+namespace hicloud::core::log {
+namespace {
+
+std::atomic<level> minimum_level{level::info};
+std::atomic<format> output_format{format::text};
+
+std::string_view name_of(level l) {
+    switch (l) {
+        case level::debug: return "debug";
+        case level::info: return "info";
+        case level::warn: return "warn";
+        case level::error: return "error";
+    }
+    return "?";
+}
+
+// UTC with milliseconds, e.g. 2024-09-04T15:30:00.123Z.
+std::string utc_now() {
+    auto const now = std::chrono::system_clock::now();
+    auto const secs = std::chrono::system_clock::to_time_t(now);
+    auto const millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+    return buf;
+}
+
+std::string json_quoted(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+
+// A text value is quoted when it would otherwise be ambiguous in key=value form.
+std::string text_value(std::string_view v) {
+    bool const plain = !v.empty() && v.find_first_of(" \t\n\"=") == std::string_view::npos;
+    return plain ? std::string(v) : json_quoted(v);
+}
+
+}  // namespace
+
+void configure(level minimum, format f) {
+    minimum_level = minimum;
+    output_format = f;
+}
+
+bool enabled(level l) { return l >= minimum_level.load(); }
+
+std::string render(format f, std::string_view timestamp, level l, std::string_view message,
+                   std::initializer_list<field> fields) {
+    std::string line;
+    if (f == format::json) {
+        line = "{\"time\":" + json_quoted(timestamp) + ",\"level\":" + json_quoted(name_of(l)) +
+               ",\"message\":" + json_quoted(message);
+        for (auto const& fl : fields) line += "," + json_quoted(fl.name) + ":" + json_quoted(fl.value);
+        line += "}";
+    } else {
+        std::string upper(name_of(l));
+        for (auto& c : upper) c = static_cast<char>(c - 'a' + 'A');
+        line = std::string(timestamp) + " " + upper + " " + std::string(message);
+        for (auto const& fl : fields) line += " " + std::string(fl.name) + "=" + text_value(fl.value);
+    }
+    return line;
+}
+
+void write(level l, std::string_view message, std::initializer_list<field> fields) {
+    if (!enabled(l)) return;
+    auto line = render(output_format, utc_now(), l, message, fields);
+    line += '\n';
+    // One write(2) per line keeps lines from different threads whole.
+    std::size_t done = 0;
+    while (done < line.size()) {
+        auto const n = ::write(STDERR_FILENO, line.data() + done, line.size() - done);
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace hicloud::core::log

@@ -1,0 +1,67 @@
+#include "core/options.hpp"
+
+#include <array>
+
+namespace hicloud::core {
+namespace {
+
+constexpr std::array log_rows{
+    option_spec{"log.level", "log-level", "LEVEL", "info", "least severe level logged: debug, info, warn, error"},
+    option_spec{"log.format", "log-format", "FORMAT", "text", "text (for people) or json (one object per line)"},
+};
+
+constexpr std::array db_rows{
+    option_spec{"db.host", "db-host", "HOST", "127.0.0.1", "MySQL/MariaDB server host name or address"},
+    option_spec{"db.port", "db-port", "PORT", "3306", "server TCP port"},
+    option_spec{"db.socket", "db-socket", "PATH", "", "unix socket path; used instead of host and port when set"},
+    option_spec{"db.user", "db-user", "USER", "hicloud", "account name"},
+    option_spec{"db.password", "", "", "", "account password (config file or environment only)", from_env | from_file,
+                true},
+    option_spec{"db.password_file", "db-password-file", "PATH", "",
+                "file whose first line is the password; overrides db.password"},
+    option_spec{"db.name", "db-name", "NAME", "hicloud_monitoring_db", "database name"},
+    option_spec{"db.connect_timeout", "db-connect-timeout", "SECONDS", "5", "deadline to connect and log in"},
+    option_spec{"db.query_timeout", "db-query-timeout", "SECONDS", "30",
+                "deadline for the server's answer to each statement"},
+    option_spec{"db.tls_mode", "db-tls-mode", "MODE", "disabled",
+                "disabled, required (encrypt, no certificate check) or verify (check CA and host name)"},
+    option_spec{"db.tls_ca", "db-tls-ca", "PATH", "", "CA certificate file for tls_mode=verify"},
+    option_spec{"db.tls_cert", "db-tls-cert", "PATH", "", "client certificate file (optional)"},
+    option_spec{"db.tls_key", "db-tls-key", "PATH", "", "client private key file (optional)"},
+    option_spec{"db.pool_size", "db-pool-size", "N", "4", "connections in the pool"},
+    option_spec{"db.queue_limit", "db-queue-limit", "N", "1000",
+                "jobs waiting for a connection before new ones are refused"},
+};
+
+constexpr std::array migrate_rows{
+    option_spec{"migrate.status", "status", "", "", "list applied and pending migrations; change nothing", from_flag},
+    option_spec{"db.create_database", "create-database", "", "",
+                "create the database (utf8mb4) when it does not exist", from_flag},
+    option_spec{"migrate.schema_dir", "schema-dir", "PATH", "",
+                "apply NNN_name.sql files from this folder instead of the built-in schema (for developing "
+                "migrations)",
+                from_flag},
+    option_spec{"migrate.lock_timeout", "lock-timeout", "SECONDS", "60",
+                "how long to wait for another migrate holding the migration lock", from_flag | from_env},
+};
+
+constexpr std::array groups{
+    option_group{"Logging", log_rows},
+    option_group{"Database", db_rows},
+    option_group{"Migrate", migrate_rows},
+};
+
+}  // namespace
+
+std::string env_name(option_spec const& o) {
+    std::string name = "HICLOUD_";
+    for (char c : o.key) name += c == '.' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    return name;
+}
+
+option_group log_options() { return groups[0]; }
+option_group db_options() { return groups[1]; }
+option_group migrate_options() { return groups[2]; }
+std::span<option_group const> all_option_groups() { return groups; }
+
+}  // namespace hicloud::core

@@ -1,0 +1,243 @@
+#include "db/connection.hpp"
+
+#include "core/log.hpp"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+
+#include <cstring>
+#include <memory>
+
+namespace hicloud::db {
+namespace {
+
+// Explains the connect errors users meet, in words they can act on.
+std::string connect_hint(unsigned code, settings const& s) {
+    switch (code) {
+        case ER_ACCESS_DENIED_ERROR:
+            return " — check db.user and db.password (or db.password_file)";
+        case ER_BAD_DB_ERROR:
+            return " — create it, or run `hicloud migrate --create-database`";
+        case CR_CONNECTION_ERROR:
+        case CR_CONN_HOST_ERROR:
+        case CR_UNKNOWN_HOST:
+            return " — is the server running and reachable? (db.host, db.port, db.socket)";
+        case CR_SERVER_LOST:
+        case CR_SERVER_GONE_ERROR:
+            return " — no answer within db.connect_timeout (" + std::to_string(s.connect_timeout.count()) +
+                   " s); is " + s.endpoint() + " a MySQL/MariaDB server?";
+        default:
+            return "";
+    }
+}
+
+void set_option(MYSQL* m, mysql_option option, void const* value) {
+    if (mysql_options(m, option, value) != 0)
+        throw error(CR_UNKNOWN_ERROR, "cannot set connection option " + std::to_string(option));
+}
+
+}  // namespace
+
+bool error::connection_lost() const {
+    switch (code_) {
+        case CR_SERVER_GONE_ERROR:
+        case CR_SERVER_LOST:
+        case CR_CONNECTION_ERROR:
+        case CR_CONN_HOST_ERROR:
+        case CR_COMMANDS_OUT_OF_SYNC:
+        case ER_CONNECTION_KILLED:
+        case ER_SERVER_SHUTDOWN:
+        case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8): idle connection closed by the server
+            return true;
+        default:
+            return false;
+    }
+}
+
+connection::connection(settings const& s, bool use_database) {
+    mysql_ = mysql_init(nullptr);
+    if (!mysql_) throw error(CR_OUT_OF_MEMORY, "cannot allocate a MySQL connection");
+    try {
+        unsigned const connect_timeout = static_cast<unsigned>(s.connect_timeout.count());
+        unsigned const io_timeout = static_cast<unsigned>(s.query_timeout.count());
+        set_option(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+        set_option(mysql_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+        set_option(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+        set_option(mysql_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+        my_bool const off = 0, on = 1;
+        set_option(mysql_, MYSQL_OPT_LOCAL_INFILE, &off);  // the server must never read our files
+        set_option(mysql_, MYSQL_OPT_RECONNECT, &off);     // the pool reconnects, visibly
+        if (s.tls != tls_mode::disabled) {
+            set_option(mysql_, MYSQL_OPT_SSL_ENFORCE, &on);
+            if (!s.tls_ca.empty()) set_option(mysql_, MYSQL_OPT_SSL_CA, s.tls_ca.c_str());
+            if (!s.tls_cert.empty()) set_option(mysql_, MYSQL_OPT_SSL_CERT, s.tls_cert.c_str());
+            if (!s.tls_key.empty()) set_option(mysql_, MYSQL_OPT_SSL_KEY, s.tls_key.c_str());
+            my_bool const verify = s.tls == tls_mode::verify ? 1 : 0;
+            set_option(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+        }
+        char const* database = use_database ? s.database.c_str() : nullptr;
+        char const* socket = s.socket.empty() ? nullptr : s.socket.c_str();
+        auto const connect = [&](char const* db) {
+            return mysql_real_connect(mysql_, s.host.c_str(), s.user.c_str(), s.password.c_str(), db, s.port, socket,
+                                      0) != nullptr;
+        };
+        bool connected = connect(database);
+        if (!connected && database && s.create_database && mysql_errno(mysql_) == ER_BAD_DB_ERROR) {
+            // A failed mysql_real_connect leaves the handle reusable with the same options.
+            connected = connect(nullptr);
+            if (connected) {
+                execute("CREATE DATABASE IF NOT EXISTS " + quoted_identifier(s.database) +
+                        " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+                if (affected_rows_ == 1) core::log::info("created database", {{"database", s.database}});
+                if (mysql_select_db(mysql_, s.database.c_str()) != 0) fail("cannot use the new database");
+            }
+        }
+        if (!connected) {
+            unsigned const code = mysql_errno(mysql_);
+            std::string message = code == ER_BAD_DB_ERROR
+                                      ? "database '" + s.database + "' does not exist on " + s.endpoint()
+                                      : "cannot connect to MySQL at " + s.endpoint() + ": " + mysql_error(mysql_);
+            throw error(code, message + connect_hint(code, s));
+        }
+        server_version_ = mysql_get_server_info(mysql_);
+    } catch (...) {
+        mysql_close(mysql_);
+        throw;
+    }
+}
+
+connection::~connection() {
+    for (auto& [sql, stmt] : statements_) mysql_stmt_close(stmt);
+    mysql_close(mysql_);
+}
+
+void connection::fail(std::string_view what) const {
+    throw error(mysql_errno(mysql_), std::string(what) + ": " + mysql_error(mysql_));
+}
+
+void connection::execute(std::string_view sql) {
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail("statement failed");
+    // Drain any result so the connection stays usable.
+    if (MYSQL_RES* r = mysql_store_result(mysql_)) mysql_free_result(r);
+    affected_rows_ = mysql_affected_rows(mysql_);
+}
+
+std::vector<row> connection::query(std::string_view sql) {
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail("query failed");
+    std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> result(mysql_store_result(mysql_), mysql_free_result);
+    std::vector<row> rows;
+    if (!result) {
+        if (mysql_errno(mysql_) != 0) fail("reading the result failed");
+        return rows;
+    }
+    unsigned const columns = mysql_num_fields(result.get());
+    while (MYSQL_ROW r = mysql_fetch_row(result.get())) {
+        unsigned long const* lengths = mysql_fetch_lengths(result.get());
+        row& out = rows.emplace_back();
+        for (unsigned i = 0; i < columns; ++i)
+            out.push_back(r[i] ? std::optional<std::string>(std::string(r[i], lengths[i])) : std::nullopt);
+    }
+    return rows;
+}
+
+MYSQL_STMT* connection::prepared(std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+    MYSQL_STMT* stmt = mysql_stmt_init(mysql_);
+    if (!stmt) fail("cannot allocate a statement");
+    if (mysql_stmt_prepare(stmt, sql.data(), sql.size()) != 0) {
+        error e(mysql_stmt_errno(stmt), std::string("cannot prepare statement: ") + mysql_stmt_error(stmt));
+        mysql_stmt_close(stmt);
+        throw e;
+    }
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+}
+
+std::vector<row> connection::execute(std::string_view sql, std::span<param const> params) {
+    MYSQL_STMT* stmt = prepared(sql);
+    auto const stmt_fail = [&](char const* what) {
+        throw error(mysql_stmt_errno(stmt), std::string(what) + ": " + mysql_stmt_error(stmt));
+    };
+    if (mysql_stmt_param_count(stmt) != params.size())
+        throw error(CR_UNKNOWN_ERROR, "statement expects " + std::to_string(mysql_stmt_param_count(stmt)) +
+                                          " values, got " + std::to_string(params.size()));
+
+    std::vector<MYSQL_BIND> binds(params.size());
+    std::vector<std::int64_t> integers(params.size());
+    std::vector<double> doubles(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        MYSQL_BIND& b = binds[i];
+        std::memset(&b, 0, sizeof b);
+        if (auto const* v = std::get_if<std::int64_t>(&params[i])) {
+            integers[i] = *v;
+            b.buffer_type = MYSQL_TYPE_LONGLONG;
+            b.buffer = &integers[i];
+        } else if (auto const* d = std::get_if<double>(&params[i])) {
+            doubles[i] = *d;
+            b.buffer_type = MYSQL_TYPE_DOUBLE;
+            b.buffer = &doubles[i];
+        } else if (auto const* s = std::get_if<std::string_view>(&params[i])) {
+            b.buffer_type = MYSQL_TYPE_STRING;
+            b.buffer = const_cast<char*>(s->data());
+            b.buffer_length = s->size();
+        } else {
+            b.buffer_type = MYSQL_TYPE_NULL;
+        }
+    }
+    if (!binds.empty() && mysql_stmt_bind_param(stmt, binds.data())) stmt_fail("cannot bind values");
+    if (mysql_stmt_execute(stmt) != 0) stmt_fail("statement failed");
+    affected_rows_ = mysql_stmt_affected_rows(stmt);
+
+    std::vector<row> rows;
+    std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> meta(mysql_stmt_result_metadata(stmt),
+                                                                  mysql_free_result);
+    if (!meta) return rows;
+    my_bool const update_max_length = 1;
+    mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+    if (mysql_stmt_store_result(stmt) != 0) stmt_fail("reading the result failed");
+    struct column_buffer {
+        std::string data;
+        unsigned long length = 0;
+        my_bool is_null = 0;
+    };
+    unsigned const columns = mysql_num_fields(meta.get());
+    MYSQL_FIELD const* fields = mysql_fetch_fields(meta.get());
+    std::vector<column_buffer> buffers(columns);
+    std::vector<MYSQL_BIND> results(columns);
+    for (unsigned i = 0; i < columns; ++i) {
+        buffers[i].data.resize(fields[i].max_length + 1);
+        MYSQL_BIND& b = results[i];
+        std::memset(&b, 0, sizeof b);
+        b.buffer_type = MYSQL_TYPE_STRING;  // every column as text: the caller parses what it needs
+        b.buffer = buffers[i].data.data();
+        b.buffer_length = buffers[i].data.size();
+        b.length = &buffers[i].length;
+        b.is_null = &buffers[i].is_null;
+    }
+    if (mysql_stmt_bind_result(stmt, results.data())) stmt_fail("cannot bind the result");
+    int status = 0;
+    while ((status = mysql_stmt_fetch(stmt)) == 0) {
+        row& out = rows.emplace_back();
+        for (auto const& b : buffers)
+            out.push_back(b.is_null ? std::nullopt : std::optional<std::string>(b.data.substr(0, b.length)));
+    }
+    mysql_stmt_free_result(stmt);
+    if (status != MYSQL_NO_DATA) stmt_fail("fetching the result failed");
+    return rows;
+}
+
+std::uint64_t connection::affected_rows() const { return affected_rows_; }
+
+std::string quoted_identifier(std::string_view name) {
+    bool valid = !name.empty() && name.size() <= 64;
+    for (char c : name)
+        valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                          c == '$');
+    if (!valid)
+        throw error(ER_WRONG_DB_NAME, "'" + std::string(name) +
+                                          "' is not a plain identifier (letters, digits, _ and $, at most 64)");
+    return "`" + std::string(name) + "`";
+}
+
+}  // namespace hicloud::db

@@ -1,0 +1,73 @@
+#pragma once
+// One blocking connection to MySQL/MariaDB (Connector/C). Only pool worker
+// threads and tests use it directly; the event loop goes through db::pool.
+#include "db/settings.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+struct st_mysql;
+struct st_mysql_stmt;
+
+namespace hicloud::db {
+
+// A server or client error with its MySQL error number. Messages never contain the password.
+class error : public std::runtime_error {
+public:
+    error(unsigned code, std::string const& message) : std::runtime_error(message), code_(code) {}
+    unsigned code() const { return code_; }
+    // The connection is unusable (server gone, timeout, lost): discard it and reconnect.
+    bool connection_lost() const;
+
+private:
+    unsigned code_;
+};
+
+using row = std::vector<std::optional<std::string>>;
+using param = std::variant<std::nullptr_t, std::int64_t, double, std::string_view>;
+
+class connection {
+public:
+    // Connects and logs in; with use_database=false no default database is selected.
+    // Throws db::error with a message naming the server and what to do.
+    explicit connection(settings const& s, bool use_database = true);
+    ~connection();
+    connection(connection const&) = delete;
+    connection& operator=(connection const&) = delete;
+
+    // Text protocol, for statements that carry no values (DDL, migrations, fixed queries).
+    void execute(std::string_view sql);
+    std::vector<row> query(std::string_view sql);
+
+    // Prepared statement (cached per connection): every value travels as a bound parameter.
+    std::vector<row> execute(std::string_view sql, std::span<param const> params);
+    std::vector<row> execute(std::string_view sql, std::initializer_list<param> params) {
+        return execute(sql, std::span<param const>(params.begin(), params.size()));
+    }
+    // Rows changed by the last statement.
+    std::uint64_t affected_rows() const;
+
+    std::string const& server_version() const { return server_version_; }
+
+private:
+    [[noreturn]] void fail(std::string_view what) const;
+    st_mysql_stmt* prepared(std::string_view sql);
+
+    st_mysql* mysql_ = nullptr;
+    std::map<std::string, st_mysql_stmt*, std::less<>> statements_;
+    std::uint64_t affected_rows_ = 0;
+    std::string server_version_;
+};
+
+// `name` quoted as an identifier (`name`) after checking it is a plain
+// [A-Za-z0-9_$] name of 1-64 characters: the one place an identifier enters SQL text.
+std::string quoted_identifier(std::string_view name);
+
+}  // namespace hicloud::db

@@ -1,0 +1,91 @@
+#include "db/pool.hpp"
+
+#include "core/log.hpp"
+
+#include <optional>
+
+namespace hicloud::db {
+
+pool::pool(boost::asio::any_io_executor loop, settings s) : loop_(std::move(loop)), settings_(std::move(s)) {
+    workers_.reserve(settings_.pool_size);
+    for (std::size_t i = 0; i < settings_.pool_size; ++i) workers_.emplace_back([this, i] { work(i); });
+}
+
+pool::~pool() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+}
+
+std::size_t pool::queued() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
+void pool::enqueue(task t) {
+    std::optional<error> refused;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_)
+            refused.emplace(pool_stopped_code, "the database pool is stopping");
+        else if (queue_.size() >= settings_.queue_limit)
+            refused.emplace(queue_full_code, "the database queue is full (" + std::to_string(settings_.queue_limit) +
+                                                 " jobs waiting, db.queue_limit)");
+        else
+            queue_.push_back(std::move(t));
+    }
+    if (refused) {
+        t(nullptr, std::make_exception_ptr(*refused));  // completes on the caller's executor, never inline
+        return;
+    }
+    wake_.notify_one();
+}
+
+void pool::work(std::size_t index) {
+    std::unique_ptr<connection> conn;
+    for (;;) {
+        task t;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, nothing left
+            if (stopping_) {
+                t = std::move(queue_.front());
+                queue_.pop_front();
+                lock.unlock();
+                t(nullptr, std::make_exception_ptr(error(pool_stopped_code, "the database pool is stopping")));
+                continue;
+            }
+            t = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        std::exception_ptr connect_error;
+        if (!conn) {
+            try {
+                conn = std::make_unique<connection>(settings_);
+                core::log::debug("database connection opened",
+                                 {{"worker", std::to_string(index)}, {"server", settings_.endpoint()}});
+            } catch (...) {
+                connect_error = std::current_exception();
+            }
+        }
+        auto const job_error = t(conn.get(), connect_error);
+        if (!job_error || connect_error) continue;
+        try {
+            std::rethrow_exception(job_error);
+        } catch (error const& e) {
+            if (e.connection_lost()) {
+                core::log::warn("database connection lost; reconnecting for the next job",
+                                {{"server", settings_.endpoint()}, {"error", e.what()}});
+                conn.reset();
+            }
+        } catch (...) {
+            // The job's own failure was delivered to its caller; the connection is still good.
+        }
+    }
+}
+
+}  // namespace hicloud::db

@@ -1,0 +1,38 @@
+#pragma once
+// How to reach the database, read from the [db] options.
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace hicloud::core {
+class config;
+}
+
+namespace hicloud::db {
+
+enum class tls_mode { disabled, required, verify };
+
+struct settings {
+    std::string host = "127.0.0.1";
+    unsigned port = 3306;
+    std::string socket;  // used instead of host:port when set
+    std::string user = "hicloud";
+    std::string password;
+    std::string database = "hicloud_monitoring_db";
+    std::chrono::seconds connect_timeout{5};
+    std::chrono::seconds query_timeout{30};
+    tls_mode tls = tls_mode::disabled;
+    std::string tls_ca, tls_cert, tls_key;
+    std::size_t pool_size = 4;
+    std::size_t queue_limit = 1000;
+    // Create the database (utf8mb4) when it is missing instead of failing (migrate --create-database).
+    bool create_database = false;
+
+    // "127.0.0.1:3306" or "/run/mysqld/mysqld.sock": how messages name the server.
+    std::string endpoint() const { return socket.empty() ? host + ":" + std::to_string(port) : socket; }
+};
+
+// Reads the db.* options; throws core::config_error on a bad value.
+settings settings_from(core::config const& c);
+
+}  // namespace hicloud::db

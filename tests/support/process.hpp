@@ -1,0 +1,25 @@
+#pragma once
+// Runs the hicloud binary as a child process for integration tests.
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace hicloud::test {
+
+struct process_result {
+    int exit_code = -1;  // -1: killed at the deadline or by a signal
+    std::string out;
+    std::string err;
+    std::chrono::milliseconds took{0};
+};
+
+// Runs `program args...` with exactly `env` ("NAME=value") as its environment,
+// kills it at `deadline`, and returns what it printed.
+process_result run_process(std::string const& program, std::vector<std::string> const& args,
+                           std::vector<std::string> const& env,
+                           std::chrono::seconds deadline = std::chrono::seconds(120));
+
+// The hicloud binary under test: $HICLOUD_TEST_BINARY (set by scripts/test).
+std::string hicloud_binary();
+
+}  // namespace hicloud::test

@@ -1,0 +1,76 @@
+#include "support/test_database.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace hicloud::test {
+namespace {
+
+std::string required_env(char const* name) {
+    char const* v = std::getenv(name);
+    if (!v || !*v)
+        throw std::runtime_error(std::string(name) + " is not set: run the integration tests through scripts/test");
+    return v;
+}
+
+}  // namespace
+
+db::settings admin_settings() {
+    db::settings s;
+    s.host = required_env("HICLOUD_TEST_DB_HOST");
+    s.port = static_cast<unsigned>(std::stoi(required_env("HICLOUD_TEST_DB_PORT")));
+    s.user = required_env("HICLOUD_TEST_DB_ADMIN_USER");
+    s.password = required_env("HICLOUD_TEST_DB_ADMIN_PASSWORD");
+    s.database.clear();
+    return s;
+}
+
+std::unique_ptr<db::connection> admin_connection() {
+    return std::make_unique<db::connection>(admin_settings(), false);
+}
+
+std::string unique_name(std::string const& prefix) {
+    static std::atomic<int> counter{0};
+    return prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+}
+
+scratch_database::scratch_database(bool create) : name_(unique_name("hicloud_test")) {
+    if (create) admin_connection()->execute("CREATE DATABASE " + db::quoted_identifier(name_));
+}
+
+scratch_database::~scratch_database() {
+    try {
+        admin_connection()->execute("DROP DATABASE IF EXISTS " + db::quoted_identifier(name_));
+    } catch (std::exception const&) {
+        // Leaving a scratch database behind in the throw-away test server is harmless.
+    }
+}
+
+bool scratch_database::exists() const {
+    auto const rows = admin_connection()->execute(
+        "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", {std::string_view(name_)});
+    return rows.at(0).at(0) == "1";
+}
+
+std::unique_ptr<db::connection> scratch_database::connect() const {
+    auto s = admin_settings();
+    s.database = name_;
+    return std::make_unique<db::connection>(s);
+}
+
+std::vector<std::string> hicloud_env(std::string const& database, std::string const& user,
+                                     std::string const& password) {
+    auto const s = admin_settings();
+    return {"HICLOUD_DB_HOST=" + s.host,     "HICLOUD_DB_PORT=" + std::to_string(s.port),
+            "HICLOUD_DB_USER=" + user,       "HICLOUD_DB_PASSWORD=" + password,
+            "HICLOUD_DB_NAME=" + database,   "HICLOUD_CONFIG=/dev/null"};
+}
+
+std::vector<std::string> hicloud_admin_env(std::string const& database) {
+    auto const s = admin_settings();
+    return hicloud_env(database, s.user, s.password);
+}
+
+}  // namespace hicloud::test
