@@ -15,7 +15,7 @@ constexpr std::array db_rows{
     option_spec{"db.port", "db-port", "PORT", "3306", "server TCP port"},
     option_spec{"db.socket", "db-socket", "PATH", "", "unix socket path; used instead of host and port when set"},
     option_spec{"db.user", "db-user", "USER", "hicloud", "account name"},
-    option_spec{"db.password", "", "", "", "account password (config file or environment only)", from_env | from_file,
+    option_spec{"db.password", "", "PASSWORD", "", "account password (config file or environment only)", from_env | from_file,
                 true},
     option_spec{"db.password_file", "db-password-file", "PATH", "",
                 "file whose first line is the password; overrides db.password"},
