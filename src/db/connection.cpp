@@ -70,10 +70,11 @@ connection::connection(settings const& s, bool use_database) {
         set_option(mysql_, MYSQL_OPT_RECONNECT, &off);     // the pool reconnects, visibly
         if (s.tls != tls_mode::disabled) {
             set_option(mysql_, MYSQL_OPT_SSL_ENFORCE, &on);
-            if (!s.tls_ca.empty()) set_option(mysql_, MYSQL_OPT_SSL_CA, s.tls_ca.c_str());
             if (!s.tls_cert.empty()) set_option(mysql_, MYSQL_OPT_SSL_CERT, s.tls_cert.c_str());
             if (!s.tls_key.empty()) set_option(mysql_, MYSQL_OPT_SSL_KEY, s.tls_key.c_str());
+            // Given a CA, Connector/C checks the chain whatever the mode: only verify gets one.
             my_bool const verify = s.tls == tls_mode::verify ? 1 : 0;
+            if (verify) set_option(mysql_, MYSQL_OPT_SSL_CA, s.tls_ca.c_str());
             set_option(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
         }
         char const* database = use_database ? s.database.c_str() : nullptr;
