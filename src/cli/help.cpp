@@ -54,7 +54,7 @@ std::string command_help(command const& c) {
         for (auto const& o : g.options) text += describe(o);
     }
     text += "\nGeneral:\n";
-    text += option_line("--config PATH", "INI file to read (env HICLOUD_CONFIG, default " +
+    text += option_line("--config PATH", "INI file to read (env HICLOUD_CONFIG, empty for none; default " +
                                              std::string(core::default_config_path) + " when present)");
     text += option_line("-h, --help", "show this help");
     return text;

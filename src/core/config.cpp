@@ -120,11 +120,13 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
         if (auto v = env_lookup(envp, name)) set(*s, *v, "environment variable " + name);
     }
 
-    // 3. Config file: --config, else $HICLOUD_CONFIG, else the default path if present.
+    // 3. Config file: --config, else $HICLOUD_CONFIG (set but empty: no file at all),
+    //    else the default path if present.
+    auto const config_env = env_lookup(envp, "HICLOUD_CONFIG");
     if (config_flag) {
         c.file_ = config_flag;
-    } else if (auto v = env_lookup(envp, "HICLOUD_CONFIG"); v && !v->empty()) {
-        c.file_ = v;
+    } else if (config_env) {
+        if (!config_env->empty()) c.file_ = config_env;
     } else if (std::error_code ec; std::filesystem::exists(default_config_path, ec)) {
         c.file_ = std::string(default_config_path);
     }

@@ -65,7 +65,7 @@ std::vector<std::string> hicloud_env(std::string const& database, std::string co
     auto const s = admin_settings();
     return {"HICLOUD_DB_HOST=" + s.host,     "HICLOUD_DB_PORT=" + std::to_string(s.port),
             "HICLOUD_DB_USER=" + user,       "HICLOUD_DB_PASSWORD=" + password,
-            "HICLOUD_DB_NAME=" + database,   "HICLOUD_CONFIG=/dev/null"};
+            "HICLOUD_DB_NAME=" + database,   "HICLOUD_CONFIG="};
 }
 
 std::vector<std::string> hicloud_admin_env(std::string const& database) {
