@@ -5,6 +5,21 @@
 #include <optional>
 
 namespace hicloud::db {
+namespace {
+
+// The reason, when a job failed because its connection is unusable; other
+// failures (a bad statement, the job's own exception) leave it in service.
+std::optional<std::string> lost_connection(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (error const& x) {
+        if (x.connection_lost()) return std::string(x.what());
+    } catch (std::exception const&) {
+    }
+    return std::nullopt;
+}
+
+}  // namespace
 
 pool::pool(boost::asio::any_io_executor loop, settings s) : loop_(std::move(loop)), settings_(std::move(s)) {
     workers_.reserve(settings_.pool_size);
@@ -73,17 +88,12 @@ void pool::work(std::size_t index) {
             }
         }
         auto const job_error = t(conn.get(), connect_error);
-        if (!job_error || connect_error) continue;
-        try {
-            std::rethrow_exception(job_error);
-        } catch (error const& e) {
-            if (e.connection_lost()) {
+        if (job_error && !connect_error) {
+            if (auto const lost = lost_connection(job_error)) {
                 core::log::warn("database connection lost; reconnecting for the next job",
-                                {{"server", settings_.endpoint()}, {"error", e.what()}});
+                                {{"server", settings_.endpoint()}, {"error", *lost}});
                 conn.reset();
             }
-        } catch (...) {
-            // The job's own failure was delivered to its caller; the connection is still good.
         }
     }
 }

@@ -49,7 +49,9 @@ public:
     settings const& config() const { return settings_; }
 
     // Runs job(connection&) on a worker; completes with (exception_ptr, T) on the
-    // caller's executor. The exception is a db::error (or what the job threw).
+    // caller's executor, never inline. The exception is a db::error (or what the
+    // job threw); T is default-constructed then. A job leaves its connection as it
+    // found it (no open transaction) unless it fails.
     template <class T, class CompletionToken>
     auto async_run(std::function<T(connection&)> job, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr, T)>(
