@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -66,6 +67,20 @@ std::string describe_file_key(std::string const& file, std::string_view key) {
     return file + ": [" + std::string(key.substr(0, dot)) + "] " + std::string(key.substr(dot + 1));
 }
 
+// Boost's syntax errors quote the offending line, which may hold a password:
+// find it first and name only its number.
+void check_config_lines(std::string const& text, std::string const& file) {
+    std::istringstream lines(text);
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+        auto const first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
+        bool const section = line[first] == '[' && line.find(']', first) != std::string::npos;
+        if (!section && line.find('=') == std::string::npos)
+            throw config_error(file + ":" + std::to_string(number) + ": expected 'key = value' or '[section]'");
+    }
+}
+
 }  // namespace
 
 config config::load(std::span<option_group const> groups, std::vector<std::string> const& args,
@@ -109,9 +124,14 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
                 set(*s, o.value.empty() ? "true" : o.value.front(), "--" + o.string_key);
             }
         }
+    } catch (po::unknown_option const& e) {
+        // Boost quotes the whole word: --db-password=VALUE would print the value.
+        auto const name = e.get_option_name();
+        throw config_error("unrecognised option '" + name.substr(0, name.find('=')) + "'");
     } catch (po::error const& e) {
         throw config_error(e.what());
     }
+    if (c.help_) return c;  // help needs no environment or file, and must work with a broken one
 
     // 2. Environment.
     for (auto const* s : c.specs_) {
@@ -133,9 +153,12 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
     if (c.file_) {
         std::ifstream in(*c.file_);
         if (!in) throw config_error("cannot read config file " + *c.file_ + ": " + std::strerror(errno));
+        std::stringstream text;
+        text << in.rdbuf();
+        check_config_lines(text.str(), *c.file_);
         po::parsed_options parsed(nullptr);
         try {
-            parsed = po::parse_config_file(in, file_description(), true);
+            parsed = po::parse_config_file(text, file_description(), true);
         } catch (po::error const& e) {
             throw config_error(*c.file_ + ": " + e.what());
         }

@@ -4,6 +4,7 @@
 #include <boost/json/string.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -39,7 +40,49 @@ std::string utc_now() {
     return buf;
 }
 
-std::string json_quoted(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+// Invalid UTF-8 (a Latin-1 path, a binary value) becomes U+FFFD, so every line stays valid JSON.
+std::string valid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    for (std::size_t i = 0; i < s.size();) {
+        unsigned char const c = byte(i);
+        std::size_t const length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = length > 0 && i + length <= s.size();
+        for (std::size_t k = 1; ok && k < length; ++k) ok = (byte(i + k) & 0xC0) == 0x80;
+        if (ok && length > 1) {
+            // Reject overlong forms, surrogates and code points beyond U+10FFFF.
+            std::uint32_t cp = c & (0x7F >> length);
+            for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
+            static constexpr std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+            ok = cp >= minimum[length] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+        }
+        if (ok) {
+            out.append(s.substr(i, length));
+            i += length;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string json_quoted(std::string_view s) { return boost::json::serialize(boost::json::string(valid_utf8(s))); }
+
+// A message must not break the one-line-per-record rule of the text format.
+std::string one_line(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else
+            out += c;
+    }
+    return out;
+}
 
 // A text value is quoted when it would otherwise be ambiguous in key=value form.
 std::string text_value(std::string_view v) {
@@ -67,7 +110,7 @@ std::string render(format f, std::string_view timestamp, level l, std::string_vi
     } else {
         std::string upper(name_of(l));
         for (auto& c : upper) c = static_cast<char>(c - 'a' + 'A');
-        line = std::string(timestamp) + " " + upper + " " + std::string(message);
+        line = std::string(timestamp) + " " + upper + " " + one_line(message);
         for (auto const& fl : fields) line += " " + std::string(fl.name) + "=" + text_value(fl.value);
     }
     return line;
