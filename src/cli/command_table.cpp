@@ -22,6 +22,12 @@ constexpr command table[] = {
      "the migration lock, each recorded in schema_migrations. Running it again changes nothing; two at once\n"
      "take turns. Exit code 0 when the database is up to date, 1 on failure, 2 on a usage error.",
      "[--status] [--create-database] [OPTIONS]", core::migrate_options, needs_database, run_migrate},
+    {"server", "receive samples over HTTP and store them in the database",
+     "Listens for agents: POST /monitor_info validates a sample and answers only after it is committed\n"
+     "(concurrent samples share one transaction); GET /health reports whether the database answers.\n"
+     "A sample re-sent with the same Idempotency-Key header is stored once. SIGTERM or SIGINT stops it\n"
+     "gracefully; SIGHUP re-reads server.tokens_file.",
+     "[OPTIONS]", core::server_options, needs_database, run_server},
 };
 
 std::string base_name(std::string const& path) {

@@ -49,5 +49,6 @@ int run(std::vector<std::string> const& argv, char const* const* envp, std::ostr
 
 // One command per file (cli/<name>_command.cpp).
 int run_migrate(command_context& ctx);
+int run_server(command_context& ctx);
 
 }  // namespace hicloud::cli

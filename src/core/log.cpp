@@ -99,6 +99,8 @@ void configure(level minimum, format f) {
 
 bool enabled(level l) { return l >= minimum_level.load(); }
 
+format current_format() { return output_format.load(); }
+
 std::string render(format f, std::string_view timestamp, level l, std::string_view message,
                    std::initializer_list<field> fields) {
     std::string line;

@@ -17,6 +17,7 @@ struct field {
 
 void configure(level minimum, format f);
 bool enabled(level l);
+format current_format();
 void write(level l, std::string_view message, std::initializer_list<field> fields = {});
 
 inline void debug(std::string_view m, std::initializer_list<field> f = {}) { write(level::debug, m, f); }

@@ -45,10 +45,34 @@ constexpr std::array migrate_rows{
                 "how long to wait for another migrate holding the migration lock", from_flag | from_env},
 };
 
+constexpr std::array server_rows{
+    option_spec{"server.listen", "listen", "ADDRESS:PORT", "0.0.0.0:8000",
+                "address and port to listen on; [::]:8000 for IPv6 (and IPv4 where the system maps it)"},
+    option_spec{"server.threads", "threads", "N", "0", "threads running the event loop; 0 = one per core"},
+    option_spec{"server.max_body", "max-body", "BYTES", "1048576", "largest request body; larger is answered 413"},
+    option_spec{"server.max_containers", "max-containers", "N", "1000",
+                "most containers in one sample; more is answered 413"},
+    option_spec{"server.max_connections", "max-connections", "N", "1024",
+                "concurrent client connections; beyond it new ones are answered 503 and closed"},
+    option_spec{"server.header_timeout", "header-timeout", "SECONDS", "10",
+                "deadline to receive a request's headers (also the keep-alive idle time)"},
+    option_spec{"server.body_timeout", "body-timeout", "SECONDS", "30", "deadline to receive a request's body"},
+    option_spec{"server.queue_limit", "queue-limit", "SAMPLES", "10000",
+                "samples waiting for the database; beyond it requests are answered 503 with Retry-After"},
+    option_spec{"server.batch_limit", "batch-limit", "SAMPLES", "256",
+                "most samples committed in one transaction (group commit)"},
+    option_spec{"server.tokens_file", "tokens-file", "PATH", "",
+                "agent tokens: lines of 'agent_id sha256-hex-of-token'; when set, POST /monitor_info needs "
+                "'Authorization: Bearer TOKEN' of that agent. Re-read on SIGHUP"},
+    option_spec{"server.shutdown_timeout", "shutdown-timeout", "SECONDS", "30",
+                "on SIGTERM/SIGINT, how long to finish requests in flight before exiting"},
+};
+
 constexpr std::array groups{
     option_group{"Logging", log_rows},
     option_group{"Database", db_rows},
     option_group{"Migrate", migrate_rows},
+    option_group{"Server", server_rows},
 };
 
 }  // namespace
@@ -62,6 +86,7 @@ std::string env_name(option_spec const& o) {
 option_group log_options() { return groups[0]; }
 option_group db_options() { return groups[1]; }
 option_group migrate_options() { return groups[2]; }
+option_group server_options() { return groups[3]; }
 std::span<option_group const> all_option_groups() { return groups; }
 
 }  // namespace hicloud::core

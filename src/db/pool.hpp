@@ -47,6 +47,8 @@ public:
     pool& operator=(pool const&) = delete;
 
     settings const& config() const { return settings_; }
+    // The event loop's executor, where completions go by default.
+    boost::asio::any_io_executor const& loop() const { return loop_; }
 
     // Runs job(connection&) on a worker; completes with (exception_ptr, T) on the
     // caller's executor, never inline. The exception is a db::error (or what the

@@ -1,5 +1,8 @@
 #include "support/test_database.hpp"
 
+#include "db/migration_set.hpp"
+#include "db/schema_files.hpp"
+
 #include <atomic>
 #include <cstdlib>
 #include <stdexcept>
@@ -58,6 +61,13 @@ std::unique_ptr<db::connection> scratch_database::connect() const {
     auto s = admin_settings();
     s.database = name_;
     return std::make_unique<db::connection>(s);
+}
+
+std::vector<std::string> built_in_versions() {
+    std::vector<std::string> versions;
+    for (auto const& m : db::parse_migration_set(db::built_in_migrations()).value())
+        versions.push_back(std::to_string(m.version));
+    return versions;
 }
 
 std::vector<std::string> hicloud_env(std::string const& database, std::string const& user,

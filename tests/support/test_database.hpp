@@ -32,6 +32,9 @@ private:
     std::string name_;
 };
 
+// The versions of the migrations built into hicloud, as schema_migrations shows them ("1", "2", ...).
+std::vector<std::string> built_in_versions();
+
 // The environment for `hicloud` to reach the test server as `user` on `database` over TCP.
 std::vector<std::string> hicloud_env(std::string const& database, std::string const& user,
                                      std::string const& password);

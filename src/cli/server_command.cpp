@@ -1,0 +1,150 @@
+// hicloud server: the ingest API (POST /monitor_info, GET /health) on the shared event loop.
+#include "cli/command_table.hpp"
+#include "core/log.hpp"
+#include "db/pool.hpp"
+#include "server/agent_tokens.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+#include "server/ingest.hpp"
+#include "server/settings.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+namespace hicloud::cli {
+namespace {
+
+// The tokens in force; replaced whole on SIGHUP.
+class token_holder {
+public:
+    std::shared_ptr<server::agent_tokens const> get() const {
+        std::lock_guard lock(mutex_);
+        return tokens_;
+    }
+    void set(server::agent_tokens t) {
+        auto next = std::make_shared<server::agent_tokens const>(std::move(t));
+        std::lock_guard lock(mutex_);
+        tokens_ = std::move(next);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<server::agent_tokens const> tokens_;
+};
+
+bool loopback_only(std::string const& host) {
+    return host == "localhost" || host.starts_with("127.") || host == "::1";
+}
+
+// Tells at start whether the tables exist; the server still starts when the database is down.
+void check_schema(db::pool& pool) {
+    pool.async_run<std::string>(
+        [](db::connection& c) {
+            auto const rows = c.query(
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+                "((table_name = 'server' AND column_name = 'idempotency_key') OR "
+                "(table_name = 'container' AND column_name = 'con_get_datetime'))");
+            return rows.at(0).at(0).value_or("0");
+        },
+        [](std::exception_ptr e, std::string found) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (std::exception const& x) {
+                    core::log::warn("the database is not reachable yet; samples are answered 503 until it is",
+                                    {{"error", x.what()}});
+                }
+            } else if (found != "2") {
+                core::log::error("the tables are missing or out of date: run `hicloud migrate`; samples are "
+                                 "answered 503 until then");
+            }
+        });
+}
+
+}  // namespace
+
+int run_server(command_context& ctx) {
+    auto const& cfg = ctx.config;
+    if (!cfg.positional().empty())
+        throw core::config_error("server takes no arguments, got '" + cfg.positional().front() + "'");
+    auto const s = server::settings_from(cfg);
+
+    token_holder tokens;
+    if (!s.tokens_file.empty()) {
+        auto loaded = server::load_agent_tokens(s.tokens_file);
+        if (!loaded) throw std::runtime_error(loaded.error().message);
+        core::log::info("agent authentication on", {{"tokens", std::to_string(loaded->size())}, {"file", s.tokens_file}});
+        tokens.set(std::move(*loaded));
+    } else if (!loopback_only(s.listen.host)) {
+        core::log::warn("no server.tokens_file: any client that reaches this port can store samples",
+                        {{"listen", s.listen.host + ":" + std::to_string(s.listen.port)}});
+    }
+
+    auto& pool = *ctx.database;
+    server::ingest ingest(pool, {s.queue_limit, s.batch_limit, pool.config().pool_size, std::chrono::milliseconds(1000)});
+    server::api_context api{ingest, pool, {s.max_containers}, nullptr};
+    if (!s.tokens_file.empty()) api.tokens = [&tokens] { return tokens.get(); };
+
+    server::http_server http(ctx.io, s, api);
+    auto const bound = http.local_endpoint();
+    http.start();
+    check_schema(pool);
+    core::log::info("listening", {{"address", bound.address().to_string()},
+                                  {"port", std::to_string(bound.port())},
+                                  {"threads", std::to_string(s.threads)},
+                                  {"database", pool.config().endpoint()}});
+
+    int exit_code = 0;
+    boost::asio::steady_timer deadline(ctx.io);
+    boost::asio::signal_set stop_signals(ctx.io, SIGINT, SIGTERM);
+    stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        core::log::info("stopping: answering requests in flight", {{"signal", std::to_string(signal)}});
+        deadline.expires_after(s.shutdown_timeout);
+        deadline.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            core::log::error("requests still in flight at server.shutdown_timeout; exiting anyway",
+                             {{"connections", std::to_string(http.connections())},
+                              {"samples_waiting", std::to_string(ingest.queued())}});
+            exit_code = 1;
+            ctx.io.stop();
+        });
+        http.stop([&] {
+            ingest.when_idle([&] {
+                core::log::info("stopped: every acknowledged sample is committed");
+                ctx.io.stop();
+            });
+        });
+    });
+
+    boost::asio::signal_set reload(ctx.io, SIGHUP);
+    std::function<void()> wait_for_reload = [&] {
+        reload.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            if (s.tokens_file.empty()) {
+                core::log::info("SIGHUP: no server.tokens_file to reload");
+            } else if (auto loaded = server::load_agent_tokens(s.tokens_file)) {
+                core::log::info("reloaded agent tokens", {{"tokens", std::to_string(loaded->size())}});
+                tokens.set(std::move(*loaded));
+            } else {
+                core::log::error("reloading agent tokens failed; keeping the previous ones",
+                                 {{"error", loaded.error().message}});
+            }
+            wait_for_reload();
+        });
+    };
+    wait_for_reload();
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < s.threads; ++i) threads.emplace_back([&] { ctx.io.run(); });
+    ctx.io.run();
+    for (auto& t : threads) t.join();
+    return exit_code;
+}
+
+}  // namespace hicloud::cli

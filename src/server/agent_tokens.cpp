@@ -1,0 +1,83 @@
+#include "server/agent_tokens.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace hicloud::server {
+namespace {
+
+std::array<unsigned char, 32> sha256(std::string_view data) {
+    std::array<unsigned char, 32> out{};
+    unsigned size = 0;
+    EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr);
+    return out;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+core::outcome<agent_tokens> agent_tokens::parse(std::string_view text, std::string const& source) {
+    agent_tokens tokens;
+    int line_number = 0;
+    while (!text.empty()) {
+        auto const newline = text.find('\n');
+        auto line = trim(text.substr(0, newline));
+        text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+        ++line_number;
+        if (line.empty() || line.front() == '#') continue;
+        auto const where = source + ":" + std::to_string(line_number) + ": ";
+        auto const space = line.find_first_of(" \t");
+        if (space == std::string_view::npos) return core::failure{where + "expected 'agent_id sha256-hex'"};
+        auto const agent = line.substr(0, space);
+        auto const hex = trim(line.substr(space));
+        if (hex.size() != 64) return core::failure{where + "the hash must be 64 hex digits (sha256 of the token)"};
+        entry e{std::string(agent), {}};
+        for (std::size_t i = 0; i < 32; ++i) {
+            int const hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+            if (hi < 0 || lo < 0) return core::failure{where + "the hash must be 64 hex digits (sha256 of the token)"};
+            e.hash[i] = static_cast<unsigned char>(hi * 16 + lo);
+        }
+        tokens.entries_.push_back(std::move(e));
+    }
+    return tokens;
+}
+
+token_verdict agent_tokens::check(std::string_view authorization, std::string_view agent_id) const {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() || !authorization.starts_with(scheme)) return token_verdict::missing;
+    auto const hash = sha256(trim(authorization.substr(scheme.size())));
+    // Every entry is compared in full, so timing says nothing about which one matched.
+    bool for_this_agent = false, for_another = false;
+    for (auto const& e : entries_) {
+        bool const match = CRYPTO_memcmp(e.hash.data(), hash.data(), hash.size()) == 0;
+        for_this_agent |= match && e.agent_id == agent_id;
+        for_another |= match && e.agent_id != agent_id;
+    }
+    if (for_this_agent) return token_verdict::allowed;
+    return for_another ? token_verdict::other_agent : token_verdict::unknown;
+}
+
+core::outcome<agent_tokens> load_agent_tokens(std::string const& path) {
+    std::ifstream in(path);
+    if (!in) return core::failure{"cannot read tokens file " + path};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return agent_tokens::parse(text.str(), path);
+}
+
+}  // namespace hicloud::server

@@ -1,0 +1,41 @@
+#pragma once
+// Optional agent authentication: a file of `agent_id sha256-hex-of-token`
+// lines (several lines may name one agent, for rotation). Only hashes are
+// kept, so the file does not hold usable tokens; comparison is constant-time.
+#include "core/failure.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hicloud::server {
+
+enum class token_verdict {
+    allowed,
+    missing,      // no "Authorization: Bearer ..." (401)
+    unknown,      // a token no agent has (401)
+    other_agent,  // a valid token of another agent (403)
+};
+
+class agent_tokens {
+public:
+    // Parses the file's text; errors name `source` and the line.
+    static core::outcome<agent_tokens> parse(std::string_view text, std::string const& source);
+
+    // `authorization`: the Authorization header's value ("" when absent).
+    token_verdict check(std::string_view authorization, std::string_view agent_id) const;
+    std::size_t size() const { return entries_.size(); }
+
+private:
+    struct entry {
+        std::string agent_id;
+        std::array<unsigned char, 32> hash;
+    };
+    std::vector<entry> entries_;
+};
+
+// Reads and parses a tokens file.
+core::outcome<agent_tokens> load_agent_tokens(std::string const& path);
+
+}  // namespace hicloud::server

@@ -1,0 +1,172 @@
+#include "server/api.hpp"
+
+#include "core/log.hpp"
+#include "db/pool.hpp"
+#include "server/ingest.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace hicloud::server {
+namespace {
+
+std::string quoted(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+
+response json_response(http::status status, std::string body) {
+    response r{status, 11};
+    r.set(http::field::content_type, "application/json");
+    r.body() = std::move(body);
+    r.prepare_payload();
+    return r;
+}
+
+// UTC now as "2024-09-04T15:30:00.123456" (with_fraction) or "2024-09-04 15:30:00".
+std::string utc_now(bool iso_with_fraction) {
+    auto const now = std::chrono::system_clock::now();
+    auto const secs = std::chrono::system_clock::to_time_t(now);
+    auto const micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    if (iso_with_fraction)
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
+    else
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+// The Idempotency-Key header: a token of 1-128 [A-Za-z0-9._:-] characters, optionally as a
+// quoted structured-field string ("...") as the IETF draft writes it.
+std::variant<std::string, response> idempotency_key(request const& req) {
+    auto const it = req.find("Idempotency-Key");
+    if (it == req.end()) return std::string();
+    std::string_view key = it->value();
+    if (key.size() >= 2 && key.front() == '"' && key.back() == '"') key = key.substr(1, key.size() - 2);
+    bool valid = !key.empty() && key.size() <= 128;
+    for (char c : key)
+        valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                          c == '_' || c == ':' || c == '-');
+    if (!valid)
+        return envelope(http::status::bad_request,
+                        "Idempotency-Key: expected 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+    return std::string(key);
+}
+
+response method_not_allowed(std::string_view allow) {
+    auto r = envelope(http::status::method_not_allowed, "method not allowed; use " + std::string(allow));
+    r.set(http::field::allow, allow);
+    return r;
+}
+
+response unavailable(std::string_view why) {
+    auto r = envelope(http::status::service_unavailable, why);
+    r.set(http::field::retry_after, "1");
+    return r;
+}
+
+void store(api_context& ctx, admitted_sample admitted, std::function<void(response)> respond) {
+    core::log::info("[" + utc_now(false) + "] HiCloud received data: MonitorInfo(agent_id=" + admitted.sample.agent_id +
+                    ", containers=" + std::to_string(admitted.sample.containers.size()) + ")");
+    ctx.samples.submit(std::move(admitted.sample), std::move(admitted.key),
+                       [respond = std::move(respond)](ingest_result r) {
+                           switch (r.status) {
+                               case ingest_status::stored:
+                               case ingest_status::duplicate: return respond(envelope(http::status::ok));
+                               case ingest_status::overloaded:
+                               case ingest_status::unavailable: return respond(unavailable(r.detail));
+                           }
+                       });
+}
+
+void check_health(api_context& ctx, std::function<void(response)> respond) {
+    ctx.database.async_run<int>([](db::connection& c) { return static_cast<int>(c.query("SELECT 1").size()); },
+                                [respond = std::move(respond)](std::exception_ptr e, int) {
+                                    std::string reason;
+                                    if (e) {
+                                        try {
+                                            std::rethrow_exception(e);
+                                        } catch (std::exception const& x) {
+                                            reason = std::string("database: ") + x.what();
+                                        }
+                                    }
+                                    respond(health_response(reason));
+                                });
+}
+
+}  // namespace
+
+response envelope(http::status status, std::string_view message) {
+    bool const ok = status == http::status::ok;
+    return json_response(status, std::string("{\"data\":\"\",\"pageInfo\":{},\"resultCode\":\"") +
+                                     (ok ? "0" : std::to_string(static_cast<unsigned>(status))) +
+                                     "\",\"resultMessage\":" + quoted(message) +
+                                     ",\"success\":" + (ok ? "true" : "false") + "}");
+}
+
+response health_response(std::string_view reason_if_unhealthy) {
+    if (reason_if_unhealthy.empty())
+        return json_response(http::status::ok,
+                             "{\"status\":\"healthy\",\"timestamp\":" + quoted(utc_now(true)) + "}");
+    return json_response(http::status::service_unavailable, "{\"status\":\"unhealthy\",\"timestamp\":" +
+                                                                quoted(utc_now(true)) +
+                                                                ",\"reason\":" + quoted(reason_if_unhealthy) + "}");
+}
+
+std::variant<response, admitted_sample> admit_monitor_info(request const& req, sample_limits const& limits,
+                                                           agent_tokens const* tokens) {
+    auto key = idempotency_key(req);
+    if (auto* r = std::get_if<response>(&key)) return std::move(*r);
+    auto parsed = parse_monitor_info(req.body(), limits);
+    if (!parsed) {
+        auto const status = parsed.error().kind == problem::too_many_containers ? http::status::payload_too_large
+                                                                                 : http::status::bad_request;
+        return envelope(status, parsed.error().message);
+    }
+    if (tokens) {
+        auto const auth = req.find(http::field::authorization);
+        switch (tokens->check(auth == req.end() ? std::string_view() : std::string_view(auth->value()),
+                              parsed->agent_id)) {
+            case token_verdict::allowed: break;
+            case token_verdict::missing: {
+                auto r = envelope(http::status::unauthorized, "Authorization: Bearer token required");
+                r.set(http::field::www_authenticate, "Bearer");
+                return r;
+            }
+            case token_verdict::unknown: {
+                auto r = envelope(http::status::unauthorized, "Authorization: unknown token");
+                r.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
+                return r;
+            }
+            case token_verdict::other_agent:
+                return envelope(http::status::forbidden, "agent_id: the token belongs to another agent");
+        }
+    }
+    return admitted_sample{std::move(*parsed), std::move(std::get<std::string>(key))};
+}
+
+void handle_request(api_context& ctx, request const& req, std::function<void(response)> respond) {
+    std::string_view target = req.target();
+    target = target.substr(0, target.find('?'));
+    if (target == "/monitor_info") {
+        if (req.method() != http::verb::post) return respond(method_not_allowed("POST"));
+        auto const tokens = ctx.tokens ? ctx.tokens() : nullptr;
+        auto admitted = admit_monitor_info(req, ctx.limits, tokens.get());
+        if (auto* r = std::get_if<response>(&admitted)) return respond(std::move(*r));
+        return store(ctx, std::move(std::get<admitted_sample>(admitted)), std::move(respond));
+    }
+    if (target == "/health") {
+        if (req.method() != http::verb::get && req.method() != http::verb::head)
+            return respond(method_not_allowed("GET, HEAD"));
+        return check_health(ctx, std::move(respond));
+    }
+    respond(envelope(http::status::not_found, "no such path: " + std::string(target.substr(0, 100))));
+}
+
+}  // namespace hicloud::server

@@ -1,0 +1,54 @@
+#pragma once
+// The HTTP API (SPEC §3): a request goes in, exactly one response comes out.
+// Everything but the database work is plain functions, testable without a socket.
+#include "server/agent_tokens.hpp"
+#include "server/monitor_info.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace hicloud::db {
+class pool;
+}
+
+namespace hicloud::server {
+
+class ingest;
+
+namespace http = boost::beast::http;
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+// The contract's envelope: 200 is {"data":"","pageInfo":{},"resultCode":"0","resultMessage":"Success","success":true};
+// any other status has success false, resultCode the status, resultMessage `message`.
+response envelope(http::status status, std::string_view message = "Success");
+
+// GET /health: {"status":"healthy","timestamp":"2024-09-04T15:30:00.123456"} (UTC), or 503
+// with "status":"unhealthy" and a "reason".
+response health_response(std::string_view reason_if_unhealthy);
+
+// POST /monitor_info up to the database: the answer now (an error), or the sample to store.
+struct admitted_sample {
+    monitor_info sample;
+    std::string key;  // Idempotency-Key, "" when absent
+};
+std::variant<response, admitted_sample> admit_monitor_info(request const& req, sample_limits const& limits,
+                                                           agent_tokens const* tokens);
+
+struct api_context {
+    ingest& samples;
+    db::pool& database;
+    sample_limits limits;
+    // The current tokens (reloaded on SIGHUP); null when authentication is off.
+    std::function<std::shared_ptr<agent_tokens const>()> tokens;
+};
+
+// Routes and answers. `respond` runs exactly once, on any thread of the loop.
+void handle_request(api_context& ctx, request const& req, std::function<void(response)> respond);
+
+}  // namespace hicloud::server

@@ -1,0 +1,85 @@
+#pragma once
+// Group commit in front of the database. Requests hand in validated samples;
+// whenever a pool connection is free, everything waiting (up to batch_limit)
+// goes into one transaction, so under load one commit serves many samples
+// instead of one each. A sample is acknowledged only after its transaction
+// commits.
+//
+// Idempotency: samples with the same Idempotency-Key that are waiting or in
+// flight together share one entry (and one answer); keys already stored are
+// found inside the transaction (sample_store). The queue is bounded; when it
+// is full, or the database has just failed, samples are refused at once.
+#include "server/monitor_info.hpp"
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace hicloud::db {
+class pool;
+}
+
+namespace hicloud::server {
+
+enum class ingest_status {
+    stored,       // committed now
+    duplicate,    // its key was stored before: nothing written, success for the client
+    overloaded,   // queue full: nothing written, retry later
+    unavailable,  // the database failed: nothing written, retry later
+};
+
+struct ingest_result {
+    ingest_status status;
+    std::string detail;  // why, for overloaded and unavailable
+};
+
+struct ingest_limits {
+    std::size_t queue_limit = 10000;
+    std::size_t batch_limit = 256;
+    std::size_t batches_in_flight = 4;  // at most one per pool connection
+    // After a database failure, new samples are refused this long instead of piling up.
+    std::chrono::milliseconds back_off{1000};
+};
+
+class ingest {
+public:
+    using callback = std::function<void(ingest_result)>;
+
+    ingest(db::pool& pool, ingest_limits limits);
+
+    // `done` runs exactly once, on a thread of the event loop, never inline.
+    void submit(monitor_info sample, std::string key, callback done);
+    // `done` runs once nothing is waiting or in flight.
+    void when_idle(std::function<void()> done);
+
+    std::size_t queued() const;
+
+private:
+    struct entry {
+        monitor_info sample;
+        std::string key;
+        std::vector<callback> waiters;
+    };
+    using entry_ptr = std::shared_ptr<entry>;
+
+    void start_batches(std::unique_lock<std::mutex>& lock);
+    void finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, std::vector<bool> const& written);
+    void reply(callback const& done, ingest_result result);
+
+    db::pool& pool_;
+    ingest_limits limits_;
+    mutable std::mutex mutex_;
+    std::deque<entry_ptr> waiting_;
+    std::unordered_map<std::string, entry_ptr> by_key_;  // waiting or in flight
+    std::size_t in_flight_ = 0;
+    std::chrono::steady_clock::time_point refuse_until_{};
+    std::string last_failure_;
+    std::vector<std::function<void()>> idle_waiters_;
+};
+
+}  // namespace hicloud::server

@@ -1,0 +1,84 @@
+#pragma once
+// The body of POST /monitor_info (SPEC §3), parsed and checked against the columns it is
+// stored in (SPEC §4, schema/001_initial.sql), so that a sample that passes is stored whole
+// and one that fails writes nothing and is answered with a message naming the field.
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hicloud::server {
+
+// One row of the `container` table.
+struct container_sample {
+    std::string engine_type;     // the sample's when the entry has none
+    std::string agent_id;        // the sample's when the entry has none
+    std::string node_name;
+    std::string container_name;
+    std::string status;
+    double cpu_percent = 0;      // con_cpu_percent
+    double memory_usage = 0;     // con_memory_usage, MiB
+    double memory_percent = 0;   // con_memory_percent
+    std::string datetime;        // con_get_datetime, normalized by parse_timestamp
+};
+
+// One row of the `server` table and its containers.
+struct monitor_info {
+    std::string engine_type;
+    std::string agent_id;
+    std::int32_t cpu_count = 0;     // ser_cpu_count
+    double cpu_percent = 0;         // ser_cpu_percent
+    std::int32_t memory_total = 0;  // ser_memory_total, MiB
+    std::int32_t memory_used = 0;   // ser_memory_used, MiB
+    double memory_percent = 0;      // ser_memory_percent
+    std::string datetime;           // ser_get_datetime, normalized by parse_timestamp
+    std::vector<container_sample> containers;
+};
+
+// What kind of rejection, so the server can choose the status code.
+enum class problem {
+    malformed_json,       // not JSON at all (or nested too deep, or not UTF-8)
+    invalid_value,        // JSON, but a field is missing, of the wrong type or out of range
+    too_many_containers,  // more entries in container_stats than sample_limits allows
+};
+
+struct sample_error {
+    problem kind;
+    std::string message;  // starts with the field's path: "container_stats[3].status: ..."
+};
+
+// Found by ADL when sample_result<T>::value() is called on an error (as core::failure's is).
+[[noreturn]] inline void throw_exception_from_error(sample_error const& e, boost::source_location const&) {
+    throw std::runtime_error(e.message);
+}
+
+template <class T>
+using sample_result = boost::system::result<T, sample_error>;
+
+struct sample_limits {
+    std::size_t max_containers = 1000;
+};
+
+// Parses and validates a whole body. Fields are checked in the order of the structs above
+// (host fields, then container_stats' size, then each entry in order, its fields in order),
+// so the first error, the one reported, is always the same for the same body.
+// Unknown fields are ignored. Nothing is thrown for any input.
+//
+// Rules, each failure naming the field's path ("ser_cpu_count", "container_stats[2].status"):
+//   * strict JSON (no comments, no trailing commas, UTF-8 only), nested at most 16 deep;
+//   * every field of the structs is required, except a container's engine_type and agent_id,
+//     which default to the sample's and, when present, must equal them;
+//   * integers (a number with an integral value, 4.0 is 4) within 0..2147483647 (INT);
+//   * numbers finite, not negative and at most what their DECIMAL column holds;
+//   * strings without control characters (U+0000..U+001F, U+007F) and at most as many
+//     characters (code points, as utf8mb4 VARCHAR counts) as their column holds, never
+//     truncated; agent_id and container_name not empty;
+//   * times as parse_timestamp accepts them.
+sample_result<monitor_info> parse_monitor_info(std::string_view body, sample_limits const& limits = {});
+
+}  // namespace hicloud::server

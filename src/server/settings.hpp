@@ -1,0 +1,40 @@
+#pragma once
+// The [server] options, read and checked once at start.
+#include "core/failure.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace hicloud::core {
+class config;
+}
+
+namespace hicloud::server {
+
+struct listen_address {
+    std::string host;  // "0.0.0.0", "::", "127.0.0.1", "localhost"
+    unsigned short port = 8000;
+};
+
+// "0.0.0.0:8000", "[::]:8000", "localhost:8000"; port 0 picks a free port (tests).
+core::outcome<listen_address> parse_listen_address(std::string_view text);
+
+struct settings {
+    listen_address listen;
+    unsigned threads = 1;
+    std::size_t max_body = 1 << 20;
+    std::size_t max_containers = 1000;
+    std::size_t max_connections = 1024;
+    std::chrono::seconds header_timeout{10};
+    std::chrono::seconds body_timeout{30};
+    std::size_t queue_limit = 10000;
+    std::size_t batch_limit = 256;
+    std::string tokens_file;
+    std::chrono::seconds shutdown_timeout{30};
+};
+
+// Throws core::config_error naming the option at fault.
+settings settings_from(core::config const& c);
+
+}  // namespace hicloud::server

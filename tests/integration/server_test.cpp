@@ -1,0 +1,384 @@
+// hicloud server end to end: the real binary, a real MariaDB, HTTP over loopback.
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/server_process.hpp"
+#include "support/test_database.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace hicloud;
+using test::http_request;
+
+namespace {
+
+std::string const success = R"({"data":"","pageInfo":{},"resultCode":"0","resultMessage":"Success","success":true})";
+
+std::string fixture(std::string const& name) {
+    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/monitor_info/" + name);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A sample of the original's shape with `containers` containers.
+std::string sample(std::string const& agent, int containers, int n = 0) {
+    std::string body = R"({"engine_type":"docker","agent_id":")" + agent +
+                       R"(","ser_cpu_count":4,"ser_cpu_percent":)" + std::to_string(n % 100) +
+                       R"(.5,"ser_memory_total":8192,"ser_memory_used":4096,"ser_memory_percent":50.0,)"
+                       R"("ser_get_datetime":"2024-09-04 15:30:00","container_stats":[)";
+    for (int i = 0; i < containers; ++i)
+        body += std::string(i ? "," : "") + R"({"node_name":"node","container_name":"c)" + std::to_string(i) +
+                R"(","status":"running","con_cpu_percent":0.5,"con_memory_usage":50.2,"con_memory_percent":0.6,)"
+                R"("con_get_datetime":"2024-09-04 15:30:00"})";
+    return body + "]}";
+}
+
+// A migrated scratch database and its environment for `hicloud server`.
+struct migrated_database {
+    test::scratch_database database;
+    std::vector<std::string> env = test::hicloud_admin_env(database.name());
+    migrated_database() {
+        auto const r = test::run_process(test::hicloud_binary(), {"migrate"}, env);
+        if (r.exit_code != 0) throw std::runtime_error("migrate failed: " + r.err);
+    }
+    long long count(std::string const& table) const {
+        return std::stoll(*database.connect()->query("SELECT COUNT(*) FROM " + table).at(0).at(0));
+    }
+};
+
+std::string sha256_hex(std::string const& s) {
+    unsigned char d[32];
+    unsigned n = 0;
+    EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
+    std::string hex;
+    for (unsigned i = 0; i < n; ++i) {
+        char b[3];
+        std::snprintf(b, sizeof b, "%02x", d[i]);
+        hex += b;
+    }
+    return hex;
+}
+
+}  // namespace
+
+TEST_CASE("server: the original example round-trips into both tables with exact values", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    auto const answer = http_request(server.port(), "POST", "/monitor_info", fixture("original_example.json"));
+    CHECK(answer.status == 200);
+    CHECK(answer.body == success);
+    CHECK(answer.headers.at("content-type") == "application/json");
+
+    auto c = db.database.connect();
+    CHECK(c->query("SELECT engine_type, agent_id, ser_cpu_count, ser_cpu_percent, ser_memory_total, ser_memory_used, "
+                   "ser_memory_percent, ser_get_datetime, idempotency_key FROM server") ==
+          std::vector<db::row>{{"docker", "agent_hicloud", "4", "45.20", "8192", "4096", "50.00", "2024-09-04 15:30:00",
+                                std::nullopt}});
+    CHECK(c->query("SELECT engine_type, agent_id, node_name, container_name, status, con_cpu_percent, "
+                   "con_memory_usage, con_memory_percent, con_get_datetime FROM container") ==
+          std::vector<db::row>{{"docker", "agent_hicloud", "hicloud-agent", "nginx-container", "running", "0.50",
+                                "50.20", "0.60", "2024-09-04 15:30:00"}});
+    CHECK_THAT(server.log(), Catch::Contains("HiCloud received data: MonitorInfo(agent_id=agent_hicloud, containers=1)"));
+}
+
+TEST_CASE("server: GET /health answers healthy with a microsecond timestamp", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    auto const answer = http_request(server.port(), "GET", "/health");
+    CHECK(answer.status == 200);
+    CHECK(std::regex_match(answer.body,
+                           std::regex(R"(\{"status":"healthy","timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"\})")));
+    // HEAD: the same headers, no body.
+    auto const head = test::raw_exchange(server.port(), "HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                         std::chrono::seconds(20));
+    CHECK_THAT(head.bytes, Catch::StartsWith("HTTP/1.1 200 OK\r\n") && Catch::Contains("Content-Length: 61\r\n") &&
+                               Catch::EndsWith("\r\n\r\n"));
+}
+
+TEST_CASE("server: every bad request gets its status and message, and writes nothing", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({"--max-body", "4096", "--max-containers", "3"}, db.env);
+    struct rejection {
+        std::string method, target, body;
+        std::map<std::string, std::string> headers;
+        int status;
+        std::string message;
+    };
+    std::string const wrong_type = std::regex_replace(sample("a", 2), std::regex(R"("con_cpu_percent":0.5)"),
+                                                      R"("con_cpu_percent":"0.5")",
+                                                      std::regex_constants::format_first_only);
+    std::vector<rejection> const cases{
+        {"POST", "/monitor_info", "{not json", {}, 400, "malformed JSON"},
+        {"POST", "/monitor_info", "[1,2]", {}, 400, "body: expected an object, got array"},
+        {"POST", "/monitor_info", sample("a", 2).replace(sample("a", 2).find("\"ser_cpu_count\":4"), 17, "\"ser_cpu_count\":-4"),
+         {}, 400, "ser_cpu_count: must not be negative"},
+        {"POST", "/monitor_info", std::regex_replace(sample("a", 3), std::regex(R"("c2","status")"), R"("c2","status":1,"x")"),
+         {}, 400, "container_stats[2].status: expected a string, got integer"},
+        {"POST", "/monitor_info", sample("a", 4), {}, 413, "container_stats: 4 containers, at most 3"},
+        {"POST", "/monitor_info", std::string(5000, ' ') + sample("a", 1), {}, 413, "bytes, at most 4096 (server.max_body)"},
+        {"POST", "/monitor_info", wrong_type, {}, 400, "container_stats[0].con_cpu_percent: expected a number, got string"},
+        {"POST", "/monitor_info", sample("a", 1), {{"Idempotency-Key", "bad key with spaces"}}, 400, "Idempotency-Key"},
+        {"POST", "/monitor_info", sample("a", 1), {{"Idempotency-Key", std::string(129, 'k')}}, 400, "Idempotency-Key"},
+        {"GET", "/monitor_info", "", {}, 405, "use POST"},
+        {"POST", "/health", "", {}, 405, "use GET"},
+        {"GET", "/nowhere", "", {}, 404, "no such path: /nowhere"},
+    };
+    for (auto const& r : cases) {
+        INFO(r.method << " " << r.target << " expecting " << r.status << " " << r.message);
+        auto const answer = http_request(server.port(), r.method, r.target, r.body, r.headers);
+        CHECK(answer.status == r.status);
+        CHECK_THAT(answer.body, Catch::Contains(r.message) && Catch::Contains("\"success\":false") &&
+                                    Catch::Contains("\"resultCode\":\"" + std::to_string(r.status) + "\""));
+        if (r.status == 405) CHECK(answer.headers.at("allow") == (r.target == "/health" ? "GET, HEAD" : "POST"));
+    }
+    // A chunked body announces no length: it is cut off at the limit.
+    auto const chunked = test::raw_exchange(
+        server.port(),
+        "POST /monitor_info HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1388\r\n" +
+            std::string(5000, ' ') + "\r\n0\r\n\r\n",
+        std::chrono::seconds(20));
+    CHECK_THAT(chunked.bytes, Catch::StartsWith("HTTP/1.1 413") && Catch::Contains("more than 4096 bytes (server.max_body)"));
+    CHECK(db.count("server") == 0);
+    CHECK(db.count("container") == 0);
+}
+
+TEST_CASE("server: a re-sent sample with the same Idempotency-Key is stored once; key-less twice",
+          "[mysql][server][idempotency]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    auto const body = sample("agent-one", 3);
+    for (int i = 0; i < 3; ++i) {
+        auto const a = http_request(server.port(), "POST", "/monitor_info", body, {{"Idempotency-Key", "\"k-1\""}});
+        CHECK(a.status == 200);
+        CHECK(a.body == success);
+    }
+    CHECK(db.count("server") == 1);
+    CHECK(db.count("container") == 3);
+
+    // Two copies at the same moment on two connections, many times over.
+    for (int round = 0; round < 20; ++round) {
+        auto const key = "race-" + std::to_string(round);
+        auto send = [&] { return http_request(server.port(), "POST", "/monitor_info", body, {{"Idempotency-Key", key}}); };
+        auto first = std::async(std::launch::async, send);
+        auto second = std::async(std::launch::async, send);
+        CHECK(first.get().status == 200);
+        CHECK(second.get().status == 200);
+    }
+    CHECK(db.count("server") == 21);
+    CHECK(db.count("container") == 63);
+
+    // Without the header, as the original's agents send: stored as received.
+    CHECK(http_request(server.port(), "POST", "/monitor_info", body).status == 200);
+    CHECK(http_request(server.port(), "POST", "/monitor_info", body).status == 200);
+    CHECK(db.count("server") == 23);
+    CHECK(db.count("container") == 69);
+}
+
+TEST_CASE("server: 50 connections x 200 samples give exactly the expected rows", "[mysql][server][load]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    constexpr int connections = 50, per_connection = 200, containers = 2;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < connections; ++c)
+        clients.emplace_back([&, c] {
+            test::http_connection conn(server.port());
+            for (int i = 0; i < per_connection; ++i) {
+                auto const a = conn.request("POST", "/monitor_info", sample("agent-" + std::to_string(c), containers, i),
+                                            {{"Idempotency-Key", std::to_string(c) + "-" + std::to_string(i)}});
+                if (a.status == 200) ++ok;
+            }
+        });
+    for (auto& t : clients) t.join();
+    CHECK(ok == connections * per_connection);
+    CHECK(db.count("server") == connections * per_connection);
+    CHECK(db.count("container") == connections * per_connection * containers);
+}
+
+TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 200 own; SIGHUP reloads",
+          "[mysql][server][auth]") {
+    migrated_database db;
+    auto const file = std::filesystem::temp_directory_path() / test::unique_name("hicloud_tokens");
+    std::ofstream(file) << "# agent tokens\nagent-one " << sha256_hex("token-one") << "\nagent-two "
+                        << sha256_hex("token-two") << "\n";
+    test::server_process server({"--tokens-file", file.string()}, db.env);
+    auto const post = [&](std::string const& agent, std::map<std::string, std::string> headers) {
+        return http_request(server.port(), "POST", "/monitor_info", sample(agent, 1), headers);
+    };
+    auto const missing = post("agent-one", {});
+    CHECK(missing.status == 401);
+    CHECK(missing.headers.at("www-authenticate") == "Bearer");
+    CHECK(post("agent-one", {{"Authorization", "Bearer nope"}}).status == 401);
+    CHECK(post("agent-one", {{"Authorization", "Bearer token-two"}}).status == 403);
+    CHECK(db.count("server") == 0);
+    CHECK(post("agent-one", {{"Authorization", "Bearer token-one"}}).status == 200);
+    CHECK(db.count("server") == 1);
+
+    // Rotate: token-one is withdrawn, token-three added; SIGHUP applies it.
+    std::ofstream(file) << "agent-one " << sha256_hex("token-three") << "\n";
+    server.signal(SIGHUP);
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (server.log().find("reloaded agent tokens") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(post("agent-one", {{"Authorization", "Bearer token-one"}}).status == 401);
+    CHECK(post("agent-one", {{"Authorization", "Bearer token-three"}}).status == 200);
+    CHECK(db.count("server") == 2);
+    std::filesystem::remove(file);
+}
+
+TEST_CASE("server: a client that trickles its headers is cut off", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({"--header-timeout", "1"}, db.env);
+    auto const a = test::raw_exchange(server.port(), "POST /monitor_info HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(20));
+    CHECK(a.closed_by_server);
+    CHECK(db.count("server") == 0);
+}
+
+TEST_CASE("server: keep-alive carries several requests on one connection", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    test::http_connection conn(server.port());
+    for (int i = 0; i < 5; ++i) {
+        auto const a = conn.request("POST", "/monitor_info", sample("agent-ka", 1, i));
+        CHECK(a.status == 200);
+        CHECK(a.keep_alive);
+    }
+    CHECK(db.count("server") == 5);
+}
+
+TEST_CASE("server: SIGTERM under load loses no acknowledged sample and exits 0", "[mysql][server][shutdown]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    std::mutex mutex;
+    std::set<std::string> acknowledged;
+    std::atomic<bool> stop_clients{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 8; ++c)
+        clients.emplace_back([&, c] {
+            for (int i = 0; !stop_clients; ++i) {
+                try {
+                    test::http_connection conn(server.port());
+                    for (; !stop_clients; ++i) {
+                        auto const key = "t" + std::to_string(c) + "-" + std::to_string(i);
+                        auto const a = conn.request("POST", "/monitor_info", sample("agent-term", 2, i),
+                                                    {{"Idempotency-Key", key}});
+                        if (a.status == 200) {
+                            std::lock_guard lock(mutex);
+                            acknowledged.insert(key);
+                        }
+                        if (!a.keep_alive) break;
+                    }
+                } catch (std::exception const&) {
+                    // Refused or reset once the server stops: expected.
+                    if (server.pid() <= 0) return;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                }
+            }
+        });
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        {
+            std::lock_guard lock(mutex);
+            if (acknowledged.size() >= 300) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    int const code = server.stop(SIGTERM);
+    stop_clients = true;
+    for (auto& t : clients) t.join();
+    INFO(server.log().substr(0, 4000));
+    CHECK(code == 0);
+    REQUIRE(acknowledged.size() >= 300);
+    std::set<std::string> stored;
+    for (auto const& r : db.database.connect()->query("SELECT idempotency_key FROM server")) stored.insert(*r[0]);
+    for (auto const& key : acknowledged) CHECK(stored.contains(key));
+    CHECK(db.count("container") == 2 * static_cast<long long>(stored.size()));
+}
+
+namespace {
+
+// A MariaDB of this test's own (scripts/test-mariadb), so stopping it disturbs no other test.
+struct private_mariadb {
+    std::string dir = (std::filesystem::temp_directory_path() / test::unique_name("hicloud_db")).string();
+    std::string script = std::string(HICLOUD_SOURCE_DIR) + "/scripts/test-mariadb";
+    std::map<std::string, std::string> vars;
+
+    private_mariadb() {
+        run("start");
+        std::ifstream in(dir + "/env");
+        std::regex const line(R"(export (\w+)=(.*))");
+        for (std::string l; std::getline(in, l);)
+            if (std::smatch m; std::regex_match(l, m, line)) vars[m[1]] = m[2];
+    }
+    ~private_mariadb() {
+        run("stop");
+        std::filesystem::remove_all(dir);
+    }
+    void run(std::string const& verb) {
+        char const* home = std::getenv("HOME");
+        auto const r = test::run_process("/bin/bash", {script, verb, dir},
+                                         {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", std::string("HOME=") + (home ? home : "/")});
+        if (r.exit_code != 0) throw std::runtime_error("test-mariadb " + verb + " failed: " + r.err);
+    }
+    std::vector<std::string> env() const {
+        return {"HICLOUD_DB_HOST=127.0.0.1", "HICLOUD_DB_PORT=" + vars.at("HICLOUD_TEST_DB_PORT"),
+                "HICLOUD_DB_USER=" + vars.at("HICLOUD_TEST_DB_ADMIN_USER"),
+                "HICLOUD_DB_PASSWORD=" + vars.at("HICLOUD_TEST_DB_ADMIN_PASSWORD"), "HICLOUD_CONFIG="};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("server: the database going away gives 503s, and the server recovers by itself", "[mysql][server][outage]") {
+    private_mariadb mariadb;
+    auto const env = mariadb.env();
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate", "--create-database"}, env).exit_code == 0);
+    test::server_process server({"--db-connect-timeout", "1", "--db-query-timeout", "2"}, env);
+    int stored = 0;
+    auto const post = [&](int n) {
+        auto const a = http_request(server.port(), "POST", "/monitor_info", sample("agent-outage", 1, n),
+                                    {{"Idempotency-Key", "outage-" + std::to_string(n)}});
+        if (a.status == 200) ++stored;
+        return a;
+    };
+    REQUIRE(post(0).status == 200);
+
+    mariadb.run("pause");
+    auto const refused = post(1);
+    CHECK(refused.status == 503);
+    CHECK(refused.headers.at("retry-after") == "1");
+    CHECK_THAT(refused.body, Catch::Contains("\"success\":false") && Catch::Contains("\"resultCode\":\"503\""));
+    auto const health = http_request(server.port(), "GET", "/health");
+    CHECK(health.status == 503);
+    CHECK_THAT(health.body, Catch::Contains("\"status\":\"unhealthy\"") && Catch::Contains("\"reason\":\"database: "));
+
+    mariadb.run("resume");
+    // The server reconnects by itself: keep sending until one is stored (no restart, no signal).
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    int n = 2;
+    while (post(n++).status != 200 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(stored == 2);
+    CHECK(http_request(server.port(), "GET", "/health").status == 200);
+
+    // Exactly the acknowledged samples are stored.
+    auto settings = test::admin_settings();
+    settings.port = static_cast<unsigned>(std::stoi(mariadb.vars.at("HICLOUD_TEST_DB_PORT")));
+    settings.password = mariadb.vars.at("HICLOUD_TEST_DB_ADMIN_PASSWORD");
+    settings.database = "hicloud_monitoring_db";
+    db::connection c(settings);
+    CHECK(c.query("SELECT COUNT(*) FROM server") == std::vector<db::row>{{std::to_string(stored)}});
+}
