@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -58,8 +60,11 @@ core::outcome<agent_tokens> agent_tokens::parse(std::string_view text, std::stri
 }
 
 token_verdict agent_tokens::check(std::string_view authorization, std::string_view agent_id) const {
-    constexpr std::string_view scheme = "Bearer ";
-    if (authorization.size() <= scheme.size() || !authorization.starts_with(scheme)) return token_verdict::missing;
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    constexpr std::string_view scheme = "bearer ";
+    if (authorization.size() <= scheme.size()) return token_verdict::missing;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return token_verdict::missing;
     auto const hash = sha256(trim(authorization.substr(scheme.size())));
     // Every entry is compared in full, so timing says nothing about which one matched.
     bool for_this_agent = false, for_another = false;
@@ -73,6 +78,12 @@ token_verdict agent_tokens::check(std::string_view authorization, std::string_vi
 }
 
 core::outcome<agent_tokens> load_agent_tokens(std::string const& path) {
+    // A directory opens as a stream on Linux and reads as empty: refuse it, or every agent gets 401.
+    std::error_code ec;
+    auto const status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) return core::failure{"cannot read tokens file " + path + ": no such file"};
+    if (!std::filesystem::is_regular_file(status))
+        return core::failure{"cannot read tokens file " + path + ": not a regular file"};
     std::ifstream in(path);
     if (!in) return core::failure{"cannot read tokens file " + path};
     std::ostringstream text;

@@ -1,6 +1,7 @@
 #include "server/api.hpp"
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "db/pool.hpp"
 #include "server/ingest.hpp"
 
@@ -14,7 +15,8 @@
 namespace hicloud::server {
 namespace {
 
-std::string quoted(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+// Messages may carry request bytes (a 404's path): always valid UTF-8, so always JSON.
+std::string quoted(std::string_view s) { return boost::json::serialize(boost::json::string(core::valid_utf8(s))); }
 
 response json_response(http::status status, std::string body) {
     response r{status, 11};

@@ -83,8 +83,9 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
             try {
                 return store_samples(c, samples);
             } catch (db::error const& e) {
-                // Another server stored one of these keys since we looked: look again.
-                if (e.code() != ER_DUP_ENTRY) throw;
+                // Another server stored one of these keys since we looked, or InnoDB chose this
+                // transaction as a deadlock victim: it was rolled back whole, so try once more.
+                if (e.code() != ER_DUP_ENTRY && e.code() != ER_LOCK_DEADLOCK) throw;
                 return store_samples(c, samples);
             }
         };

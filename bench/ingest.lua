@@ -1,0 +1,38 @@
+-- wrk script for bench/ingest: every request is a distinct sample of the
+-- original's shape with 10 containers and its own Idempotency-Key, so the
+-- server does real inserts (identical bodies would only measure the
+-- duplicate path).
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("thread_id", thread_count)
+end
+
+function init(args)
+  counter = 0
+  run_id = args[1] or "run"
+  local parts = {}
+  for i = 0, 9 do
+    parts[#parts + 1] = string.format(
+      '{"engine_type":"docker","agent_id":"AGENT","node_name":"bench-node","container_name":"container-%d",' ..
+      '"status":"running","con_cpu_percent":%d.25,"con_memory_usage":%d.5,"con_memory_percent":1.5,' ..
+      '"con_get_datetime":"2024-09-04 15:30:00"}', i, i, 100 + i)
+  end
+  containers = table.concat(parts, ",")
+end
+
+function request()
+  counter = counter + 1
+  local agent = string.format("bench-%s-%d-%d", run_id, thread_id, counter % 50)
+  local body = string.format(
+    '{"engine_type":"docker","agent_id":"%s","ser_cpu_count":4,"ser_cpu_percent":%d.5,' ..
+    '"ser_memory_total":8192,"ser_memory_used":%d,"ser_memory_percent":50.0,' ..
+    '"ser_get_datetime":"2024-09-04 15:30:00","container_stats":[%s]}',
+    agent, counter % 100, 4096 + counter % 1000, containers:gsub("AGENT", agent))
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = string.format("%s-%d-%d", run_id, thread_id, counter),
+  }
+  return wrk.format("POST", "/monitor_info", headers, body)
+end
