@@ -382,3 +382,40 @@ TEST_CASE("server: the database going away gives 503s, and the server recovers b
     db::connection c(settings);
     CHECK(c.query("SELECT COUNT(*) FROM server") == std::vector<db::row>{{std::to_string(stored)}});
 }
+
+TEST_CASE("server: [::]:PORT takes IPv6 and IPv4 clients", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({"--listen", "[::]:0"}, db.env);
+    std::string const get = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    CHECK_THAT(test::raw_exchange(server.port(), get, std::chrono::seconds(20), "::1").bytes,
+               Catch::StartsWith("HTTP/1.1 200 OK"));
+    CHECK_THAT(test::raw_exchange(server.port(), get, std::chrono::seconds(20), "127.0.0.1").bytes,
+               Catch::StartsWith("HTTP/1.1 200 OK"));
+}
+
+TEST_CASE("server: beyond max_connections a new client gets 503 and is closed", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({"--max-connections", "1"}, db.env);
+    test::http_connection first(server.port());
+    REQUIRE(first.request("GET", "/health").status == 200);  // the first is surely counted now
+    auto const second = test::raw_exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+                                           std::chrono::seconds(20));
+    CHECK_THAT(second.bytes, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("Retry-After: 1") &&
+                                 Catch::Contains("max_connections"));
+    CHECK(second.closed_by_server);
+    CHECK(first.request("GET", "/health").status == 200);  // the first is still served
+}
+
+TEST_CASE("server: --log-format json writes an access record per request", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({"--log-format", "json"}, db.env);
+    REQUIRE(http_request(server.port(), "POST", "/monitor_info", sample("agent-json", 1)).status == 200);
+    REQUIRE(http_request(server.port(), "GET", "/nowhere").status == 404);
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (server.log().find("\"/nowhere\"") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto const log = server.log();
+    CHECK(std::regex_search(log, std::regex(R"(\{"time":"[^"]+","level":"info","message":"access","method":"POST","path":"/monitor_info","status":"200","bytes":"\d+","duration_ms":"[0-9.]+","remote":"127\.0\.0\.1:\d+"\})")));
+    CHECK(std::regex_search(log, std::regex(R"("message":"access","method":"GET","path":"/nowhere","status":"404")")));
+    CHECK_THAT(log, Catch::Contains("HiCloud received data: MonitorInfo(agent_id=agent-json, containers=1)"));
+}

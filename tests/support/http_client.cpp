@@ -61,10 +61,11 @@ http_answer http_request(unsigned short port, std::string const& method, std::st
     return c.request(method, target, body, headers);
 }
 
-raw_answer raw_exchange(unsigned short port, std::string const& bytes, std::chrono::seconds deadline) {
+raw_answer raw_exchange(unsigned short port, std::string const& bytes, std::chrono::seconds deadline,
+                        std::string const& address) {
     asio::io_context io;
     tcp::socket socket(io);
-    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    socket.connect({asio::ip::make_address(address), port});
     asio::write(socket, asio::buffer(bytes));
     raw_answer answer;
     auto const until = std::chrono::steady_clock::now() + deadline;

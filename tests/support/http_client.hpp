@@ -37,6 +37,7 @@ struct raw_answer {
     std::string bytes;
     bool closed_by_server = false;
 };
-raw_answer raw_exchange(unsigned short port, std::string const& bytes, std::chrono::seconds deadline);
+raw_answer raw_exchange(unsigned short port, std::string const& bytes, std::chrono::seconds deadline,
+                        std::string const& address = "127.0.0.1");
 
 }  // namespace hicloud::test

@@ -2,6 +2,8 @@
 
 #include "support/process.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
@@ -25,7 +27,8 @@ server_process::server_process(std::vector<std::string> const& args, std::vector
                  ("hicloud-server-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".log"))
                     .string();
     auto const program = hicloud_binary();
-    std::vector<std::string> full{program, "server", "--listen", "127.0.0.1:0"};
+    std::vector<std::string> full{program, "server"};
+    if (std::find(args.begin(), args.end(), "--listen") == args.end()) full.insert(full.end(), {"--listen", "127.0.0.1:0"});
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
@@ -49,7 +52,8 @@ server_process::server_process(std::vector<std::string> const& args, std::vector
     close(log_fd);
 
     // Poll the log for the "listening" line, with a deadline.
-    std::regex const listening(R"(listening .*port=(\d+))");
+    // Text (port=N) or JSON ("port":"N") log format.
+    std::regex const listening(R"(listening.*?port"?[=:]"?(\d+))");
     auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
         std::smatch m;

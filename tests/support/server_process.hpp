@@ -9,7 +9,7 @@ namespace hicloud::test {
 
 class server_process {
 public:
-    // Starts `hicloud server --listen 127.0.0.1:0 ARGS...` with exactly `env` and waits until it
+    // Starts `hicloud server --listen 127.0.0.1:0 ARGS...` (ARGS may name another --listen) with exactly `env` and waits until it
     // logs the port it listens on. Throws with the server's log when it does not start.
     server_process(std::vector<std::string> const& args, std::vector<std::string> const& env);
     ~server_process();
