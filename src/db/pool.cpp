@@ -47,8 +47,8 @@ void pool::enqueue(task t) {
         if (stopping_)
             refused.emplace(pool_stopped_code, "the database pool is stopping");
         else if (queue_.size() >= settings_.queue_limit)
-            refused.emplace(queue_full_code, "the database queue is full (" + std::to_string(settings_.queue_limit) +
-                                                 " jobs waiting, db.queue_limit)");
+            refused.emplace(queue_full_code, "the database queue is full (db.queue_limit = " +
+                                                 std::to_string(settings_.queue_limit) + " jobs)");
         else
             queue_.push_back(std::move(t));
     }

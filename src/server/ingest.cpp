@@ -56,9 +56,8 @@ void ingest::submit(monitor_info sample, std::string key, callback done) {
     }
     if (waiting_.size() >= limits_.queue_limit) {
         lock.unlock();
-        return reply(done, {ingest_status::overloaded, "the ingest queue is full (" +
-                                                           std::to_string(limits_.queue_limit) +
-                                                           " samples waiting, server.queue_limit)"});
+        return reply(done, {ingest_status::overloaded, "the ingest queue is full (server.queue_limit = " +
+                                                           std::to_string(limits_.queue_limit) + " samples)"});
     }
     auto e = std::make_shared<entry>(entry{std::move(sample), std::move(key), {}});
     e->waiters.push_back(std::move(done));

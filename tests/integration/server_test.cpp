@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -418,4 +419,55 @@ TEST_CASE("server: --log-format json writes an access record per request", "[mys
     CHECK(std::regex_search(log, std::regex(R"(\{"time":"[^"]+","level":"info","message":"access","method":"POST","path":"/monitor_info","status":"200","bytes":"\d+","duration_ms":"[0-9.]+","remote":"127\.0\.0\.1:\d+"\})")));
     CHECK(std::regex_search(log, std::regex(R"("message":"access","method":"GET","path":"/nowhere","status":"404")")));
     CHECK_THAT(log, Catch::Contains("HiCloud received data: MonitorInfo(agent_id=agent-json, containers=1)"));
+}
+
+TEST_CASE("server: a full ingest queue answers 503 at once and writes nothing of those samples",
+          "[mysql][server][overload]") {
+    migrated_database db;
+    test::server_process server({"--queue-limit", "1", "--db-pool-size", "1"}, db.env);
+    // Hold every write: the first sample's transaction waits on the lock, the second waits in
+    // the one queue slot, and everything beyond must be refused without waiting.
+    auto admin = test::admin_connection();
+    admin->execute("FLUSH TABLES WITH READ LOCK");
+    auto post = [&](int n) {
+        return http_request(server.port(), "POST", "/monitor_info", sample("agent-full", 1, n),
+                            {{"Idempotency-Key", "full-" + std::to_string(n)}});
+    };
+    auto in_flight = std::async(std::launch::async, post, 0);
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    auto waiting_on_lock = [&] {
+        for (auto const& r : admin->query("SHOW PROCESSLIST"))
+            if (r.size() > 6 && r[6] && r[6]->find("lock") != std::string::npos && r[7] &&
+                r[7]->starts_with("INSERT INTO server"))
+                return true;
+        return false;
+    };
+    while (!waiting_on_lock() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(waiting_on_lock());
+
+    std::vector<std::future<test::http_answer>> more;
+    for (int n = 1; n <= 4; ++n) more.push_back(std::async(std::launch::async, post, n));
+    // One of these four fits the queue: the other three are refused while the lock is held.
+    auto const answered = [&] {
+        return std::count_if(more.begin(), more.end(), [](auto& f) {
+            return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        });
+    };
+    while (answered() < 3 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(answered() == 3);
+    for (auto& f : more)
+        if (f.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+            auto const a = f.get();
+            CHECK(a.status == 503);
+            CHECK(a.headers.at("retry-after") == "1");
+            CHECK_THAT(a.body, Catch::Contains("the ingest queue is full (server.queue_limit = 1 samples)"));
+        }
+    admin->execute("UNLOCK TABLES");
+    CHECK(in_flight.get().status == 200);
+    for (auto& f : more)
+        if (f.valid()) CHECK(f.get().status == 200);
+    CHECK(db.count("server") == 2);
+    CHECK(db.count("container") == 2);
 }

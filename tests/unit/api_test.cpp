@@ -516,7 +516,7 @@ TEST_CASE("handle_request: /health is 503 with the database's reason when the po
     auto const body = json::parse(r->body());
     CHECK(body.at("status") == json::value("unhealthy"));
     CHECK(body.at("reason") ==
-          json::value("database: the database queue is full (0 jobs waiting, db.queue_limit)"));
+          json::value("database: the database queue is full (db.queue_limit = 0 jobs)"));
 }
 
 // Beast's parser accepts request-target bytes 0x80-0xFF, and the 404 message cuts the target at
