@@ -1,57 +1,82 @@
 #include "server/sample_store.hpp"
 
+#include <array>
 #include <unordered_set>
 
 namespace hicloud::server {
 namespace {
 
 // Rows go out in chunks of these sizes, so each connection prepares at most
-// five statements per table however batch sizes vary. 256 rows x 10 values
+// five statements per table however batch sizes vary. 256 rows x 9 values
 // stays far below the 65535 placeholders a statement may have.
 constexpr std::size_t chunk_sizes[] = {256, 64, 16, 4, 1};
 
-std::string placeholders(std::size_t rows, std::size_t columns) {
-    std::string row = "(";
-    for (std::size_t i = 0; i < columns; ++i) row += i ? ",?" : "?";
-    row += ")";
+std::string repeated(std::string_view item, std::size_t times) {
     std::string all;
-    all.reserve(rows * (row.size() + 1));
-    for (std::size_t i = 0; i < rows; ++i) {
+    all.reserve(times * (item.size() + 1));
+    for (std::size_t i = 0; i < times; ++i) {
         if (i) all += ',';
-        all += row;
+        all += item;
     }
     return all;
 }
 
-// Runs `prefix VALUES (...),(...)` over `values` (columns per row), chunk by chunk.
-void insert_rows(db::connection& c, std::string_view prefix, std::size_t columns, std::vector<db::param> const& values) {
-    std::size_t const rows = values.size() / columns;
-    std::size_t done = 0;
-    for (std::size_t chunk : chunk_sizes) {
-        while (rows - done >= chunk) {
-            std::string const sql = std::string(prefix) + " VALUES " + placeholders(chunk, columns);
-            c.execute(sql, std::span<db::param const>(values.data() + done * columns, chunk * columns));
-            done += chunk;
+// One statement text per chunk size, built once: `head` + n items + `tail`.
+class chunked_statement {
+public:
+    chunked_statement(std::string_view head, std::string_view item, std::string_view tail, std::size_t values_per_item)
+        : values_per_item_(values_per_item) {
+        for (std::size_t i = 0; i < std::size(chunk_sizes); ++i)
+            sql_[i] = std::string(head) + repeated(item, chunk_sizes[i]) + std::string(tail);
+    }
+
+    // Runs the statement over `values`, chunk by chunk; calls `on_rows` with each result.
+    template <class OnRows>
+    void run(db::connection& c, std::span<db::param const> values, OnRows on_rows) const {
+        std::size_t const items = values.size() / values_per_item_;
+        std::size_t done = 0;
+        for (std::size_t i = 0; i < std::size(chunk_sizes); ++i) {
+            for (; items - done >= chunk_sizes[i]; done += chunk_sizes[i])
+                on_rows(c.execute(sql_[i], values.subspan(done * values_per_item_, chunk_sizes[i] * values_per_item_)));
         }
     }
+
+private:
+    std::size_t values_per_item_;
+    std::array<std::string, std::size(chunk_sizes)> sql_;
+};
+
+std::string row_of(std::size_t columns) { return "(" + repeated("?", columns) + ")"; }
+
+chunked_statement const& server_insert() {
+    static chunked_statement const s(
+        "INSERT INTO server (engine_type, agent_id, ser_cpu_count, ser_cpu_percent, ser_memory_total, "
+        "ser_memory_used, ser_memory_percent, ser_get_datetime, idempotency_key) VALUES ",
+        row_of(9), "", 9);
+    return s;
+}
+
+chunked_statement const& container_insert() {
+    static chunked_statement const s(
+        "INSERT INTO container (engine_type, agent_id, node_name, container_name, status, con_cpu_percent, "
+        "con_memory_usage, con_memory_percent, con_get_datetime) VALUES ",
+        row_of(9), "", 9);
+    return s;
+}
+
+chunked_statement const& key_lookup() {
+    static chunked_statement const s("SELECT idempotency_key FROM server WHERE idempotency_key IN (", "?", ")", 1);
+    return s;
 }
 
 // Keys among `keys` that the server table already holds.
 std::unordered_set<std::string> stored_keys(db::connection& c, std::vector<std::string_view> const& keys) {
+    std::vector<db::param> const values(keys.begin(), keys.end());
     std::unordered_set<std::string> found;
-    std::size_t done = 0;
-    for (std::size_t chunk : chunk_sizes) {
-        while (keys.size() - done >= chunk) {
-            std::string sql = "SELECT idempotency_key FROM server WHERE idempotency_key IN (";
-            for (std::size_t i = 0; i < chunk; ++i) sql += i ? ",?" : "?";
-            sql += ")";
-            std::vector<db::param> values(keys.begin() + static_cast<std::ptrdiff_t>(done),
-                                          keys.begin() + static_cast<std::ptrdiff_t>(done + chunk));
-            for (auto const& row : c.execute(sql, values))
-                if (row[0]) found.insert(*row[0]);
-            done += chunk;
-        }
-    }
+    key_lookup().run(c, values, [&](std::vector<db::row> const& rows) {
+        for (auto const& row : rows)
+            if (row[0]) found.insert(*row[0]);
+    });
     return found;
 }
 
@@ -80,14 +105,9 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
                                      std::string_view(k.status), k.cpu_percent, k.memory_usage, k.memory_percent,
                                      std::string_view(k.datetime)});
     }
-    insert_rows(c,
-                "INSERT INTO server (engine_type, agent_id, ser_cpu_count, ser_cpu_percent, ser_memory_total, "
-                "ser_memory_used, ser_memory_percent, ser_get_datetime, idempotency_key)",
-                9, server_values);
-    insert_rows(c,
-                "INSERT INTO container (engine_type, agent_id, node_name, container_name, status, con_cpu_percent, "
-                "con_memory_usage, con_memory_percent, con_get_datetime)",
-                9, container_values);
+    auto const ignore = [](std::vector<db::row> const&) {};
+    server_insert().run(c, server_values, ignore);
+    container_insert().run(c, container_values, ignore);
     return written;
 }
 
