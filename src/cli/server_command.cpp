@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -86,7 +87,9 @@ int run_server(command_context& ctx) {
     }
 
     auto& pool = *ctx.database;
-    server::ingest ingest(pool, {s.queue_limit, s.batch_limit, pool.config().pool_size, std::chrono::milliseconds(1000)});
+    // Ingest leaves the pool's other connections free for /health.
+    server::ingest ingest(pool, {s.queue_limit, s.batch_limit, std::min(s.commit_concurrency, pool.config().pool_size),
+                                 std::chrono::milliseconds(1000)});
     server::api_context api{ingest, pool, {s.max_containers}, nullptr};
     if (!s.tokens_file.empty()) api.tokens = [&tokens] { return tokens.get(); };
 

@@ -61,6 +61,9 @@ constexpr std::array server_rows{
                 "samples waiting for the database; beyond it requests are answered 503 with Retry-After"},
     option_spec{"server.batch_limit", "batch-limit", "SAMPLES", "256",
                 "most samples committed in one transaction (group commit)"},
+    option_spec{"server.commit_concurrency", "commit-concurrency", "N", "2",
+                "transactions of samples committing at once (at most db.pool_size); more rarely helps, "
+                "since each one takes everything waiting"},
     option_spec{"server.tokens_file", "tokens-file", "PATH", "",
                 "agent tokens: lines of 'agent_id sha256-hex-of-token'; when set, POST /monitor_info needs "
                 "'Authorization: Bearer TOKEN' of that agent. Re-read on SIGHUP"},

@@ -41,7 +41,7 @@ struct ingest_result {
 struct ingest_limits {
     std::size_t queue_limit = 10000;
     std::size_t batch_limit = 256;
-    std::size_t batches_in_flight = 4;  // at most one per pool connection
+    std::size_t batches_in_flight = 2;  // at most one per pool connection
     // After a database failure, new samples are refused this long instead of piling up.
     std::chrono::milliseconds back_off{1000};
 };

@@ -49,6 +49,7 @@ settings settings_from(core::config const& c) {
     s.body_timeout = std::chrono::seconds(c.integer("server.body_timeout", 1, 3600));
     s.queue_limit = static_cast<std::size_t>(c.integer("server.queue_limit", 1, 10000000));
     s.batch_limit = static_cast<std::size_t>(c.integer("server.batch_limit", 1, 10000));
+    s.commit_concurrency = static_cast<std::size_t>(c.integer("server.commit_concurrency", 1, 256));
     s.tokens_file = c.text("server.tokens_file");
     s.shutdown_timeout = std::chrono::seconds(c.integer("server.shutdown_timeout", 1, 3600));
     return s;

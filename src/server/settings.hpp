@@ -30,6 +30,7 @@ struct settings {
     std::chrono::seconds body_timeout{30};
     std::size_t queue_limit = 10000;
     std::size_t batch_limit = 256;
+    std::size_t commit_concurrency = 2;
     std::string tokens_file;
     std::chrono::seconds shutdown_timeout{30};
 };

@@ -172,6 +172,7 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.body_timeout == 30s);
     CHECK(s.queue_limit == 10000);
     CHECK(s.batch_limit == 256);
+    CHECK(s.commit_concurrency == 2);
     CHECK(s.tokens_file == "");
     CHECK(s.shutdown_timeout == 30s);
 }
@@ -187,13 +188,14 @@ TEST_CASE("settings_from: the defaults agree with the settings struct's", "[serv
     CHECK(s.body_timeout == compiled.body_timeout);
     CHECK(s.queue_limit == compiled.queue_limit);
     CHECK(s.batch_limit == compiled.batch_limit);
+    CHECK(s.commit_concurrency == compiled.commit_concurrency);
     CHECK(s.shutdown_timeout == compiled.shutdown_timeout);
 }
 
 TEST_CASE("settings_from: flags set every option", "[server]") {
     auto const s = load({"--listen", "[::1]:0", "--threads", "3", "--max-body", "2048", "--max-containers", "5",
                          "--max-connections", "7", "--header-timeout", "11", "--body-timeout", "31",
-                         "--queue-limit", "100", "--batch-limit", "16", "--tokens-file", "/etc/hicloud/tokens",
+                         "--queue-limit", "100", "--batch-limit", "16", "--commit-concurrency", "3", "--tokens-file", "/etc/hicloud/tokens",
                          "--shutdown-timeout", "2"},
                         no_file);
     CHECK(s.listen.host == "::1");
@@ -206,6 +208,7 @@ TEST_CASE("settings_from: flags set every option", "[server]") {
     CHECK(s.body_timeout == 31s);
     CHECK(s.queue_limit == 100);
     CHECK(s.batch_limit == 16);
+    CHECK(s.commit_concurrency == 3);
     CHECK(s.tokens_file == "/etc/hicloud/tokens");
     CHECK(s.shutdown_timeout == 2s);
 }
@@ -221,6 +224,7 @@ TEST_CASE("settings_from: HICLOUD_SERVER_* variables set every option", "[server
                           "HICLOUD_SERVER_BODY_TIMEOUT=32",
                           "HICLOUD_SERVER_QUEUE_LIMIT=200",
                           "HICLOUD_SERVER_BATCH_LIMIT=17",
+                          "HICLOUD_SERVER_COMMIT_CONCURRENCY=4",
                           "HICLOUD_SERVER_TOKENS_FILE=/run/tokens",
                           "HICLOUD_SERVER_SHUTDOWN_TIMEOUT=3"};
     auto const s = load({}, env);
@@ -234,6 +238,7 @@ TEST_CASE("settings_from: HICLOUD_SERVER_* variables set every option", "[server
     CHECK(s.body_timeout == 32s);
     CHECK(s.queue_limit == 200);
     CHECK(s.batch_limit == 17);
+    CHECK(s.commit_concurrency == 4);
     CHECK(s.tokens_file == "/run/tokens");
     CHECK(s.shutdown_timeout == 3s);
 }
