@@ -240,11 +240,16 @@ TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 
     std::filesystem::remove(file);
 }
 
-TEST_CASE("server: a client that trickles its headers is cut off", "[mysql][server]") {
+TEST_CASE("server: a client that trickles its headers or its body is cut off", "[mysql][server]") {
     migrated_database db;
-    test::server_process server({"--header-timeout", "1"}, db.env);
-    auto const a = test::raw_exchange(server.port(), "POST /monitor_info HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(20));
-    CHECK(a.closed_by_server);
+    test::server_process server({"--header-timeout", "1", "--body-timeout", "1"}, db.env);
+    auto const headers = test::raw_exchange(server.port(), "POST /monitor_info HTTP/1.1\r\nHost: x\r\n",
+                                            std::chrono::seconds(20));
+    CHECK(headers.closed_by_server);
+    auto const body = test::raw_exchange(
+        server.port(), "POST /monitor_info HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"engine_type\"",
+        std::chrono::seconds(20));
+    CHECK(body.closed_by_server);
     CHECK(db.count("server") == 0);
 }
 
