@@ -17,6 +17,13 @@ namespace {
 
 // Sorted by name; only commands that work are listed.
 constexpr command table[] = {
+    {"agent", "sample the host and its containers and send them to the server",
+     "Takes a sample of the host (CPU, memory from /proc) and of every Docker container (CPU and memory\n"
+     "as `docker stats` computes them) and POSTs it to agent.url. What the server cannot take now is kept\n"
+     "in $HICLOUD_HOME/spool and re-sent, oldest first, with the same Idempotency-Key, so it is stored\n"
+     "once. --once (the default) exits 0 when delivered, 3 when only spooled, 1 on failure; --interval N\n"
+     "samples at every multiple of N seconds until SIGTERM; --dry-run prints the JSON instead.",
+     "[--once | --interval SECONDS] [--dry-run] [OPTIONS]", core::agent_options, needs_nothing, run_agent},
     {"migrate", "create or upgrade the database tables",
      "Applies the schema compiled into this binary: every pending NNN_name.sql migration, in order, inside\n"
      "the migration lock, each recorded in schema_migrations. Running it again changes nothing; two at once\n"

@@ -48,6 +48,7 @@ std::vector<core::option_group> option_groups(command const& c);
 int run(std::vector<std::string> const& argv, char const* const* envp, std::ostream& out, std::ostream& err);
 
 // One command per file (cli/<name>_command.cpp).
+int run_agent(command_context& ctx);
 int run_migrate(command_context& ctx);
 int run_server(command_context& ctx);
 

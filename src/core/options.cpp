@@ -71,11 +71,33 @@ constexpr std::array server_rows{
                 "on SIGTERM/SIGINT, how long to finish requests in flight before exiting"},
 };
 
+constexpr std::array agent_rows{
+    option_spec{"agent.once", "once", "", "", "take one sample, send it, exit (the default without --interval)",
+                from_flag},
+    option_spec{"agent.interval", "interval", "SECONDS", "",
+                "run as a daemon: one sample at every multiple of SECONDS on the wall clock"},
+    option_spec{"agent.dry_run", "dry-run", "", "", "print the JSON it would send, send nothing", from_flag},
+    option_spec{"agent.url", "url", "URL", "http://127.0.0.1:8000/monitor_info", "where to POST samples (http://)"},
+    option_spec{"agent.id", "id", "ID", "", "agent_id in every sample; default: the host name"},
+    option_spec{"agent.node_name", "node-name", "NAME", "", "node_name of every container; default: the host name"},
+    option_spec{"agent.token_file", "token-file", "PATH", "", "file whose first line is the bearer token"},
+    option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
+    option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
+                "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"agent.proc_root", "proc-root", "PATH", "/proc",
+                "where the host's /proc is (e.g. /host/proc in a container)"},
+    option_spec{"agent.local_time", "local-time", "", "", "timestamps in local time instead of UTC"},
+    option_spec{"agent.spool_max_samples", "spool-max-samples", "N", "10000",
+                "samples kept for re-sending while the server is unreachable; the oldest are dropped beyond"},
+    option_spec{"agent.spool_max_bytes", "spool-max-bytes", "BYTES", "104857600", "bytes the spool may hold"},
+};
+
 constexpr std::array groups{
     option_group{"Logging", log_rows},
     option_group{"Database", db_rows},
     option_group{"Migrate", migrate_rows},
     option_group{"Server", server_rows},
+    option_group{"Agent", agent_rows},
 };
 
 }  // namespace
@@ -90,6 +112,7 @@ option_group log_options() { return groups[0]; }
 option_group db_options() { return groups[1]; }
 option_group migrate_options() { return groups[2]; }
 option_group server_options() { return groups[3]; }
+option_group agent_options() { return groups[4]; }
 std::span<option_group const> all_option_groups() { return groups; }
 
 }  // namespace hicloud::core

@@ -18,7 +18,8 @@ std::string hicloud_binary() {
 }
 
 process_result run_process(std::string const& program, std::vector<std::string> const& args,
-                           std::vector<std::string> const& env, std::chrono::seconds deadline) {
+                           std::vector<std::string> const& env, std::chrono::seconds deadline,
+                           std::chrono::milliseconds terminate_after) {
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 
@@ -46,14 +47,23 @@ process_result run_process(std::string const& program, std::vector<std::string> 
     std::string* sinks[2] = {&result.out, &result.err};
     int open_fds = 2;
     bool killed = false;
+    bool terminated = terminate_after.count() == 0;
     while (open_fds > 0) {
-        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            start + deadline - std::chrono::steady_clock::now());
+        auto const now = std::chrono::steady_clock::now();
+        if (!terminated && now >= start + terminate_after) {
+            kill(pid, SIGTERM);
+            terminated = true;
+        }
+        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(start + deadline - now);
         if (left.count() <= 0 && !killed) {
             kill(pid, SIGKILL);
             killed = true;
         }
-        if (poll(fds, 2, killed ? 1000 : static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+        auto wait = left;
+        if (!terminated)
+            wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(start + terminate_after - now));
+        wait = std::max(wait, std::chrono::milliseconds(1));
+        if (poll(fds, 2, killed ? 1000 : static_cast<int>(wait.count())) < 0 && errno != EINTR) break;
         for (int i = 0; i < 2; ++i) {
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             char buf[4096];

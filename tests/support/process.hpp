@@ -14,10 +14,12 @@ struct process_result {
 };
 
 // Runs `program args...` with exactly `env` ("NAME=value") as its environment,
-// kills it at `deadline`, and returns what it printed.
+// sends SIGTERM after `terminate_after` (when not zero), kills it at `deadline`,
+// and returns what it printed.
 process_result run_process(std::string const& program, std::vector<std::string> const& args,
                            std::vector<std::string> const& env,
-                           std::chrono::seconds deadline = std::chrono::seconds(120));
+                           std::chrono::seconds deadline = std::chrono::seconds(120),
+                           std::chrono::milliseconds terminate_after = std::chrono::milliseconds(0));
 
 // The hicloud binary under test: $HICLOUD_TEST_BINARY (set by scripts/test).
 std::string hicloud_binary();

@@ -1,0 +1,29 @@
+#pragma once
+// One cycle's container figures: every container the engine knows, with its
+// state; the running ones' stats fetched concurrently, so a cycle takes about
+// one stats period (the engine's ~1 s wait to fill precpu_stats) however many
+// containers run. `stream=false` is used rather than one-shot: it works on
+// every engine from API 1.24 and needs no state kept between cycles.
+#include "agent/report.hpp"
+#include "docker/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace hicloud::agent {
+
+struct listed_container {
+    std::string id;
+    std::string name;   // without the leading '/'
+    std::string state;  // running, exited, created, paused, restarting, dead
+};
+
+// Parses GET /containers/json?all=1. Throws docker::engine_error on a body that is not that list.
+std::vector<listed_container> parse_container_list(std::string_view json);
+
+// A failing container is logged and reported with its state and zero figures.
+boost::asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine);
+
+}  // namespace hicloud::agent

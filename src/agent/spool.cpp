@@ -1,0 +1,116 @@
+#include "agent/spool.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace hicloud::agent {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void fail(std::string const& what, fs::path const& path) {
+    throw std::runtime_error("spool: cannot " + what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+void write_all(int fd, std::string const& data, fs::path const& path) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        auto const n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail("write", path);
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+void sync_dir(fs::path const& dir) {
+    int const fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail("open", dir);
+    ::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace
+
+spool::spool(fs::path dir, std::size_t max_samples, std::uintmax_t max_bytes)
+    : dir_(std::move(dir)), max_samples_(max_samples), max_bytes_(max_bytes) {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) throw std::runtime_error("spool: cannot create " + dir_.string() + ": " + ec.message());
+}
+
+void spool::put(std::string const& key, std::string const& body) {
+    // Nanoseconds since the epoch, zero-padded: names sort in the order samples were taken.
+    auto const ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(ns));
+    auto const final_path = dir_ / (std::string(stamp) + "-" + key + ".json");
+    auto const temp_path = dir_ / ("." + std::string(stamp) + "-" + key + ".tmp");
+    int const fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) fail("create", temp_path);
+    try {
+        write_all(fd, body, temp_path);
+        if (::fsync(fd) != 0) fail("fsync", temp_path);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(temp_path.c_str());
+        throw;
+    }
+    ::close(fd);
+    if (::rename(temp_path.c_str(), final_path.c_str()) != 0) fail("rename", temp_path);
+    sync_dir(dir_);
+}
+
+std::vector<spooled_sample> spool::oldest_first() const {
+    std::vector<fs::path> paths;
+    for (auto const& e : fs::directory_iterator(dir_))
+        if (e.is_regular_file() && e.path().extension() == ".json") paths.push_back(e.path());
+    std::sort(paths.begin(), paths.end());
+    std::vector<spooled_sample> out;
+    for (auto const& p : paths) {
+        std::ifstream in(p, std::ios::binary);
+        std::ostringstream body;
+        body << in.rdbuf();
+        auto const stem = p.stem().string();  // <stamp>-<key>
+        out.push_back({p, stem.substr(stem.find('-') + 1), body.str()});
+    }
+    return out;
+}
+
+void spool::remove(spooled_sample const& s) { fs::remove(s.path); }
+
+void spool::reject(spooled_sample const& s) {
+    auto const rejected = dir_ / "rejected";
+    fs::create_directories(rejected);
+    fs::rename(s.path, rejected / s.path.filename());
+}
+
+std::size_t spool::enforce_bounds() {
+    std::vector<std::pair<fs::path, std::uintmax_t>> files;
+    std::uintmax_t bytes = 0;
+    for (auto const& e : fs::directory_iterator(dir_))
+        if (e.is_regular_file() && e.path().extension() == ".json") {
+            files.emplace_back(e.path(), e.file_size());
+            bytes += e.file_size();
+        }
+    std::sort(files.begin(), files.end());
+    std::size_t dropped = 0;
+    for (auto const& [path, size] : files) {
+        if (files.size() - dropped <= max_samples_ && bytes <= max_bytes_) break;
+        fs::remove(path);
+        bytes -= size;
+        ++dropped;
+    }
+    return dropped;
+}
+
+}  // namespace hicloud::agent

@@ -1,0 +1,254 @@
+// hicloud agent: samples the host and its containers and delivers them to the server.
+#include "agent/containers.hpp"
+#include "agent/delivery.hpp"
+#include "agent/host_sampler.hpp"
+#include "agent/report.hpp"
+#include "agent/spool.hpp"
+#include "cli/command_table.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "docker/client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <ostream>
+#include <random>
+#include <unistd.h>
+
+namespace hicloud::cli {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// --once exit codes beyond 0/1/2: the sample is safe on disk but not delivered.
+constexpr int exit_spooled = 3;
+
+std::string host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || !*name) return "localhost";
+    return name;
+}
+
+// $HICLOUD_HOME, else /var/lib/hicloud for root, else ~/.hicloud.
+std::filesystem::path hicloud_home() {
+    if (char const* home = std::getenv("HICLOUD_HOME"); home && *home) return home;
+    if (geteuid() == 0) return "/var/lib/hicloud";
+    char const* user_home = std::getenv("HOME");
+    return std::filesystem::path(user_home && *user_home ? user_home : "/tmp") / ".hicloud";
+}
+
+struct agent_settings {
+    bool once = true;
+    std::chrono::seconds interval{0};
+    bool dry_run = false;
+    agent::server_url url;
+    std::string agent_id, node_name, token;
+    std::chrono::milliseconds timeout{10000};
+    std::string docker_socket;
+    std::string proc_root;
+    bool local_time = false;
+    std::size_t spool_max_samples = 10000;
+    std::uintmax_t spool_max_bytes = 100 << 20;
+};
+
+agent_settings settings_from(core::config const& c) {
+    agent_settings s;
+    if (auto const interval = c.get("agent.interval"); interval && !interval->empty()) {
+        s.interval = std::chrono::seconds(c.integer("agent.interval", 1, 86400));
+        s.once = false;
+        if (c.enabled("agent.once")) throw core::config_error("--once and --interval exclude each other");
+    }
+    s.dry_run = c.enabled("agent.dry_run");
+    auto url = agent::parse_server_url(c.text("agent.url"));
+    if (!url) throw core::config_error(url.error().message + " (from " + c.origin("agent.url") + ")");
+    s.url = *url;
+    s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
+    s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
+    if (auto const file = c.text("agent.token_file"); !file.empty()) s.token = core::read_secret_file(file);
+    s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
+    // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
+    auto docker_host = c.text("agent.docker_host");
+    if (char const* env = std::getenv("DOCKER_HOST"); env && *env && c.origin("agent.docker_host") == "default")
+        docker_host = env;
+    try {
+        s.docker_socket = docker::socket_path_of(docker_host);
+    } catch (docker::engine_error const& e) {
+        throw core::config_error(e.what());
+    }
+    s.proc_root = c.text("agent.proc_root");
+    s.local_time = c.enabled("agent.local_time");
+    s.spool_max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));
+    s.spool_max_bytes = static_cast<std::uintmax_t>(c.integer("agent.spool_max_bytes", 1024, 1LL << 40));
+    return s;
+}
+
+struct agent_state {
+    agent_settings const& settings;
+    docker::client engine;
+    agent::host_sampler host;
+    bool engine_ready = false;
+    // Re-sending backs off exponentially (with jitter) while the server keeps failing.
+    int failures = 0;
+    std::chrono::steady_clock::time_point next_attempt{};
+};
+
+// One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
+// containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
+asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) {
+    auto const taken = std::chrono::system_clock::now();
+    auto const window_start = std::chrono::steady_clock::now();
+    a.host.begin();
+    std::vector<agent::container_figures> containers;
+    try {
+        if (!a.engine_ready) {
+            co_await a.engine.negotiate();
+            a.engine_ready = true;
+        }
+        containers = co_await agent::sample_containers(a.engine);
+    } catch (std::exception const& e) {
+        docker_failed = true;
+        a.engine_ready = false;
+        core::log::error(std::string("no container figures this cycle: ") + e.what());
+    }
+    auto const elapsed = std::chrono::steady_clock::now() - window_start;
+    if (elapsed < 1s) {
+        asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
+        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    co_return agent::report{a.settings.agent_id, a.settings.node_name,
+                            agent::format_timestamp(taken, a.settings.local_time), a.host.finish(),
+                            std::move(containers)};
+}
+
+enum class fate { delivered, spooled, rejected };
+
+// Re-sends the spool oldest first, then the new sample; whatever the server cannot take is spooled.
+asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body) {
+    auto const key = agent::new_sample_key();
+    bool server_up = std::chrono::steady_clock::now() >= a.next_attempt;
+    auto const note_failure = [&](std::string const& why) {
+        ++a.failures;
+        auto const base = std::max<std::chrono::seconds>(a.settings.interval, 1s);
+        auto const backoff = std::min<std::chrono::seconds>(base * (1 << std::min(a.failures - 1, 10)), 15min);
+        std::mt19937 rng(std::random_device{}());
+        auto const jittered = std::chrono::duration_cast<std::chrono::milliseconds>(
+            backoff * std::uniform_real_distribution<double>(0.5, 1.0)(rng));
+        a.next_attempt = std::chrono::steady_clock::now() + jittered;
+        core::log::warn("the server cannot take samples now; spooling",
+                        {{"error", why}, {"retry_in_ms", std::to_string(jittered.count())}});
+        server_up = false;
+    };
+    if (server_up) {
+        for (auto const& s : spool.oldest_first()) {
+            auto const r = co_await agent::post_sample(a.settings.url, s.body, s.key, a.settings.token, a.settings.timeout);
+            if (r.result == agent::delivery::delivered) {
+                spool.remove(s);
+            } else if (r.result == agent::delivery::rejected) {
+                core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
+                spool.reject(s);
+            } else {
+                note_failure(r.detail);
+                break;
+            }
+        }
+    }
+    fate result = fate::spooled;
+    if (server_up) {
+        auto const r = co_await agent::post_sample(a.settings.url, body, key, a.settings.token, a.settings.timeout);
+        if (r.result == agent::delivery::delivered) {
+            a.failures = 0;
+            co_return fate::delivered;
+        }
+        if (r.result == agent::delivery::rejected) {
+            core::log::error("the server refused the sample; it is not retried", {{"answer", r.detail}});
+            spool.put(key, body);
+            for (auto const& s : spool.oldest_first())
+                if (s.key == key) spool.reject(s);
+            co_return fate::rejected;
+        }
+        note_failure(r.detail);
+    }
+    spool.put(key, body);
+    if (auto const dropped = spool.enforce_bounds())
+        core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(dropped)}});
+    co_return result;
+}
+
+}  // namespace
+
+int run_agent(command_context& ctx) {
+    auto const& cfg = ctx.config;
+    if (!cfg.positional().empty())
+        throw core::config_error("agent takes no arguments, got '" + cfg.positional().front() + "'");
+    auto const s = settings_from(cfg);
+    agent_state a{s, docker::client(ctx.io.get_executor(), s.docker_socket, s.timeout), agent::host_sampler(s.proc_root)};
+    std::optional<agent::spool> spool;
+    if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
+
+    int exit_code = 1;
+    bool stopping = false;
+    asio::system_timer tick(ctx.io);
+    asio::signal_set signals(ctx.io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) return;
+        core::log::info("stopping after the cycle in hand");
+        stopping = true;
+        tick.cancel();
+    });
+
+    asio::co_spawn(
+        ctx.io,
+        [&]() -> asio::awaitable<int> {
+            for (;;) {
+                bool docker_failed = false;
+                auto const r = co_await take_sample(a, docker_failed);
+                auto const body = agent::to_json(r);
+                int code = 0;
+                if (s.dry_run) {
+                    ctx.out << body << "\n";
+                    ctx.out.flush();
+                } else {
+                    auto const f = co_await deliver(a, *spool, body);
+                    code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
+                    core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
+                                    {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
+                }
+                if (docker_failed && code == 0) code = 1;
+                if (s.once || stopping) co_return code;
+                // The next multiple of the interval on the wall clock: no drift, and a late
+                // cycle skips the ticks it missed rather than doubling up.
+                auto const now = std::chrono::system_clock::now();
+                auto const n = s.interval.count();
+                auto const since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+                tick.expires_at(std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n)));
+                co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+                if (stopping) co_return code;
+            }
+        },
+        [&](std::exception_ptr e, int code) {
+            signals.cancel();
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (std::exception const& x) {
+                    core::log::error(x.what());
+                }
+                exit_code = 1;
+            } else {
+                exit_code = code;
+            }
+        });
+    ctx.io.run();
+    return exit_code;
+}
+
+}  // namespace hicloud::cli

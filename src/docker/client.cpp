@@ -1,0 +1,122 @@
+#include "docker/client.hpp"
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+
+#include <charconv>
+
+namespace hicloud::docker {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using local_stream = beast::basic_stream<asio::local::stream_protocol, asio::any_io_executor>;
+
+namespace {
+
+// "1.41" -> {1, 41}, for comparing versions as numbers.
+std::pair<int, int> version_of(std::string_view v) {
+    int major = 0, minor = 0;
+    auto const dot = v.find('.');
+    std::from_chars(v.data(), v.data() + v.size(), major);
+    if (dot != std::string_view::npos) std::from_chars(v.data() + dot + 1, v.data() + v.size(), minor);
+    return {major, minor};
+}
+
+std::string explain_connect_error(std::string const& path, boost::system::error_code ec) {
+    std::string const where = "cannot connect to Docker at " + path + ": ";
+    if (ec == boost::system::errc::no_such_file_or_directory)
+        return where + "no such socket — is dockerd running? (agent.docker_host)";
+    if (ec == boost::system::errc::permission_denied)
+        return where + "permission denied — run as root or add the user to the docker group";
+    if (ec == boost::system::errc::connection_refused)
+        return where + "connection refused — is dockerd running?";
+    return where + ec.message();
+}
+
+// The engine's own explanation in an error body ({"message": "..."}), else the body itself.
+std::string engine_message(std::string const& body) {
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(body, ec);
+    if (!ec && v.is_object())
+        if (auto const* m = v.as_object().if_contains("message"); m && m->is_string())
+            return std::string(m->as_string());
+    return body.substr(0, 200);
+}
+
+}  // namespace
+
+std::string socket_path_of(std::string const& docker_host) {
+    constexpr std::string_view scheme = "unix://";
+    if (docker_host.starts_with(scheme)) return docker_host.substr(scheme.size());
+    if (docker_host.starts_with("/")) return docker_host;
+    throw engine_error("agent.docker_host '" + docker_host +
+                       "' is not supported: HiCloud talks to Docker over its unix socket (unix:///path)");
+}
+
+client::client(asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline)
+    : executor_(std::move(executor)), socket_path_(std::move(socket_path)), deadline_(deadline) {}
+
+asio::awaitable<response> client::request(std::string const& method, std::string const& target,
+                                          std::string const& body) {
+    local_stream stream(executor_);
+    stream.expires_after(deadline_);
+    auto const [connect_ec] = co_await stream.async_connect(asio::local::stream_protocol::endpoint(socket_path_),
+                                                            asio::as_tuple(asio::use_awaitable));
+    if (connect_ec) throw engine_error(explain_connect_error(socket_path_, connect_ec));
+
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "docker");
+    req.set(http::field::connection, "close");
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+
+    auto const what = "Docker " + method + " " + target;
+    auto const [write_ec, written] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    boost::system::error_code read_ec = write_ec;
+    if (!read_ec) {
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        read_ec = ec;
+    }
+    if (read_ec == beast::error::timeout)
+        throw engine_error(what + ": no answer within " + std::to_string(deadline_.count()) + " ms");
+    if (read_ec) throw engine_error(what + ": " + read_ec.message());
+    auto res = parser.release();
+    co_return response{res.result_int(), std::move(res.body())};
+}
+
+asio::awaitable<void> client::negotiate() {
+    auto const r = co_await request("GET", "/version");
+    if (r.status != 200) throw engine_error("Docker GET /version answered " + std::to_string(r.status) + ": " + engine_message(r.body));
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(r.body, ec);
+    auto const* api = !ec && v.is_object() ? v.as_object().if_contains("ApiVersion") : nullptr;
+    if (!api || !api->is_string()) throw engine_error("Docker GET /version: no ApiVersion in the answer");
+    std::string const engine_api(api->as_string());
+    if (version_of(engine_api) < version_of(minimum_api))
+        throw engine_error("the Docker Engine API is " + engine_api + ", too old: HiCloud needs " +
+                           std::string(minimum_api) + " or newer (Docker 1.12+)");
+    api_version_ = version_of(engine_api) < version_of(maximum_api) ? engine_api : std::string(maximum_api);
+}
+
+asio::awaitable<std::string> client::get(std::string const& target) {
+    auto const r = co_await request("GET", "/v" + api_version_ + target);
+    if (r.status >= 400)
+        throw engine_error("Docker GET " + target + " answered " + std::to_string(r.status) + ": " + engine_message(r.body));
+    co_return r.body;
+}
+
+}  // namespace hicloud::docker

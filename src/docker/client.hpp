@@ -1,0 +1,57 @@
+#pragma once
+// The Docker Engine API over its unix socket (Boost.Beast), on the shared
+// event loop. One connection per call, so calls run concurrently (stats for
+// every container at once); every call has a deadline. The API version is
+// negotiated once from GET /version.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace hicloud::docker {
+
+// A failure a user can act on: the message says what happened and what to do.
+struct engine_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct response {
+    unsigned status = 0;
+    std::string body;
+};
+
+// The lowest Engine API HiCloud speaks (Docker 1.12): /containers/json and stats with precpu_stats.
+inline constexpr std::string_view minimum_api = "1.24";
+// The highest it asks for; newer engines answer older versions.
+inline constexpr std::string_view maximum_api = "1.41";
+
+// "unix:///var/run/docker.sock" or "/var/run/docker.sock" -> the socket path; other schemes are refused.
+std::string socket_path_of(std::string const& docker_host);
+
+class client {
+public:
+    client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline);
+
+    // GET /version, then every call goes to /vX.Y/... Throws engine_error when the
+    // engine is unreachable or older than minimum_api.
+    boost::asio::awaitable<void> negotiate();
+    std::string const& api_version() const { return api_version_; }
+
+    // GET `target` (after the version prefix). Throws engine_error on a transport failure,
+    // the deadline, or a status >= 400 (with the engine's message).
+    boost::asio::awaitable<std::string> get(std::string const& target);
+
+    // The raw exchange, without a version prefix or status check.
+    boost::asio::awaitable<response> request(std::string const& method, std::string const& target,
+                                             std::string const& body = "");
+
+private:
+    boost::asio::any_io_executor executor_;
+    std::string socket_path_;
+    std::chrono::milliseconds deadline_;
+    std::string api_version_;
+};
+
+}  // namespace hicloud::docker

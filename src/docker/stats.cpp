@@ -1,0 +1,289 @@
+#include "docker/stats.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/stream_parser.hpp>
+#include <boost/json/value.hpp>
+
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace hicloud::docker {
+namespace {
+
+namespace json = boost::json;
+
+// The stats object nests four deep (cpu_stats.cpu_usage.percpu_usage[i]); the rest is
+// room for whatever the Engine adds later.
+constexpr std::size_t max_json_depth = 32;
+
+enum class presence { required, optional };
+
+std::string_view kind_name(json::value const& value) {
+    switch (value.kind()) {
+        case json::kind::null: return "null";
+        case json::kind::bool_: return "boolean";
+        case json::kind::int64:
+        case json::kind::uint64: return "integer";
+        case json::kind::double_: return "number";
+        case json::kind::string: return "string";
+        case json::kind::array: return "array";
+        case json::kind::object: return "object";
+    }
+    return "unknown";
+}
+
+std::string member_path(std::string_view prefix, std::string_view key) {
+    std::string path(prefix);
+    if (!path.empty()) path += '.';
+    path += key;
+    return path;
+}
+
+core::failure invalid(std::string_view path, std::string_view what) {
+    std::string message(path);
+    message += ": ";
+    message += what;
+    return {std::move(message)};
+}
+
+// expected: "an object", "an unsigned integer", ...
+core::failure wrong_type(std::string_view path, std::string_view expected, json::value const& got) {
+    std::string what = "expected ";
+    what += expected;
+    what += ", got ";
+    what += kind_name(got);
+    return invalid(path, what);
+}
+
+// The member `key`, or nullptr when it is optional and absent. An optional null is
+// absent too: a Go encoder writes null for a nil slice that lacks omitempty.
+core::outcome<json::value const*> member(json::object const& parent, std::string_view path, std::string_view key,
+                                         presence p) {
+    json::value const* value = parent.if_contains(key);
+    if (value == nullptr && p == presence::required) return invalid(path, "is required");
+    if (value != nullptr && value->is_null() && p == presence::optional) value = nullptr;
+    return value;
+}
+
+core::outcome<json::object const*> object_member(json::object const& parent, std::string_view prefix,
+                                                 std::string_view key, presence p) {
+    std::string const path = member_path(prefix, key);
+    auto const value = member(parent, path, key, p);
+    if (!value) return value.error();
+    json::object const* object = nullptr;
+    if (*value == nullptr) return object;
+    if (!(*value)->is_object()) return wrong_type(path, "an object", **value);
+    object = &(*value)->get_object();
+    return object;
+}
+
+// A Go uint64 as the Engine writes it. A fraction or exponent is refused rather than
+// rounded: these counters pass 2^53 (system_cpu_usage does within days), where a
+// double can no longer hold every integer.
+core::outcome<std::uint64_t> to_counter(json::value const& value, std::string_view path) {
+    if (value.is_uint64()) return value.get_uint64();
+    if (value.is_int64()) {
+        std::int64_t const i = value.get_int64();
+        if (i < 0) return invalid(path, "must not be negative, got " + std::to_string(i));
+        return static_cast<std::uint64_t>(i);
+    }
+    return wrong_type(path, "an unsigned integer", value);
+}
+
+core::outcome<std::optional<std::uint64_t>> counter_member(json::object const& parent, std::string_view prefix,
+                                                           std::string_view key, presence p) {
+    std::string const path = member_path(prefix, key);
+    auto const value = member(parent, path, key, p);
+    if (!value) return value.error();
+    if (*value == nullptr) return std::nullopt;
+    auto counter = to_counter(**value, path);
+    if (!counter) return counter.error();
+    return *counter;
+}
+
+core::outcome<std::uint32_t> to_cpu_count(std::uint64_t count, std::string_view path) {
+    constexpr auto max = std::numeric_limits<std::uint32_t>::max();
+    if (count > max) {
+        return invalid(path, std::to_string(count) + " does not fit (at most " + std::to_string(max) + ")");
+    }
+    return static_cast<std::uint32_t>(count);
+}
+
+// Only the length is used, but every element must be a counter: an array of anything
+// else is not percpu_usage, and its length is no count of CPUs.
+core::outcome<std::uint32_t> percpu_count(json::object const& cpu_usage, std::string_view prefix) {
+    std::string const path = member_path(prefix, "percpu_usage");
+    auto const value = member(cpu_usage, path, "percpu_usage", presence::optional);
+    if (!value) return value.error();
+    if (*value == nullptr) return 0u;
+    if (!(*value)->is_array()) return wrong_type(path, "an array", **value);
+    json::array const& entries = (*value)->get_array();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        auto counter = to_counter(entries[i], path + "[" + std::to_string(i) + "]");
+        if (!counter) return counter.error();
+    }
+    return to_cpu_count(entries.size(), path);
+}
+
+// cpu_stats or precpu_stats. `p` says whether the object, its cpu_usage and
+// cpu_usage.total_usage must be there: in cpu_stats they are the reading itself; in
+// precpu_stats a missing one is a zero baseline.
+core::outcome<cpu_reading> read_cpu(json::object const& body, std::string_view key, presence p) {
+    cpu_reading cpu;
+    auto const object = object_member(body, "", key, p);
+    if (!object) return object.error();
+    if (*object == nullptr) return cpu;
+    json::object const& stats = **object;
+
+    auto const usage = object_member(stats, key, "cpu_usage", p);
+    if (!usage) return usage.error();
+    if (*usage != nullptr) {
+        std::string const usage_path = member_path(key, "cpu_usage");
+        auto const total = counter_member(**usage, usage_path, "total_usage", p);
+        if (!total) return total.error();
+        cpu.total_usage = total->value_or(0);
+        auto const count = percpu_count(**usage, usage_path);
+        if (!count) return count.error();
+        cpu.percpu_count = *count;
+    }
+
+    auto const system = counter_member(stats, key, "system_cpu_usage", presence::optional);
+    if (!system) return system.error();
+    cpu.system_usage = *system;
+
+    auto const online = counter_member(stats, key, "online_cpus", presence::optional);
+    if (!online) return online.error();
+    if (*online) {
+        auto const count = to_cpu_count(**online, member_path(key, "online_cpus"));
+        if (!count) return count.error();
+        cpu.online_cpus = *count;
+    }
+    return cpu;
+}
+
+core::outcome<memory_reading> read_memory(json::object const& body) {
+    memory_reading memory;
+    auto const object = object_member(body, "", "memory_stats", presence::required);
+    if (!object) return object.error();
+    json::object const& stats = **object;
+
+    auto const usage = counter_member(stats, "memory_stats", "usage", presence::optional);
+    if (!usage) return usage.error();
+    memory.usage = usage->value_or(0);
+    auto const limit = counter_member(stats, "memory_stats", "limit", presence::optional);
+    if (!limit) return limit.error();
+    memory.limit = limit->value_or(0);
+
+    // The cgroup's memory.stat as a map: only the two page-cache keys are read, so
+    // other keys may hold anything a future kernel writes.
+    auto const cgroup = object_member(stats, "memory_stats", "stats", presence::optional);
+    if (!cgroup) return cgroup.error();
+    if (*cgroup != nullptr) {
+        auto const v1 = counter_member(**cgroup, "memory_stats.stats", "total_inactive_file", presence::optional);
+        if (!v1) return v1.error();
+        memory.v1_total_inactive_file = *v1;
+        auto const v2 = counter_member(**cgroup, "memory_stats.stats", "inactive_file", presence::optional);
+        if (!v2) return v2.error();
+        memory.v2_inactive_file = *v2;
+    }
+    return memory;
+}
+
+// Strict JSON, with the offset of the first byte the parser refused.
+core::outcome<json::value> parse_json(std::string_view text, json::storage_ptr storage) {
+    json::parse_options options;
+    options.max_depth = max_json_depth;
+    json::stream_parser parser({}, options);
+    parser.reset(std::move(storage));
+    boost::system::error_code ec;
+    std::size_t offset = parser.write(text.data(), text.size(), ec);
+    if (!ec) {
+        parser.finish(ec);
+        offset = text.size();  // finish fails only on a document that ends too early
+    }
+    if (ec) {
+        std::string what = ec.message();
+        if (ec == json::error::too_deep) {
+            what += " (at most " + std::to_string(max_json_depth) + " levels of nesting)";
+        }
+        return core::failure{"malformed JSON at offset " + std::to_string(offset) + ": " + what};
+    }
+    return parser.release();
+}
+
+}  // namespace
+
+core::outcome<stats_reading> parse_stats(std::string_view json) {
+    // The parsed tree lives only for this call: an arena frees it at once.
+    json::monotonic_resource memory;
+    auto const document = parse_json(json, &memory);
+    if (!document) return document.error();
+    if (!document->is_object()) return wrong_type("body", "an object", *document);
+    json::object const& body = document->get_object();
+
+    stats_reading reading;
+    auto cpu = read_cpu(body, "cpu_stats", presence::required);
+    if (!cpu) return cpu.error();
+    reading.cpu = *cpu;
+    auto precpu = read_cpu(body, "precpu_stats", presence::optional);
+    if (!precpu) return precpu.error();
+    reading.precpu = *precpu;
+    auto mem = read_memory(body);
+    if (!mem) return mem.error();
+    reading.memory = *mem;
+    return reading;
+}
+
+std::uint32_t cpu_count_of(cpu_reading const& reading) {
+    if (reading.online_cpus > 0) return reading.online_cpus;
+    // API < 1.27 has no online_cpus; the CLI counts percpu_usage, which cgroup v1 fills in.
+    if (reading.percpu_count > 0) return reading.percpu_count;
+    // Neither (no Docker release is known to do this, but an engine imitating its API may):
+    // the CLI multiplies by 0 and shows a busy container as idle. With 1 the figure is the
+    // container's share of the whole host, which is low by the host's CPU count but not false.
+    return 1;
+}
+
+double cpu_percent(cpu_reading const& previous, cpu_reading const& current) {
+    // Unlike the CLI, a baseline without system time is no baseline: from a zeroed
+    // precpu_stats the CLI divides the container's lifetime CPU by the host's uptime CPU.
+    if (!previous.system_usage || !current.system_usage) return 0;
+    if (current.total_usage <= previous.total_usage) return 0;
+    if (*current.system_usage <= *previous.system_usage) return 0;
+    // Subtracted as integers: the counters pass 2^53, their differences do not.
+    auto const container_delta = static_cast<double>(current.total_usage - previous.total_usage);
+    auto const system_delta = static_cast<double>(*current.system_usage - *previous.system_usage);
+    // The CLI's formula, in its order of operations.
+    return (container_delta / system_delta) * static_cast<double>(cpu_count_of(current)) * 100.0;
+}
+
+std::optional<std::uint64_t> memory_used_cgroup_v1(memory_reading const& memory) {
+    if (!memory.v1_total_inactive_file || *memory.v1_total_inactive_file >= memory.usage) return std::nullopt;
+    return memory.usage - *memory.v1_total_inactive_file;
+}
+
+std::optional<std::uint64_t> memory_used_cgroup_v2(memory_reading const& memory) {
+    if (!memory.v2_inactive_file || *memory.v2_inactive_file >= memory.usage) return std::nullopt;
+    return memory.usage - *memory.v2_inactive_file;
+}
+
+std::uint64_t memory_used(memory_reading const& memory) {
+    if (auto const used = memory_used_cgroup_v1(memory)) return *used;
+    if (auto const used = memory_used_cgroup_v2(memory)) return *used;
+    // Neither key, or the cache counted at least as large as usage (the kernel reports
+    // usage and memory.stat separately, and charges usage in per-CPU batches): usage is
+    // then the best figure there is, as in the CLI.
+    return memory.usage;
+}
+
+double memory_percent(memory_reading const& memory) {
+    if (memory.limit == 0) return 0;
+    return static_cast<double>(memory_used(memory)) / static_cast<double>(memory.limit) * 100.0;
+}
+
+double to_mib(std::uint64_t bytes) {
+    return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
+}  // namespace hicloud::docker

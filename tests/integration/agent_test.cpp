@@ -1,0 +1,205 @@
+// hicloud agent against the real dockerd (scripts/test-dockerd) and, for delivery, the real server.
+#include "support/process.hpp"
+#include "support/server_process.hpp"
+#include "support/test_database.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+using namespace hicloud;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string required(char const* name) {
+    char const* v = std::getenv(name);
+    if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test");
+    return v;
+}
+
+std::string docker_host() { return required("HICLOUD_TEST_DOCKER_HOST"); }
+
+// The docker CLI against the test dockerd.
+test::process_result docker(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-H", docker_host()});
+    return test::run_process("/usr/bin/docker", args, {"PATH=/usr/bin:/bin", "HOME=/tmp"});
+}
+
+// A container of the test image, removed with this object.
+struct test_container {
+    std::string name = test::unique_name("hicloud-agent-test");
+    explicit test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command) {
+        std::vector<std::string> args{"run", "-d", "--name", name};
+        args.insert(args.end(), run_args.begin(), run_args.end());
+        args.push_back(required("HICLOUD_TEST_IMAGE"));
+        args.insert(args.end(), command.begin(), command.end());
+        auto const r = docker(args);
+        if (r.exit_code != 0) throw std::runtime_error("docker run failed: " + r.err);
+    }
+    ~test_container() { docker({"rm", "-f", name}); }
+};
+
+std::vector<std::string> agent_env(fs::path const& home) {
+    return {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + docker_host(), "HICLOUD_HOME=" + home.string(),
+            "HICLOUD_AGENT_ID=agent-test", "HICLOUD_AGENT_NODE_NAME=node-test"};
+}
+
+json::object const* container_in(json::value const& sample, std::string const& name) {
+    for (auto const& c : sample.at("container_stats").as_array())
+        if (c.at("container_name").as_string() == name) return &c.as_object();
+    return nullptr;
+}
+
+double number(json::value const& v) { return v.is_double() ? v.as_double() : static_cast<double>(v.to_number<double>()); }
+
+struct temp_home {
+    fs::path path = fs::temp_directory_path() / test::unique_name("hicloud_home");
+    temp_home() { fs::create_directories(path); }
+    ~temp_home() { fs::remove_all(path); }
+    std::size_t spooled() const {
+        std::size_t n = 0;
+        if (fs::exists(path / "spool"))
+            for (auto const& e : fs::directory_iterator(path / "spool")) n += e.path().extension() == ".json";
+        return n;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limited one's memory share, and a "
+          "stopped one with its status",
+          "[docker][agent]") {
+    test_container busy({}, {"/bin/sh", "-c", "yes > /dev/null"});
+    test_container limited({"-m", "64m"}, {"/bin/sleep", "1000"});
+    test_container stopped({}, {"/bin/true"});
+    temp_home home;
+    // Let `yes` get going and `true` finish before measuring.
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (docker({"inspect", "-f", "{{.State.Status}}", stopped.name}).out != "exited\n" &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run"}, agent_env(home.path));
+    auto const reference = docker({"stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemPerc}}"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto const sample = json::parse(r.out);
+    CHECK(sample.at("agent_id").as_string() == "agent-test");
+    CHECK(sample.at("ser_cpu_count").as_int64() == static_cast<std::int64_t>(std::thread::hardware_concurrency()));
+    CHECK(std::regex_match(std::string(sample.at("ser_get_datetime").as_string()),
+                           std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")));
+
+    auto const* b = container_in(sample, busy.name);
+    REQUIRE(b);
+    CHECK(b->at("status").as_string() == "running");
+    CHECK(b->at("node_name").as_string() == "node-test");
+    CHECK(number(b->at("con_cpu_percent")) > 80.0);
+    CHECK(number(b->at("con_cpu_percent")) < 120.0);
+
+    auto const* l = container_in(sample, limited.name);
+    REQUIRE(l);
+    auto const used_mib = number(l->at("con_memory_usage"));
+    CHECK(used_mib > 0);
+    CHECK(number(l->at("con_memory_percent")) == Approx(used_mib / 64.0 * 100.0).epsilon(0.02));
+
+    auto const* s = container_in(sample, stopped.name);
+    REQUIRE(s);
+    CHECK(s->at("status").as_string() == "exited");
+    CHECK(number(s->at("con_cpu_percent")) == 0.0);
+    CHECK(number(s->at("con_memory_usage")) == 0.0);
+
+    // docker stats --no-stream, taken right after: CPU within a few points, memory within a few percent.
+    std::smatch m;
+    std::string const ref = reference.out;
+    REQUIRE(std::regex_search(ref, m, std::regex(busy.name + R"( ([0-9.]+)% ([0-9.]+)%)")));
+    CHECK(std::abs(std::stod(m[1]) - number(b->at("con_cpu_percent"))) < 15.0);
+    REQUIRE(std::regex_search(ref, m, std::regex(limited.name + R"( ([0-9.]+)% ([0-9.]+)%)")));
+    CHECK(std::abs(std::stod(m[2]) - number(l->at("con_memory_percent"))) < 0.5);
+    CHECK(home.spooled() == 0);  // a dry run sends and keeps nothing
+}
+
+TEST_CASE("agent: without Docker the host is still sampled, and the error says what to do", "[agent]") {
+    temp_home home;
+    auto env = agent_env(home.path);
+    env.push_back("HICLOUD_AGENT_DOCKER_HOST=unix://" + (home.path / "no-docker.sock").string());
+    std::erase_if(env, [&](auto const& e) { return e == "HICLOUD_AGENT_DOCKER_HOST=" + docker_host(); });
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run"}, env);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("no such socket") && Catch::Contains("is dockerd running?"));
+    auto const sample = json::parse(r.out);
+    CHECK(sample.at("container_stats").as_array().empty());
+    CHECK(sample.at("ser_memory_total").as_int64() > 0);
+}
+
+TEST_CASE("agent: --once delivers; server down -> spooled (exit 3); server back -> all delivered exactly once",
+          "[docker][agent][mysql]") {
+    test::scratch_database database;
+    auto const db_env = test::hicloud_admin_env(database.name());
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
+    test_container running({}, {"/bin/sleep", "1000"});
+    temp_home home;
+    auto const count = [&] { return *database.connect()->query("SELECT COUNT(*) FROM server WHERE agent_id = 'agent-test'").at(0).at(0); };
+    auto const once = [&](unsigned short port) {
+        auto env = agent_env(home.path);
+        env.push_back("HICLOUD_AGENT_URL=http://127.0.0.1:" + std::to_string(port) + "/monitor_info");
+        return test::run_process(test::hicloud_binary(), {"agent", "--once", "--timeout", "5"}, env);
+    };
+
+    unsigned short port = 0;
+    {
+        test::server_process server({}, db_env);
+        port = server.port();
+        auto const r = once(port);
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(count() == "1");
+        auto const containers = database.connect()->query(
+            "SELECT status FROM container WHERE agent_id = 'agent-test' AND container_name = '" + running.name + "'");
+        CHECK(containers == std::vector<db::row>{{"running"}});
+    }
+    // The server is gone: both samples are kept on disk, and --once says so with exit code 3.
+    for (int i = 1; i <= 2; ++i) {
+        auto const r = once(port);
+        INFO(r.err);
+        CHECK(r.exit_code == 3);
+        CHECK(home.spooled() == static_cast<std::size_t>(i));
+    }
+    CHECK(count() == "1");
+    // Back (on another port): the spooled samples go first, then the new one; each stored once.
+    test::server_process server({}, db_env);
+    auto const r = once(server.port());
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(home.spooled() == 0);
+    CHECK(count() == "4");
+    CHECK(*database.connect()->query("SELECT COUNT(DISTINCT idempotency_key) FROM server").at(0).at(0) == "4");
+}
+
+TEST_CASE("agent: --interval samples on multiples of the interval and SIGTERM ends it after the cycle",
+          "[docker][agent]") {
+    temp_home home;
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--interval", "2", "--dry-run"},
+                                     agent_env(home.path), std::chrono::seconds(60), std::chrono::milliseconds(7000));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("stopping after the cycle in hand"));
+    std::vector<std::string> stamps;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);)
+        stamps.push_back(std::string(json::parse(line).at("ser_get_datetime").as_string()));
+    // The first sample at once, then one per tick: 3 or 4 in 7 s, never two on one tick.
+    REQUIRE(stamps.size() >= 3);
+    CHECK(stamps.size() <= 4);
+    for (std::size_t i = 1; i < stamps.size(); ++i) {
+        CHECK(std::stoi(stamps[i].substr(17)) % 2 == 0);
+        CHECK(stamps[i] != stamps[i - 1]);
+    }
+}

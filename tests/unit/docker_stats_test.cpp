@@ -1,0 +1,408 @@
+#include "docker/stats.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using hicloud::docker::cpu_count_of;
+using hicloud::docker::cpu_percent;
+using hicloud::docker::cpu_reading;
+using hicloud::docker::memory_percent;
+using hicloud::docker::memory_reading;
+using hicloud::docker::memory_used;
+using hicloud::docker::memory_used_cgroup_v1;
+using hicloud::docker::memory_used_cgroup_v2;
+using hicloud::docker::parse_stats;
+using hicloud::docker::stats_reading;
+using hicloud::docker::to_mib;
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+fs::path cases_dir() {
+    return fs::path(HICLOUD_FIXTURES_DIR) / "docker_stats";
+}
+
+std::string read_file(fs::path const& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) FAIL("cannot open fixture " << path.string());
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+stats_reading parse_ok(std::string_view body) {
+    auto result = parse_stats(body);
+    if (!result) FAIL("unexpected failure: " << result.error().message);
+    return *result;
+}
+
+std::string parse_error(std::string_view body) {
+    auto result = parse_stats(body);
+    if (result) FAIL("expected a failure, got a reading of total_usage " << result->cpu.total_usage);
+    return result.error().message;
+}
+
+// A body with what parse_stats requires and nothing else, around a cpu_stats and a memory_stats.
+std::string body_with(std::string_view cpu_stats, std::string_view memory_stats = "{}") {
+    return std::string(R"({"cpu_stats":)") + std::string(cpu_stats) + R"(,"memory_stats":)" +
+           std::string(memory_stats) + "}";
+}
+
+std::string body_with_memory(std::string_view memory_stats) {
+    return body_with(R"({"cpu_usage":{"total_usage":1}})", memory_stats);
+}
+
+// A percentage to within what expected.json writes (at least 7 decimals).
+Approx percent(double expected) {
+    return Approx(expected).epsilon(0).margin(1e-6);
+}
+
+double number_of(json::object const& expected, std::string_view key) {
+    auto const* value = expected.if_contains(key);
+    if (value == nullptr || !value->is_number()) FAIL("expected.json: " << key << " must be a number");
+    return value->to_number<double>();
+}
+
+std::uint64_t bytes_of(json::object const& expected, std::string_view key) {
+    auto const* value = expected.if_contains(key);
+    if (value == nullptr || !(value->is_uint64() || (value->is_int64() && value->get_int64() >= 0))) {
+        FAIL("expected.json: " << key << " must be an unsigned integer");
+    }
+    return value->to_number<std::uint64_t>();
+}
+
+memory_reading memory(std::uint64_t usage, std::uint64_t limit, std::optional<std::uint64_t> total_inactive_file,
+                      std::optional<std::uint64_t> inactive_file) {
+    memory_reading m;
+    m.usage = usage;
+    m.limit = limit;
+    m.v1_total_inactive_file = total_inactive_file;
+    m.v2_inactive_file = inactive_file;
+    return m;
+}
+
+cpu_reading cpu(std::uint64_t total_usage, std::optional<std::uint64_t> system_usage, std::uint32_t online_cpus = 4,
+                std::uint32_t percpu_count = 0) {
+    cpu_reading c;
+    c.total_usage = total_usage;
+    c.system_usage = system_usage;
+    c.online_cpus = online_cpus;
+    c.percpu_count = percpu_count;
+    return c;
+}
+
+}  // namespace
+
+// --- the fixture cases: one folder each ---
+
+TEST_CASE("docker stats: every fixture case gives its expected figures", "[docker]") {
+    std::vector<fs::path> cases;
+    for (auto const& entry : fs::directory_iterator(cases_dir())) {
+        if (entry.is_directory()) cases.push_back(entry.path());
+    }
+    std::sort(cases.begin(), cases.end());
+    // A wrong fixtures path must fail, not pass with nothing checked.
+    REQUIRE(cases.size() >= 8);
+
+    for (auto const& dir : cases) {
+        INFO("case " << dir.filename().string());
+        auto const reading = parse_stats(read_file(dir / "stats.json"));
+        if (!reading) {
+            FAIL_CHECK("parse_stats failed: " << reading.error().message);
+            continue;
+        }
+        json::value const expected_value = json::parse(read_file(dir / "expected.json"));
+        REQUIRE(expected_value.is_object());
+        json::object const& expected = expected_value.get_object();
+
+        CHECK(cpu_percent(reading->precpu, reading->cpu) == percent(number_of(expected, "cpu_percent")));
+        CHECK(memory_used(reading->memory) == bytes_of(expected, "memory_used_bytes"));
+        CHECK(memory_percent(reading->memory) == percent(number_of(expected, "memory_percent")));
+    }
+}
+
+// --- what parse_stats reads ---
+
+TEST_CASE("parse_stats: a cgroup v1 body gives every field it reads", "[docker]") {
+    auto const r = parse_ok(read_file(cases_dir() / "cgroup_v1_busy" / "stats.json"));
+    CHECK(r.cpu.total_usage == 414471294132u);
+    CHECK(r.cpu.system_usage == std::optional<std::uint64_t>(2764816350000000u));
+    CHECK(r.cpu.online_cpus == 4);
+    CHECK(r.cpu.percpu_count == 4);
+    CHECK(r.precpu.total_usage == 412937816020u);
+    CHECK(r.precpu.system_usage == std::optional<std::uint64_t>(2764812340000000u));
+    CHECK(r.memory.usage == 734179328u);
+    CHECK(r.memory.limit == 2147483648u);
+    CHECK(r.memory.v1_total_inactive_file == std::optional<std::uint64_t>(198066176u));
+    CHECK(r.memory.v2_inactive_file == std::optional<std::uint64_t>(198066176u));  // v1 writes both
+}
+
+TEST_CASE("parse_stats: a cgroup v2 body has no percpu_usage and no total_inactive_file", "[docker]") {
+    auto const r = parse_ok(read_file(cases_dir() / "cgroup_v2" / "stats.json"));
+    CHECK(r.cpu.online_cpus == 8);
+    CHECK(r.cpu.percpu_count == 0);
+    CHECK_FALSE(r.memory.v1_total_inactive_file);
+    CHECK(r.memory.v2_inactive_file == std::optional<std::uint64_t>(104857600u));
+}
+
+TEST_CASE("parse_stats: a stopped container reads as zeros without system time", "[docker]") {
+    auto const r = parse_ok(read_file(cases_dir() / "stopped_container" / "stats.json"));
+    CHECK(r.cpu.total_usage == 0);
+    CHECK_FALSE(r.cpu.system_usage);
+    CHECK(r.cpu.online_cpus == 0);
+    CHECK_FALSE(r.precpu.system_usage);
+    CHECK(r.memory.usage == 0);
+    CHECK(r.memory.limit == 0);
+    CHECK_FALSE(r.memory.v1_total_inactive_file);
+    CHECK_FALSE(r.memory.v2_inactive_file);
+}
+
+TEST_CASE("parse_stats: precpu_stats may be empty or missing: a zero baseline", "[docker]") {
+    std::string const cpu = R"({"cpu_usage":{"total_usage":500},"system_cpu_usage":9000,"online_cpus":2})";
+    for (std::string const& body : {R"({"cpu_stats":)" + cpu + R"(,"precpu_stats":{},"memory_stats":{}})",
+                                   R"({"cpu_stats":)" + cpu + R"(,"precpu_stats":null,"memory_stats":{}})",
+                                   R"({"cpu_stats":)" + cpu + R"(,"precpu_stats":{"cpu_usage":{}},"memory_stats":{}})",
+                                   R"({"cpu_stats":)" + cpu + R"(,"memory_stats":{}})"}) {
+        INFO(body);
+        auto const r = parse_ok(body);
+        CHECK(r.precpu.total_usage == 0);
+        CHECK_FALSE(r.precpu.system_usage);
+        CHECK(r.cpu.total_usage == 500);
+        CHECK(cpu_percent(r.precpu, r.cpu) == 0);
+    }
+}
+
+TEST_CASE("parse_stats: optional fields that are null are absent", "[docker]") {
+    auto const r = parse_ok(body_with(
+        R"({"cpu_usage":{"total_usage":7,"percpu_usage":null},"system_cpu_usage":null,"online_cpus":null})",
+        R"({"usage":null,"limit":null,"stats":{"total_inactive_file":null,"inactive_file":null}})"));
+    CHECK(r.cpu.total_usage == 7);
+    CHECK(r.cpu.percpu_count == 0);
+    CHECK_FALSE(r.cpu.system_usage);
+    CHECK(r.cpu.online_cpus == 0);
+    CHECK(r.memory.usage == 0);
+    CHECK_FALSE(r.memory.v1_total_inactive_file);
+    CHECK_FALSE(r.memory.v2_inactive_file);
+}
+
+TEST_CASE("parse_stats: counters up to 2^64 - 1 are read exactly", "[docker]") {
+    auto const r = parse_ok(body_with(R"({"cpu_usage":{"total_usage":18446744073709551615},)"
+                                      R"("system_cpu_usage":9007199254740993,"online_cpus":4294967295})",
+                                      R"({"usage":18446744073709551615,"limit":9223372036854771712})"));
+    CHECK(r.cpu.total_usage == 18446744073709551615u);
+    CHECK(r.cpu.system_usage == std::optional<std::uint64_t>(9007199254740993u));  // 2^53 + 1
+    CHECK(r.cpu.online_cpus == 4294967295u);
+    CHECK(r.memory.usage == 18446744073709551615u);
+    CHECK(r.memory.limit == 9223372036854771712u);
+}
+
+TEST_CASE("parse_stats: unknown fields and other memory.stat keys are ignored", "[docker]") {
+    auto const r = parse_ok(R"({"read":"2024-05-02T14:03:11Z","cpu_stats":{"cpu_usage":{"total_usage":3,)"
+                            R"("usage_in_kernelmode":"odd"},"throttling_data":[]},"memory_stats":{"usage":10,)"
+                            R"("stats":{"anon":"odd","file":-1,"inactive_file":4}},"future":{"a":[1,2]}})");
+    CHECK(r.cpu.total_usage == 3);
+    CHECK(r.memory.usage == 10);
+    CHECK(r.memory.v2_inactive_file == std::optional<std::uint64_t>(4u));
+}
+
+// --- what parse_stats refuses, and how it says so ---
+
+TEST_CASE("parse_stats: text that is not JSON names the offset", "[docker]") {
+    CHECK(parse_error("not json") == "malformed JSON at offset 0: syntax error");
+    CHECK(parse_error("") == "malformed JSON at offset 0: incomplete JSON");
+    CHECK(parse_error(R"({"cpu_stats":{)") == "malformed JSON at offset 14: incomplete JSON");
+    CHECK(parse_error(body_with_memory("{}") + "x") == "malformed JSON at offset 63: extra data");
+}
+
+TEST_CASE("parse_stats: nesting deeper than 32 levels is refused", "[docker]") {
+    std::string const deep = R"({"x":)" + std::string(40, '[') + std::string(40, ']') + "}";
+    // The object and 31 arrays are 32 levels; the 32nd '[' (offset 36) is one too many.
+    CHECK(parse_error(deep) == "malformed JSON at offset 36: too deep (at most 32 levels of nesting)");
+}
+
+TEST_CASE("parse_stats: the body must be an object", "[docker]") {
+    CHECK(parse_error("[]") == "body: expected an object, got array");
+    CHECK(parse_error("null") == "body: expected an object, got null");
+    CHECK(parse_error(R"("stats")") == "body: expected an object, got string");
+}
+
+TEST_CASE("parse_stats: cpu_stats with cpu_usage.total_usage is required", "[docker]") {
+    CHECK(parse_error(R"({"memory_stats":{}})") == "cpu_stats: is required");
+    CHECK(parse_error(R"({"message":"No such container: web"})") == "cpu_stats: is required");
+    CHECK(parse_error(body_with("{}")) == "cpu_stats.cpu_usage: is required");
+    CHECK(parse_error(body_with(R"({"cpu_usage":{}})")) == "cpu_stats.cpu_usage.total_usage: is required");
+}
+
+TEST_CASE("parse_stats: memory_stats is required", "[docker]") {
+    CHECK(parse_error(R"({"cpu_stats":{"cpu_usage":{"total_usage":1}}})") == "memory_stats: is required");
+}
+
+TEST_CASE("parse_stats: objects of the wrong type name their path", "[docker]") {
+    CHECK(parse_error(body_with("[]")) == "cpu_stats: expected an object, got array");
+    CHECK(parse_error(body_with("null")) == "cpu_stats: expected an object, got null");
+    CHECK(parse_error(body_with(R"({"cpu_usage":5})")) == "cpu_stats.cpu_usage: expected an object, got integer");
+    CHECK(parse_error(body_with_memory(R"("none")")) == "memory_stats: expected an object, got string");
+    CHECK(parse_error(body_with_memory(R"({"stats":[]})")) == "memory_stats.stats: expected an object, got array");
+    CHECK(parse_error(R"({"cpu_stats":{"cpu_usage":{"total_usage":1}},"precpu_stats":true,"memory_stats":{}})") ==
+          "precpu_stats: expected an object, got boolean");
+}
+
+TEST_CASE("parse_stats: counters must be unsigned integers", "[docker]") {
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":"12"}})")) ==
+          "cpu_stats.cpu_usage.total_usage: expected an unsigned integer, got string");
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":null}})")) ==
+          "cpu_stats.cpu_usage.total_usage: expected an unsigned integer, got null");
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":-1}})")) ==
+          "cpu_stats.cpu_usage.total_usage: must not be negative, got -1");
+    // A double cannot hold every counter past 2^53, so 1.5 and 1e3 alike are refused.
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":1.5}})")) ==
+          "cpu_stats.cpu_usage.total_usage: expected an unsigned integer, got number");
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":1},"system_cpu_usage":1e3})")) ==
+          "cpu_stats.system_cpu_usage: expected an unsigned integer, got number");
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":1},"online_cpus":true})")) ==
+          "cpu_stats.online_cpus: expected an unsigned integer, got boolean");
+    CHECK(parse_error(body_with_memory(R"({"usage":"1 GiB"})")) ==
+          "memory_stats.usage: expected an unsigned integer, got string");
+    CHECK(parse_error(body_with_memory(R"({"limit":-4096})")) == "memory_stats.limit: must not be negative, got -4096");
+    CHECK(parse_error(body_with_memory(R"({"stats":{"total_inactive_file":{}}})")) ==
+          "memory_stats.stats.total_inactive_file: expected an unsigned integer, got object");
+    CHECK(parse_error(body_with_memory(R"({"stats":{"inactive_file":2.0}})")) ==
+          "memory_stats.stats.inactive_file: expected an unsigned integer, got number");
+    CHECK(parse_error(R"({"cpu_stats":{"cpu_usage":{"total_usage":1}},)"
+                      R"("precpu_stats":{"cpu_usage":{"total_usage":"0"}},"memory_stats":{}})") ==
+          "precpu_stats.cpu_usage.total_usage: expected an unsigned integer, got string");
+}
+
+TEST_CASE("parse_stats: online_cpus must fit 32 bits", "[docker]") {
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":1},"online_cpus":4294967296})")) ==
+          "cpu_stats.online_cpus: 4294967296 does not fit (at most 4294967295)");
+}
+
+TEST_CASE("parse_stats: percpu_usage must be an array of counters", "[docker]") {
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":1,"percpu_usage":4}})")) ==
+          "cpu_stats.cpu_usage.percpu_usage: expected an array, got integer");
+    CHECK(parse_error(body_with(R"({"cpu_usage":{"total_usage":1,"percpu_usage":[1,"2",3]}})")) ==
+          "cpu_stats.cpu_usage.percpu_usage[1]: expected an unsigned integer, got string");
+    CHECK(parse_ok(body_with(R"({"cpu_usage":{"total_usage":1,"percpu_usage":[]}})")).cpu.percpu_count == 0);
+    CHECK(parse_ok(body_with(R"({"cpu_usage":{"total_usage":1,"percpu_usage":[0,0,1]}})")).cpu.percpu_count == 3);
+}
+
+// --- cpu_percent ---
+
+TEST_CASE("cpu_percent: one-shot mode compares with the reading the agent kept", "[docker]") {
+    // Two one-shot bodies a second apart: each has a zeroed precpu_stats, so only the
+    // cpu_stats kept from the first call gives the second an interval.
+    std::string const zeroed = R"({"cpu_usage":{"total_usage":0,"usage_in_kernelmode":0,"usage_in_usermode":0},)"
+                               R"("throttling_data":{"periods":0,"throttled_periods":0,"throttled_time":0}})";
+    auto const first = parse_ok(R"({"cpu_stats":{"cpu_usage":{"total_usage":10000000000},)"
+                                R"("system_cpu_usage":500000000000,"online_cpus":2},"precpu_stats":)" +
+                                zeroed + R"(,"memory_stats":{}})");
+    auto const second = parse_ok(R"({"cpu_stats":{"cpu_usage":{"total_usage":10300000000},)"
+                                 R"("system_cpu_usage":502000000000,"online_cpus":2},"precpu_stats":)" +
+                                 zeroed + R"(,"memory_stats":{}})");
+    CHECK(cpu_percent(first.precpu, first.cpu) == 0);
+    CHECK(cpu_percent(second.precpu, second.cpu) == 0);
+    cpu_reading const kept = first.cpu;
+    // 300,000,000 / 2,000,000,000 × 2 × 100
+    CHECK(cpu_percent(kept, second.cpu) == percent(30.0));
+}
+
+TEST_CASE("cpu_percent: the CPU count is that of the current reading", "[docker]") {
+    // A CPU brought online between the readings: the CLI scales by the current count.
+    CHECK(cpu_percent(cpu(0, 1000, 2), cpu(100, 2000, 4)) == percent(40.0));
+}
+
+TEST_CASE("cpu_percent: no interval, no figure", "[docker]") {
+    SECTION("the previous reading has no system time (first read)") {
+        CHECK(cpu_percent(cpu(0, std::nullopt), cpu(5000, 100000)) == 0);
+    }
+    SECTION("the current reading has no system time (stopped)") {
+        CHECK(cpu_percent(cpu(5000, 100000), cpu(6000, std::nullopt)) == 0);
+    }
+    SECTION("the same reading twice") {
+        CHECK(cpu_percent(cpu(5000, 100000), cpu(5000, 100000)) == 0);
+    }
+    SECTION("the container did not run") {
+        CHECK(cpu_percent(cpu(5000, 100000), cpu(5000, 200000)) == 0);
+    }
+    SECTION("the container restarted, so its counter went back") {
+        CHECK(cpu_percent(cpu(900000, 100000), cpu(1000, 200000)) == 0);
+    }
+    SECTION("the system counter did not move") {
+        CHECK(cpu_percent(cpu(5000, 100000), cpu(6000, 100000)) == 0);
+    }
+    SECTION("the system counter went back") {
+        CHECK(cpu_percent(cpu(5000, 100000), cpu(6000, 90000)) == 0);
+    }
+}
+
+TEST_CASE("cpu_percent: large counters are subtracted exactly", "[docker]") {
+    // Past 2^53 a double cannot tell these apart; their difference is small and exact.
+    std::uint64_t const base = 18000000000000000000u;
+    CHECK(cpu_percent(cpu(base, base, 1), cpu(base + 1, base + 4, 1)) == percent(25.0));
+}
+
+TEST_CASE("cpu_count_of: online_cpus, else len(percpu_usage), else 1", "[docker]") {
+    CHECK(cpu_count_of(cpu(0, 0, 8, 64)) == 8);  // online_cpus wins over the possible CPUs in percpu_usage
+    CHECK(cpu_count_of(cpu(0, 0, 0, 2)) == 2);
+    CHECK(cpu_count_of(cpu(0, 0, 0, 0)) == 1);
+}
+
+// --- memory ---
+
+TEST_CASE("memory_used: cgroup v1 subtracts total_inactive_file", "[docker]") {
+    auto const m = memory(1000, 4000, 300, 200);
+    CHECK(memory_used_cgroup_v1(m) == std::optional<std::uint64_t>(700u));
+    CHECK(memory_used(m) == 700);  // v1 first, though inactive_file is there too
+}
+
+TEST_CASE("memory_used: cgroup v2 subtracts inactive_file", "[docker]") {
+    auto const m = memory(1000, 4000, std::nullopt, 200);
+    CHECK_FALSE(memory_used_cgroup_v1(m));
+    CHECK(memory_used_cgroup_v2(m) == std::optional<std::uint64_t>(800u));
+    CHECK(memory_used(m) == 800);
+}
+
+TEST_CASE("memory_used: total_inactive_file not below usage falls to inactive_file", "[docker]") {
+    CHECK(memory_used(memory(1000, 4000, 1000, 200)) == 800);
+    CHECK(memory_used(memory(1000, 4000, 1500, 200)) == 800);
+    CHECK(memory_used(memory(1000, 4000, 1500, std::nullopt)) == 1000);
+}
+
+TEST_CASE("memory_used: without a usable cache figure it is usage", "[docker]") {
+    auto const cache_too_large = memory(1000, 4000, std::nullopt, 1000);
+    CHECK_FALSE(memory_used_cgroup_v2(cache_too_large));
+    CHECK(memory_used(cache_too_large) == 1000);
+    CHECK(memory_used(memory(1000, 4000, 1001, 1001)) == 1000);
+    CHECK(memory_used(memory(1000, 4000, std::nullopt, std::nullopt)) == 1000);
+    CHECK(memory_used(memory(0, 0, 0, 0)) == 0);
+    CHECK(memory_used(memory(1000, 4000, 0, std::nullopt)) == 1000);  // nothing to subtract
+}
+
+TEST_CASE("memory_percent: used over limit, 0 without a limit", "[docker]") {
+    CHECK(memory_percent(memory(1000, 4000, 200, std::nullopt)) == percent(20.0));
+    CHECK(memory_percent(memory(1000, 0, 200, std::nullopt)) == 0);
+    CHECK(memory_percent(memory(0, 4000, std::nullopt, std::nullopt)) == 0);
+}
+
+TEST_CASE("to_mib: bytes over 2^20", "[docker]") {
+    CHECK(to_mib(0) == 0.0);
+    CHECK(to_mib(1048576) == 1.0);
+    CHECK(to_mib(536113152) == 511.27734375);
+    CHECK(to_mib(524288) == 0.5);
+    CHECK(to_mib(18446744073709551615u) == 17592186044416.0);
+}
