@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -87,8 +88,12 @@ TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limit
            std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
 
+    // docker stats --no-stream measures the same one-second window, side by side.
+    auto reference_run = std::async(std::launch::async, [] {
+        return docker({"stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemPerc}}"});
+    });
     auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run"}, agent_env(home.path));
-    auto const reference = docker({"stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemPerc}}"});
+    auto const reference = reference_run.get();
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     auto const sample = json::parse(r.out);
@@ -116,11 +121,11 @@ TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limit
     CHECK(number(s->at("con_cpu_percent")) == 0.0);
     CHECK(number(s->at("con_memory_usage")) == 0.0);
 
-    // docker stats --no-stream, taken right after: CPU within a few points, memory within a few percent.
+    // Against docker stats: CPU within a few points (10, on a loaded 2-core machine), memory within a few percent.
     std::smatch m;
     std::string const ref = reference.out;
     REQUIRE(std::regex_search(ref, m, std::regex(busy.name + R"( ([0-9.]+)% ([0-9.]+)%)")));
-    CHECK(std::abs(std::stod(m[1]) - number(b->at("con_cpu_percent"))) < 15.0);
+    CHECK(std::abs(std::stod(m[1]) - number(b->at("con_cpu_percent"))) < 10.0);
     REQUIRE(std::regex_search(ref, m, std::regex(limited.name + R"( ([0-9.]+)% ([0-9.]+)%)")));
     CHECK(std::abs(std::stod(m[2]) - number(l->at("con_memory_percent"))) < 0.5);
     CHECK(home.spooled() == 0);  // a dry run sends and keeps nothing
