@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -9,6 +10,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <random>
@@ -24,24 +27,24 @@ core::outcome<server_url> parse_server_url(std::string_view url) {
     auto const bad = [&](std::string_view why) {
         return core::failure{"agent.url '" + std::string(url) + "': " + std::string(why)};
     };
-    if (url.starts_with("https://")) return bad("https is not supported yet; use http:// (e.g. behind a TLS proxy)");
-    constexpr std::string_view scheme = "http://";
-    if (!url.starts_with(scheme)) return bad("expected http://HOST[:PORT]/PATH");
-    auto rest = url.substr(scheme.size());
+    server_url u;
+    u.https = url.starts_with("https://");
+    if (!u.https && !url.starts_with("http://")) return bad("expected http://HOST[:PORT]/PATH or https://...");
+    auto rest = url.substr(u.https ? 8 : 7);
+    std::string const default_port = u.https ? "443" : "80";
     auto const slash = rest.find('/');
     auto authority = rest.substr(0, slash);
-    server_url u;
     u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     if (authority.starts_with('[')) {  // [v6]:port
         auto const close = authority.find(']');
         if (close == std::string_view::npos) return bad("unclosed [ in the host");
         u.host = std::string(authority.substr(1, close - 1));
         authority = authority.substr(close + 1);
-        u.port = authority.starts_with(':') ? std::string(authority.substr(1)) : "80";
+        u.port = authority.starts_with(':') ? std::string(authority.substr(1)) : default_port;
     } else {
         auto const colon = authority.rfind(':');
         u.host = std::string(authority.substr(0, colon));
-        u.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+        u.port = colon == std::string_view::npos ? default_port : std::string(authority.substr(colon + 1));
     }
     if (u.host.empty()) return bad("no host");
     if (u.port.empty() || u.port.find_first_not_of("0123456789") != std::string::npos) return bad("bad port");
@@ -54,21 +57,24 @@ delivery classify(unsigned status) {
     return delivery::retry_later;
 }
 
-asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string const& body,
-                                              std::string const& idempotency_key, std::string const& token,
-                                              std::chrono::milliseconds deadline) {
-    auto executor = co_await asio::this_coro::executor;
-    auto const where = "POST http://" + url.host + ":" + url.port + url.target;
-    asio::ip::tcp::resolver resolver(executor);
-    auto const [resolve_ec, endpoints] =
-        co_await resolver.async_resolve(url.host, url.port, as_tuple(asio::use_awaitable));
-    if (resolve_ec) co_return delivery_outcome{delivery::retry_later, where + ": cannot resolve " + url.host + ": " + resolve_ec.message()};
+asio::ssl::context make_tls_context(std::string const& ca_file) {
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    if (ca_file.empty())
+        tls.set_default_verify_paths();
+    else
+        tls.load_verify_file(ca_file);  // throws naming OpenSSL's reason; caught at start-up
+    return tls;
+}
 
-    beast::tcp_stream stream(executor);
-    stream.expires_after(deadline);
-    auto const [connect_ec, connected] = co_await stream.async_connect(endpoints, as_tuple(asio::use_awaitable));
-    if (connect_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
+namespace {
 
+// One exchange on an open stream (plain or TLS): write the request, read the answer.
+template <class Stream>
+asio::awaitable<delivery_outcome> exchange(Stream& stream, beast::tcp_stream& tcp, server_url const& url,
+                                           std::string const& where, std::string const& body,
+                                           std::string const& idempotency_key, std::string const& token,
+                                           std::chrono::milliseconds deadline) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::content_type, "application/json");
@@ -77,6 +83,7 @@ asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
     req.body() = body;
     req.prepare_payload();
+    tcp.expires_after(deadline);
     auto const [write_ec, written] = co_await http::async_write(stream, req, as_tuple(asio::use_awaitable));
     if (write_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + write_ec.message()};
 
@@ -85,11 +92,53 @@ asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string
     parser.body_limit(64 * 1024);
     auto const [read_ec, read] = co_await http::async_read(stream, buffer, parser, as_tuple(asio::use_awaitable));
     if (read_ec == beast::error::timeout)
-        co_return delivery_outcome{delivery::retry_later, where + ": no answer within " + std::to_string(deadline.count()) + " ms"};
+        co_return delivery_outcome{delivery::retry_later,
+                                   where + ": no answer within " + std::to_string(deadline.count()) + " ms"};
     if (read_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + read_ec.message()};
     auto const& res = parser.get();
     co_return delivery_outcome{classify(res.result_int()),
                                where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300)};
+}
+
+}  // namespace
+
+asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string const& body,
+                                              std::string const& idempotency_key, std::string const& token,
+                                              std::chrono::milliseconds deadline, asio::ssl::context& tls) {
+    auto executor = co_await asio::this_coro::executor;
+    auto const where = std::string("POST ") + (url.https ? "https://" : "http://") + url.host + ":" + url.port + url.target;
+    asio::ip::tcp::resolver resolver(executor);
+    auto const [resolve_ec, endpoints] =
+        co_await resolver.async_resolve(url.host, url.port, as_tuple(asio::use_awaitable));
+    if (resolve_ec)
+        co_return delivery_outcome{delivery::retry_later, where + ": cannot resolve " + url.host + ": " + resolve_ec.message()};
+
+    if (!url.https) {
+        beast::tcp_stream stream(executor);
+        stream.expires_after(deadline);
+        auto const [connect_ec, connected] = co_await stream.async_connect(endpoints, as_tuple(asio::use_awaitable));
+        if (connect_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
+        co_return co_await exchange(stream, stream, url, where, body, idempotency_key, token, deadline);
+    }
+
+    beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_after(deadline);
+    auto const [connect_ec, connected] = co_await tcp.async_connect(endpoints, as_tuple(asio::use_awaitable));
+    if (connect_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
+    // SNI, and the certificate must name this host (or address).
+    SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
+    boost::system::error_code address_ec;
+    asio::ip::make_address(url.host, address_ec);
+    if (address_ec)
+        SSL_set1_host(stream.native_handle(), url.host.c_str());
+    else
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), url.host.c_str());
+    auto const [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
+    if (handshake_ec)
+        co_return delivery_outcome{delivery::retry_later, where + ": TLS handshake failed: " + handshake_ec.message() +
+                                                              " (is agent.tls_ca the CA that signed the server's certificate?)"};
+    co_return co_await exchange(stream, tcp, url, where, body, idempotency_key, token, deadline);
 }
 
 std::string new_sample_key() {

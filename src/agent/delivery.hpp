@@ -5,6 +5,7 @@
 #include "core/failure.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <string>
@@ -13,12 +14,13 @@
 namespace hicloud::agent {
 
 struct server_url {
+    bool https = false;
     std::string host;
     std::string port;
     std::string target;  // path and query
 };
 
-// "http://host[:port]/path". https is not supported yet: a clear failure says so.
+// "http://host[:port]/path" or "https://host[:port]/path".
 core::outcome<server_url> parse_server_url(std::string_view url);
 
 enum class delivery { delivered, retry_later, rejected };
@@ -32,9 +34,15 @@ struct delivery_outcome {
 // retried. 5xx, 408, 429, a refused connection or the deadline: retry_later.
 delivery classify(unsigned status);
 
+// The TLS settings for https: the server's certificate is checked against `ca_file`, or
+// the system's CA store when empty, and must name the URL's host.
+boost::asio::ssl::context make_tls_context(std::string const& ca_file);
+
+// `tls` is used for https URLs only.
 boost::asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string const& body,
                                                      std::string const& idempotency_key, std::string const& token,
-                                                     std::chrono::milliseconds deadline);
+                                                     std::chrono::milliseconds deadline,
+                                                     boost::asio::ssl::context& tls);
 
 // A random (version 4) UUID, the sample's Idempotency-Key.
 std::string new_sample_key();

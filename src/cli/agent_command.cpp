@@ -51,7 +51,7 @@ struct agent_settings {
     std::chrono::seconds interval{0};
     bool dry_run = false;
     agent::server_url url;
-    std::string agent_id, node_name, token;
+    std::string agent_id, node_name, token, tls_ca;
     std::chrono::milliseconds timeout{10000};
     std::string docker_socket;
     std::string proc_root;
@@ -74,6 +74,7 @@ agent_settings settings_from(core::config const& c) {
     s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
     s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
     if (auto const file = c.text("agent.token_file"); !file.empty()) s.token = core::read_secret_file(file);
+    s.tls_ca = c.text("agent.tls_ca");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
     // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
     auto docker_host = c.text("agent.docker_host");
@@ -95,6 +96,7 @@ struct agent_state {
     agent_settings const& settings;
     docker::client engine;
     agent::host_sampler host;
+    boost::asio::ssl::context tls;
     bool engine_ready = false;
     // Re-sending backs off exponentially (with jitter) while the server keeps failing.
     int failures = 0;
@@ -149,7 +151,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     };
     if (server_up) {
         for (auto const& s : spool.oldest_first()) {
-            auto const r = co_await agent::post_sample(a.settings.url, s.body, s.key, a.settings.token, a.settings.timeout);
+            auto const r = co_await agent::post_sample(a.settings.url, s.body, s.key, a.settings.token, a.settings.timeout, a.tls);
             if (r.result == agent::delivery::delivered) {
                 spool.remove(s);
             } else if (r.result == agent::delivery::rejected) {
@@ -163,7 +165,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     }
     fate result = fate::spooled;
     if (server_up) {
-        auto const r = co_await agent::post_sample(a.settings.url, body, key, a.settings.token, a.settings.timeout);
+        auto const r = co_await agent::post_sample(a.settings.url, body, key, a.settings.token, a.settings.timeout, a.tls);
         if (r.result == agent::delivery::delivered) {
             a.failures = 0;
             co_return fate::delivered;
@@ -190,7 +192,15 @@ int run_agent(command_context& ctx) {
     if (!cfg.positional().empty())
         throw core::config_error("agent takes no arguments, got '" + cfg.positional().front() + "'");
     auto const s = settings_from(cfg);
-    agent_state a{s, docker::client(ctx.io.get_executor(), s.docker_socket, s.timeout), agent::host_sampler(s.proc_root)};
+    auto tls = [&] {
+        try {
+            return agent::make_tls_context(s.tls_ca);
+        } catch (boost::system::system_error const& e) {
+            throw core::config_error("agent.tls_ca: cannot load " + s.tls_ca + ": " + e.code().message());
+        }
+    }();
+    agent_state a{s, docker::client(ctx.io.get_executor(), s.docker_socket, s.timeout), agent::host_sampler(s.proc_root),
+                  std::move(tls)};
     std::optional<agent::spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
 

@@ -81,6 +81,8 @@ constexpr std::array agent_rows{
     option_spec{"agent.id", "id", "ID", "", "agent_id in every sample; default: the host name"},
     option_spec{"agent.node_name", "node-name", "NAME", "", "node_name of every container; default: the host name"},
     option_spec{"agent.token_file", "token-file", "PATH", "", "file whose first line is the bearer token"},
+    option_spec{"agent.tls_ca", "tls-ca", "PATH", "",
+                "CA certificates for an https:// agent.url; default: the system's CA store"},
     option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
     option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
                 "the Docker socket (DOCKER_HOST is used when this is not set)"},

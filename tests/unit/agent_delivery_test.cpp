@@ -1,0 +1,106 @@
+#include "agent/delivery.hpp"
+#include "agent/spool.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <unistd.h>
+
+using namespace hicloud::agent;
+namespace fs = std::filesystem;
+
+TEST_CASE("parse_server_url: http and https, default ports, IPv6, and what is refused", "[agent]") {
+    auto u = parse_server_url("http://127.0.0.1:8000/monitor_info");
+    REQUIRE(u.has_value());
+    CHECK_FALSE(u->https);
+    CHECK(u->host == "127.0.0.1");
+    CHECK(u->port == "8000");
+    CHECK(u->target == "/monitor_info");
+    u = parse_server_url("https://monitor.example/ingest?x=1");
+    REQUIRE(u.has_value());
+    CHECK(u->https);
+    CHECK(u->port == "443");
+    CHECK(u->target == "/ingest?x=1");
+    u = parse_server_url("http://[::1]/");
+    REQUIRE(u.has_value());
+    CHECK(u->host == "::1");
+    CHECK(u->port == "80");
+    CHECK(parse_server_url("http://host").value().target == "/");
+    CHECK(parse_server_url("ftp://host/").error().message ==
+          "agent.url 'ftp://host/': expected http://HOST[:PORT]/PATH or https://...");
+    CHECK(parse_server_url("http://:80/").error().message == "agent.url 'http://:80/': no host");
+    CHECK(parse_server_url("http://host:8x/").error().message == "agent.url 'http://host:8x/': bad port");
+    CHECK(parse_server_url("http://[::1/").error().message == "agent.url 'http://[::1/': unclosed [ in the host");
+}
+
+TEST_CASE("classify: 2xx delivered, 4xx rejected (but 408, 429), the rest retried", "[agent]") {
+    CHECK(classify(200) == delivery::delivered);
+    CHECK(classify(204) == delivery::delivered);
+    CHECK(classify(400) == delivery::rejected);
+    CHECK(classify(401) == delivery::rejected);
+    CHECK(classify(413) == delivery::rejected);
+    CHECK(classify(408) == delivery::retry_later);
+    CHECK(classify(429) == delivery::retry_later);
+    CHECK(classify(500) == delivery::retry_later);
+    CHECK(classify(503) == delivery::retry_later);
+    CHECK(classify(302) == delivery::retry_later);
+}
+
+TEST_CASE("new_sample_key: a random version 4 UUID", "[agent]") {
+    std::set<std::string> keys;
+    for (int i = 0; i < 100; ++i) {
+        auto const k = new_sample_key();
+        CHECK(std::regex_match(k, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+        keys.insert(k);
+    }
+    CHECK(keys.size() == 100);
+}
+
+namespace {
+
+struct temp_dir {
+    fs::path path = fs::temp_directory_path() / ("hicloud-spool-test-" + std::to_string(getpid()) + "-" + new_sample_key());
+    ~temp_dir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("spool: samples come back oldest first with their keys and bodies, whole", "[agent]") {
+    temp_dir dir;
+    spool s(dir.path, 100, 1 << 20);
+    s.put("key-a", "{\"n\":1}");
+    s.put("key-b", "{\"n\":2}");
+    s.put("key-c", "{\"n\":3}");
+    auto const items = s.oldest_first();
+    REQUIRE(items.size() == 3);
+    CHECK(items[0].key == "key-a");
+    CHECK(items[0].body == "{\"n\":1}");
+    CHECK(items[2].key == "key-c");
+    // No temporary file is left behind.
+    for (auto const& e : fs::directory_iterator(dir.path)) CHECK(e.path().extension() == ".json");
+    s.remove(items[1]);
+    s.reject(items[0]);
+    auto const left = s.oldest_first();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].key == "key-c");
+    CHECK(fs::exists(dir.path / "rejected" / items[0].path.filename()));
+}
+
+TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent]") {
+    temp_dir dir;
+    spool by_count(dir.path / "count", 2, 1 << 20);
+    for (int i = 0; i < 5; ++i) by_count.put("k" + std::to_string(i), "{}");
+    CHECK(by_count.enforce_bounds() == 3);
+    auto const kept = by_count.oldest_first();
+    REQUIRE(kept.size() == 2);
+    CHECK(kept[0].key == "k3");
+    CHECK(kept[1].key == "k4");
+    CHECK(by_count.enforce_bounds() == 0);
+
+    spool by_bytes(dir.path / "bytes", 100, 2500);
+    for (int i = 0; i < 4; ++i) by_bytes.put("b" + std::to_string(i), std::string(1000, 'x'));
+    CHECK(by_bytes.enforce_bounds() == 2);
+    CHECK(by_bytes.oldest_first().front().key == "b2");
+}
