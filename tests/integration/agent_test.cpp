@@ -273,3 +273,30 @@ TEST_CASE("agent: https delivery checks the server's certificate against agent.t
     CHECK(home.spooled() == 1);
     CHECK(*database.connect()->query("SELECT COUNT(*) FROM server").at(0).at(0) == "1");
 }
+
+TEST_CASE("agent: a user without access to the Docker socket is told how to get it", "[docker][agent]") {
+    // root is never refused, so run the agent as nobody.
+    auto const r = test::run_process("/usr/sbin/runuser", {"-u", "nobody", "--", test::hicloud_binary(), "agent", "--dry-run"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + docker_host()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("permission denied — run as root or add the user to the docker group"));
+    CHECK(json::parse(r.out).at("ser_cpu_count").as_int64() > 0);  // the host sample is still made
+}
+
+TEST_CASE("agent: a sample the server refuses (4xx) is moved aside, never retried", "[agent][mysql]") {
+    test::scratch_database database;
+    auto const db_env = test::hicloud_admin_env(database.name());
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
+    auto const tokens = fs::temp_directory_path() / test::unique_name("hicloud_tokens");
+    std::ofstream(tokens) << "someone-else 0000000000000000000000000000000000000000000000000000000000000000\n";
+    test::server_process server({"--tokens-file", tokens.string()}, db_env);
+    temp_home home;
+    auto env = agent_env(home.path);
+    env.push_back("HICLOUD_AGENT_URL=http://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info");
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--once"}, env);
+    fs::remove(tokens);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("the server refused the sample; it is not retried") && Catch::Contains("401"));
+    CHECK(home.spooled() == 0);
+    CHECK(std::distance(fs::directory_iterator(home.path / "spool" / "rejected"), fs::directory_iterator{}) == 1);
+}
