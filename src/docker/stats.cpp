@@ -1,7 +1,8 @@
 #include "docker/stats.hpp"
 
+#include "core/strict_json.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
 #include <limits>
@@ -190,34 +191,13 @@ core::outcome<memory_reading> read_memory(json::object const& body) {
     return memory;
 }
 
-// Strict JSON, with the offset of the first byte the parser refused.
-core::outcome<json::value> parse_json(std::string_view text, json::storage_ptr storage) {
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    json::stream_parser parser({}, options);
-    parser.reset(std::move(storage));
-    boost::system::error_code ec;
-    std::size_t offset = parser.write(text.data(), text.size(), ec);
-    if (!ec) {
-        parser.finish(ec);
-        offset = text.size();  // finish fails only on a document that ends too early
-    }
-    if (ec) {
-        std::string what = ec.message();
-        if (ec == json::error::too_deep) {
-            what += " (at most " + std::to_string(max_json_depth) + " levels of nesting)";
-        }
-        return core::failure{"malformed JSON at offset " + std::to_string(offset) + ": " + what};
-    }
-    return parser.release();
-}
 
 }  // namespace
 
 core::outcome<stats_reading> parse_stats(std::string_view json) {
     // The parsed tree lives only for this call: an arena frees it at once.
     json::monotonic_resource memory;
-    auto const document = parse_json(json, &memory);
+    auto const document = core::parse_strict_json(json, &memory, max_json_depth);
     if (!document) return document.error();
     if (!document->is_object()) return wrong_type("body", "an object", *document);
     json::object const& body = document->get_object();

@@ -2,8 +2,9 @@
 
 #include "server/timestamp.hpp"
 
+#include "core/strict_json.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
 #include <charconv>
@@ -314,27 +315,10 @@ sample_result<monitor_info> read_sample(json::object const& object, sample_limit
     return info;
 }
 
-// Strict JSON as RFC 8259 has it, with the offset of the first byte the parser refused.
 sample_result<json::value> parse_json(std::string_view body, json::storage_ptr storage) {
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    json::stream_parser parser({}, options);
-    parser.reset(std::move(storage));
-    boost::system::error_code ec;
-    std::size_t offset = parser.write(body.data(), body.size(), ec);
-    if (!ec) {
-        parser.finish(ec);
-        offset = body.size();  // finish fails only on a document that ends too early
-    }
-    if (ec) {
-        std::string what = ec.message();
-        if (ec == json::error::too_deep) {
-            what += " (at most " + std::to_string(max_json_depth) + " levels of nesting)";
-        }
-        return sample_error{problem::malformed_json,
-                            "malformed JSON at offset " + std::to_string(offset) + ": " + what};
-    }
-    return parser.release();
+    auto parsed = core::parse_strict_json(body, std::move(storage), max_json_depth);
+    if (!parsed) return sample_error{problem::malformed_json, parsed.error().message};
+    return std::move(*parsed);
 }
 
 }  // namespace
