@@ -46,7 +46,7 @@ spool::spool(fs::path dir, std::size_t max_samples, std::uintmax_t max_bytes)
     if (ec) throw std::runtime_error("spool: cannot create " + dir_.string() + ": " + ec.message());
 }
 
-void spool::put(std::string const& key, std::string const& body) {
+spooled_sample spool::put(std::string const& key, std::string const& body) {
     // Nanoseconds since the epoch, zero-padded: names sort in the order samples were taken.
     auto const ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
@@ -68,6 +68,7 @@ void spool::put(std::string const& key, std::string const& body) {
     ::close(fd);
     if (::rename(temp_path.c_str(), final_path.c_str()) != 0) fail("rename", temp_path);
     sync_dir(dir_);
+    return {final_path, key, body};
 }
 
 std::vector<spooled_sample> spool::oldest_first() const {

@@ -22,7 +22,7 @@ public:
     spool(std::filesystem::path dir, std::size_t max_samples, std::uintmax_t max_bytes);
 
     // Stores a sample; throws std::runtime_error naming the file when the disk refuses.
-    void put(std::string const& key, std::string const& body);
+    spooled_sample put(std::string const& key, std::string const& body);
     std::vector<spooled_sample> oldest_first() const;
     void remove(spooled_sample const& s);
     // Moves a sample the server refused aside, for a person to look at.

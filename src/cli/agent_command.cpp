@@ -163,7 +163,6 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
             }
         }
     }
-    fate result = fate::spooled;
     if (server_up) {
         auto const r = co_await agent::post_sample(a.settings.url, body, key, a.settings.token, a.settings.timeout, a.tls);
         if (r.result == agent::delivery::delivered) {
@@ -172,9 +171,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
         }
         if (r.result == agent::delivery::rejected) {
             core::log::error("the server refused the sample; it is not retried", {{"answer", r.detail}});
-            spool.put(key, body);
-            for (auto const& s : spool.oldest_first())
-                if (s.key == key) spool.reject(s);
+            spool.reject(spool.put(key, body));  // kept aside for a person to look at
             co_return fate::rejected;
         }
         note_failure(r.detail);
@@ -182,7 +179,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     spool.put(key, body);
     if (auto const dropped = spool.enforce_bounds())
         core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(dropped)}});
-    co_return result;
+    co_return fate::spooled;
 }
 
 }  // namespace
