@@ -26,7 +26,9 @@ std::vector<listed_container> parse_container_list(std::string_view json) {
         auto const* o = item.if_object();
         auto const* id = o ? o->if_contains("Id") : nullptr;
         if (!id || !id->is_string()) continue;
-        listed_container c{std::string(id->as_string()), std::string(id->as_string()).substr(0, 12), "unknown"};
+        listed_container c{std::string(id->as_string()), std::string(id->as_string()).substr(0, 12), "unknown", "", ""};
+        if (auto const* image = o->if_contains("Image"); image && image->is_string()) c.image = image->as_string();
+        if (auto const* status = o->if_contains("Status"); status && status->is_string()) c.status = status->as_string();
         if (auto const* names = o->if_contains("Names"); names && names->is_array() && !names->as_array().empty() &&
                                                           names->as_array()[0].is_string()) {
             std::string name(names->as_array()[0].as_string());
@@ -57,7 +59,11 @@ asio::awaitable<void> sample_one(docker::client& engine, listed_container const&
 }  // namespace
 
 asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine) {
-    auto const listed = parse_container_list(co_await engine.get("/containers/json?all=1"));
+    co_return co_await sample_containers(engine, parse_container_list(co_await engine.get("/containers/json?all=1")));
+}
+
+asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine,
+                                                                  std::vector<listed_container> const& listed) {
     std::vector<container_figures> figures;
     for (auto const& c : listed) figures.push_back({c.name, c.state, 0, 0, 0});
 

@@ -24,6 +24,13 @@ constexpr command table[] = {
      "once. --once (the default) exits 0 when delivered, 3 when only spooled, 1 on failure; --interval N\n"
      "samples at every multiple of N seconds until SIGTERM; --dry-run prints the JSON instead.",
      "[--once | --interval SECONDS] [--dry-run] [OPTIONS]", core::agent_options, needs_nothing, run_agent},
+    {"containers", "create, list and remove test containers (nginx, redis, busybox, alpine)",
+     "setup creates and starts nginx-container, redis-container, busybox-container and alpine-container\n"
+     "(names, images and commands in [containers]), pulling missing images; running it again changes\n"
+     "nothing. Each carries the label io.hicloud.managed=true; a same-named container without it is never\n"
+     "touched. list shows HiCloud's containers (--all: every one; --json for scripts) with CPU and memory\n"
+     "as docker stats computes them. cleanup removes HiCloud's containers only (--dry-run shows them).",
+     "setup|list|cleanup [OPTIONS]", core::containers_options, needs_nothing, run_containers},
     {"migrate", "create or upgrade the database tables",
      "Applies the schema compiled into this binary: every pending NNN_name.sql migration, in order, inside\n"
      "the migration lock, each recorded in schema_migrations. Running it again changes nothing; two at once\n"

@@ -49,6 +49,7 @@ int run(std::vector<std::string> const& argv, char const* const* envp, std::ostr
 
 // One command per file (cli/<name>_command.cpp).
 int run_agent(command_context& ctx);
+int run_containers(command_context& ctx);
 int run_migrate(command_context& ctx);
 int run_server(command_context& ctx);
 

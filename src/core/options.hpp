@@ -38,6 +38,7 @@ option_group db_options();
 option_group migrate_options();
 option_group server_options();
 option_group agent_options();
+option_group containers_options();
 
 // Every group, so a config file can be checked for unknown keys whatever the command.
 std::span<option_group const> all_option_groups();

@@ -112,6 +112,10 @@ asio::awaitable<void> client::negotiate() {
     api_version_ = version_of(engine_api) < version_of(maximum_api) ? engine_api : std::string(maximum_api);
 }
 
+asio::awaitable<response> client::call(std::string const& method, std::string const& target, std::string const& body) {
+    co_return co_await request(method, "/v" + api_version_ + target, body);
+}
+
 asio::awaitable<std::string> client::get(std::string const& target) {
     auto const r = co_await request("GET", "/v" + api_version_ + target);
     if (r.status >= 400)

@@ -43,6 +43,10 @@ public:
     // the deadline, or a status >= 400 (with the engine's message).
     boost::asio::awaitable<std::string> get(std::string const& target);
 
+    // METHOD /vX.Y`target`, any status (for calls where 404 or 409 is an answer, not a failure).
+    boost::asio::awaitable<response> call(std::string const& method, std::string const& target,
+                                          std::string const& body = "");
+
     // The raw exchange, without a version prefix or status check.
     boost::asio::awaitable<response> request(std::string const& method, std::string const& target,
                                              std::string const& body = "");
