@@ -13,6 +13,8 @@
 #include <boost/json/value.hpp>
 
 #include <cstdio>
+#include <map>
+#include <unistd.h>
 #include <cstdlib>
 #include <ostream>
 #include <sstream>
@@ -75,20 +77,72 @@ std::string engine_message(std::string const& body) {
     return body.substr(0, 200);
 }
 
-// Pulls an image; the engine answers 200 and reports a failure in the stream of JSON lines.
-asio::awaitable<void> pull(docker::client& engine, std::string const& image, std::ostream& out) {
-    auto const [repository, tag] = repository_and_tag(image);
-    out << "pulling " << image << " ...\n";
-    out.flush();
-    auto const r = co_await engine.call("POST", "/images/create?fromImage=" + url_encoded(repository) + "&tag=" + url_encoded(tag));
-    std::string failure = r.status >= 400 ? engine_message(r.body) : "";
-    std::istringstream lines(r.body);
-    for (std::string line; failure.empty() && std::getline(lines, line);) {
+// Shows a pull as it goes: on a terminal one line of aggregate bytes rewritten in place; otherwise
+// a plain line whenever a layer's status changes (no flood of byte counts in a log).
+class pull_progress {
+public:
+    pull_progress(std::string image, std::ostream& out) : image_(std::move(image)), out_(out), terminal_(isatty(STDOUT_FILENO)) {}
+
+    // One line of the engine's stream; returns the error it reports, if any.
+    std::string on_line(std::string_view line) {
         boost::system::error_code ec;
         auto const v = json::parse(line, ec);
-        if (ec || !v.is_object()) continue;
-        if (auto const* e = v.as_object().if_contains("error"); e && e->is_string()) failure = e->as_string();
+        if (ec || !v.is_object()) return "";
+        auto const& o = v.as_object();
+        if (auto const* e = o.if_contains("error"); e && e->is_string()) return std::string(e->as_string());
+        auto const* id = o.if_contains("id");
+        auto const* status = o.if_contains("status");
+        if (!id || !id->is_string() || !status || !status->is_string()) return "";
+        auto& layer = layers_[std::string(id->as_string())];
+        if (auto const* d = o.if_contains("progressDetail"); d && d->is_object()) {
+            if (auto const* c = d->as_object().if_contains("current"); c && c->is_number()) layer.current = c->to_number<double>();
+            if (auto const* t = d->as_object().if_contains("total"); t && t->is_number()) layer.total = t->to_number<double>();
+        }
+        std::string const now(status->as_string());
+        if (terminal_) {
+            double current = 0, total = 0;
+            for (auto const& [name, l] : layers_) current += l.current, total += l.total;
+            char text[160];
+            std::snprintf(text, sizeof text, "\rpulling %s: %.1f / %.1f MB, %zu layers ", image_.c_str(), current / 1e6,
+                          total / 1e6, layers_.size());
+            out_ << text;
+            out_.flush();
+        } else if (now != layer.status) {
+            out_ << "pulling " << image_ << ": " << std::string_view(id->as_string()) << ": " << now << "\n";
+        }
+        layer.status = now;
+        return "";
     }
+    void done() {
+        if (terminal_) out_ << "\n";
+    }
+
+private:
+    struct layer_state {
+        std::string status;
+        double current = 0, total = 0;
+    };
+    std::string image_;
+    std::ostream& out_;
+    bool terminal_;
+    std::map<std::string, layer_state> layers_;
+};
+
+// Pulls an image; the engine answers 200 and reports a failure inside the stream.
+asio::awaitable<void> pull(docker::client& engine, std::string const& image, std::ostream& out) {
+    auto const [repository, tag] = repository_and_tag(image);
+    out << "pulling " << image << "\n";
+    pull_progress progress(image, out);
+    std::string failure;
+    std::string error_body;
+    auto const status = co_await engine.call_streaming(
+        "POST", "/images/create?fromImage=" + url_encoded(repository) + "&tag=" + url_encoded(tag),
+        [&](std::string_view line) {
+            error_body += line;
+            if (failure.empty()) failure = progress.on_line(line);
+        });
+    progress.done();
+    if (status >= 400 && failure.empty()) failure = engine_message(error_body);
     if (!failure.empty())
         throw docker::engine_error("cannot pull " + image + ": " + failure +
                                    " — is a registry reachable? Otherwise load the image locally (docker load) or "

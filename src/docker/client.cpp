@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -114,6 +115,44 @@ asio::awaitable<void> client::negotiate() {
 
 asio::awaitable<response> client::call(std::string const& method, std::string const& target, std::string const& body) {
     co_return co_await request(method, "/v" + api_version_ + target, body);
+}
+
+asio::awaitable<unsigned> client::call_streaming(std::string const& method, std::string const& target,
+                                                 std::function<void(std::string_view)> on_line) {
+    local_stream stream(executor_);
+    stream.expires_after(deadline_);
+    auto const [connect_ec] = co_await stream.async_connect(asio::local::stream_protocol::endpoint(socket_path_),
+                                                            asio::as_tuple(asio::use_awaitable));
+    if (connect_ec) throw engine_error(explain_connect_error(socket_path_, connect_ec));
+    http::request<http::empty_body> req{http::string_to_verb(method), "/v" + api_version_ + target, 11};
+    req.set(http::field::host, "docker");
+    req.set(http::field::connection, "close");
+    auto const what = "Docker " + method + " " + target;
+    auto const [write_ec, written] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+    if (write_ec) throw engine_error(what + ": " + write_ec.message());
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);  // a pull streams for as long as it takes; the deadline bounds it
+    auto [header_ec, header_n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (header_ec) throw engine_error(what + ": " + header_ec.message());
+    std::string pending;
+    char chunk[8192];
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk;
+        parser.get().body().size = sizeof chunk;
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec == beast::error::timeout) throw engine_error(what + ": not finished within " + std::to_string(deadline_.count()) + " ms");
+        if (ec) throw engine_error(what + ": " + ec.message());
+        pending.append(chunk, sizeof chunk - parser.get().body().size);
+        for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
+            on_line(std::string_view(pending).substr(0, newline));
+            pending.erase(0, newline + 1);
+        }
+    }
+    if (!pending.empty()) on_line(pending);
+    co_return parser.get().result_int();
 }
 
 asio::awaitable<std::string> client::get(std::string const& target) {

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -46,6 +47,11 @@ public:
     // METHOD /vX.Y`target`, any status (for calls where 404 or 409 is an answer, not a failure).
     boost::asio::awaitable<response> call(std::string const& method, std::string const& target,
                                           std::string const& body = "");
+
+    // METHOD /vX.Y`target`, handing each line of the body to `on_line` as it arrives (the
+    // engine's JSON-lines progress streams, such as a pull). Returns the status.
+    boost::asio::awaitable<unsigned> call_streaming(std::string const& method, std::string const& target,
+                                                    std::function<void(std::string_view)> on_line);
 
     // The raw exchange, without a version prefix or status check.
     boost::asio::awaitable<response> request(std::string const& method, std::string const& target,

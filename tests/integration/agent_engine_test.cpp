@@ -15,7 +15,9 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <functional>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -126,4 +128,38 @@ TEST_CASE("agent: one container's failing stats leave it at zero and do not sink
     CHECK(containers[1].at("status").as_string() == "running");
     CHECK(containers[1].at("con_cpu_percent").to_number<double>() == 0);
     CHECK(containers[2].at("status").as_string() == "exited");
+}
+
+TEST_CASE("containers: a missing image is pulled with its progress shown line by line", "[containers]") {
+    std::mutex mutex;
+    std::vector<std::string> requests;
+    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
+        {
+            std::lock_guard lock(mutex);
+            requests.push_back(target);
+        }
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/images/create?fromImage=hicloud%2Ffake&tag=1.0"))
+            return {200, "{\"status\":\"Pulling from hicloud/fake\",\"id\":\"1.0\"}\n"
+                         "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"layer1\"}\n"
+                         "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":100,\"total\":1000},\"id\":\"layer1\"}\n"
+                         "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":900,\"total\":1000},\"id\":\"layer1\"}\n"
+                         "{\"status\":\"Download complete\",\"progressDetail\":{},\"id\":\"layer1\"}\n"
+                         "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"layer1\"}\n"
+                         "{\"status\":\"Status: Downloaded newer image for hicloud/fake:1.0\"}\n"};
+        if (target.starts_with("/v1.41/containers/create?name=")) return {201, R"({"Id":"new-id","Warnings":[]})"};
+        if (target == "/v1.41/containers/new-id/start") return {204, ""};
+        return {404, R"({"message":"No such object"})"};  // containers and the image do not exist yet
+    });
+    std::vector<std::string> env{"HICLOUD_CONFIG=", "HICLOUD_CONTAINERS_DOCKER_HOST=" + engine.host()};
+    for (std::string role : {"NGINX", "REDIS", "BUSYBOX", "ALPINE"}) env.push_back("HICLOUD_CONTAINERS_" + role + "_IMAGE=hicloud/fake:1.0");
+    auto const r = test::run_process(test::hicloud_binary(), {"containers", "setup"}, env);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    // Not a terminal: one plain line per status change, no flood of byte counts.
+    CHECK_THAT(r.out, Catch::Contains("pulling hicloud/fake:1.0: layer1: Pulling fs layer\npulling hicloud/fake:1.0: layer1: "
+                                      "Downloading\npulling hicloud/fake:1.0: layer1: Download complete\n"));
+    CHECK_THAT(r.out, Catch::Contains("pulled hicloud/fake:1.0") && Catch::Contains("nginx-container: created and started"));
+    std::lock_guard lock(mutex);
+    CHECK(std::count(requests.begin(), requests.end(), "/v1.41/containers/new-id/start") == 4);
 }
