@@ -38,10 +38,9 @@ std::string overview_help() {
         "HiCloud: monitors hosts and their Docker containers and keeps every sample in MySQL/MariaDB.\n\n"
         "Usage: hicloud COMMAND [OPTIONS]   (or through a link named hicloud-COMMAND)\n\nCommands:\n";
     for (auto const& c : commands()) text += option_line(std::string(c.name), std::string(c.summary));
-    text +=
-        "\n  hicloud help COMMAND          options of one command, with defaults and environment variables\n"
-        "  hicloud --version             version, git commit and build type\n\n"
-        "Configuration: flag > environment HICLOUD_<SECTION>_<KEY> > INI file (--config, $HICLOUD_CONFIG,\n"
+    text += "\n" + option_line("help COMMAND", "options of one command, with defaults and environment variables") +
+            option_line("--version", "version, git commit and build type") +
+            "\nConfiguration: flag > environment HICLOUD_<SECTION>_<KEY> > INI file (--config, $HICLOUD_CONFIG,\n"
         "/etc/hicloud/hicloud.conf) > default.\n";
     return text;
 }
