@@ -230,6 +230,8 @@ std::vector<row> connection::execute(std::string_view sql, std::span<param const
 
 std::uint64_t connection::affected_rows() const { return affected_rows_; }
 
+bool connection::alive() { return mysql_ping(mysql_) == 0; }
+
 std::string quoted_identifier(std::string_view name) {
     bool valid = !name.empty() && name.size() <= 64;
     for (char c : name)

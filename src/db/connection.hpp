@@ -51,6 +51,9 @@ public:
     std::vector<row> execute(std::string_view sql, std::initializer_list<param> params) {
         return execute(sql, std::span<param const>(params.begin(), params.size()));
     }
+    // Whether the server still answers on this connection (one round trip).
+    bool alive();
+
     // Rows changed by the last statement.
     std::uint64_t affected_rows() const;
 

@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 
+#include <chrono>
 #include <optional>
 
 namespace hicloud::db {
@@ -61,6 +62,8 @@ void pool::enqueue(task t) {
 
 void pool::work(std::size_t index) {
     std::unique_ptr<connection> conn;
+    std::uint64_t losses_seen = 0;  // losses_ when `conn` was opened
+    auto last_used = std::chrono::steady_clock::now();
     for (;;) {
         task t;
         {
@@ -77,9 +80,21 @@ void pool::work(std::size_t index) {
             t = std::move(queue_.front());
             queue_.pop_front();
         }
+        // Another worker saw the server go away after this connection was opened: it is most
+        // likely dead too (a restarted server), so open a new one rather than fail this job.
+        if (conn && losses_seen != losses_.load()) conn.reset();
+        // A connection idle for a while may have been closed by a restart or an idle timeout:
+        // one ping (far cheaper than the commit it precedes) rather than a failed job.
+        auto const now = std::chrono::steady_clock::now();
+        if (conn && now - last_used > std::chrono::milliseconds(250) && !conn->alive()) {
+            conn.reset();
+            ++losses_;
+        }
+        last_used = now;
         std::exception_ptr connect_error;
         if (!conn) {
             try {
+                losses_seen = losses_.load();
                 conn = std::make_unique<connection>(settings_);
                 core::log::debug("database connection opened",
                                  {{"worker", std::to_string(index)}, {"server", settings_.endpoint()}});
@@ -93,6 +108,7 @@ void pool::work(std::size_t index) {
                 core::log::warn("database connection lost; reconnecting for the next job",
                                 {{"server", settings_.endpoint()}, {"error", *lost}});
                 conn.reset();
+                ++losses_;
             }
         }
     }

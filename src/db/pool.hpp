@@ -13,8 +13,11 @@
 // ("queue full") so callers can shed load (the server answers 503). Every
 // statement has the connection's read/write timeout (db.query_timeout), every
 // connect db.connect_timeout. A job that fails because the connection was lost
-// discards it; the worker reconnects for its next job, so the pool recovers by
-// itself when the server comes back.
+// discards it; the worker reconnects for its next job, and the other workers
+// replace their connections opened before that loss (a restarted server killed
+// them all). A connection idle for more than 250 ms is pinged before its next
+// job. So the pool recovers by itself when the server comes back, and the
+// first request after an outage does not fail on a dead connection.
 #include "db/connection.hpp"
 #include "db/settings.hpp"
 
@@ -24,7 +27,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -111,6 +116,8 @@ private:
     std::condition_variable wake_;
     std::deque<task> queue_;
     bool stopping_ = false;
+    // Connections found dead so far; each worker compares it with the count when it connected.
+    std::atomic<std::uint64_t> losses_{0};
     std::vector<std::thread> workers_;
 };
 

@@ -86,17 +86,19 @@ TEST_CASE("pool: a connection killed by the server is replaced on the next job",
     REQUIRE_FALSE(e1);
     test::admin_connection()->execute("KILL " + std::to_string(std::stoll(first_id)));
 
-    auto const [e2, ignored] = run(connection_id);
-    REQUIRE(e2);
-    INFO(message_of(e2));
-    try {
-        std::rethrow_exception(e2);
-    } catch (db::error const& x) {
-        CHECK(x.connection_lost());
+    // The next job either meets the dead connection (and reports it as lost) or, when the
+    // connection sat idle long enough to be pinged first, already runs on a new one.
+    auto [e2, second_id] = run(connection_id);
+    if (e2) {
+        INFO(message_of(e2));
+        try {
+            std::rethrow_exception(e2);
+        } catch (db::error const& x) {
+            CHECK(x.connection_lost());
+        }
+        std::tie(e2, second_id) = run(connection_id);
     }
-
-    auto const [e3, second_id] = run(connection_id);
-    CHECK_FALSE(e3);
+    CHECK_FALSE(e2);
     CHECK(second_id != first_id);
 }
 
