@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -58,18 +60,11 @@ TEST_CASE("new_sample_key: a random version 4 UUID", "[agent]") {
     CHECK(keys.size() == 100);
 }
 
-namespace {
-
-struct temp_dir {
-    fs::path path = fs::temp_directory_path() / ("hicloud-spool-test-" + std::to_string(getpid()) + "-" + new_sample_key());
-    ~temp_dir() { fs::remove_all(path); }
-};
-
-}  // namespace
+using hicloud::test::temp_dir;
 
 TEST_CASE("spool: samples come back oldest first with their keys and bodies, whole", "[agent]") {
     temp_dir dir;
-    spool s(dir.path, 100, 1 << 20);
+    spool s(dir.root(), 100, 1 << 20);
     s.put("key-a", "{\"n\":1}");
     s.put("key-b", "{\"n\":2}");
     s.put("key-c", "{\"n\":3}");
@@ -79,18 +74,18 @@ TEST_CASE("spool: samples come back oldest first with their keys and bodies, who
     CHECK(items[0].body == "{\"n\":1}");
     CHECK(items[2].key == "key-c");
     // No temporary file is left behind.
-    for (auto const& e : fs::directory_iterator(dir.path)) CHECK(e.path().extension() == ".json");
+    for (auto const& e : fs::directory_iterator(dir.root())) CHECK(e.path().extension() == ".json");
     s.remove(items[1]);
     s.reject(items[0]);
     auto const left = s.oldest_first();
     REQUIRE(left.size() == 1);
     CHECK(left[0].key == "key-c");
-    CHECK(fs::exists(dir.path / "rejected" / items[0].path.filename()));
+    CHECK(fs::exists(dir.root() / "rejected" / items[0].path.filename()));
 }
 
 TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent]") {
     temp_dir dir;
-    spool by_count(dir.path / "count", 2, 1 << 20);
+    spool by_count(dir.root() / "count", 2, 1 << 20);
     for (int i = 0; i < 5; ++i) by_count.put("k" + std::to_string(i), "{}");
     CHECK(by_count.enforce_bounds() == 3);
     auto const kept = by_count.oldest_first();
@@ -99,7 +94,7 @@ TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent
     CHECK(kept[1].key == "k4");
     CHECK(by_count.enforce_bounds() == 0);
 
-    spool by_bytes(dir.path / "bytes", 100, 2500);
+    spool by_bytes(dir.root() / "bytes", 100, 2500);
     for (int i = 0; i < 4; ++i) by_bytes.put("b" + std::to_string(i), std::string(1000, 'x'));
     CHECK(by_bytes.enforce_bounds() == 2);
     CHECK(by_bytes.oldest_first().front().key == "b2");

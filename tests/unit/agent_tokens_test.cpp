@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <openssl/evp.h>
 
 #include <unistd.h>
@@ -21,6 +23,8 @@ using hicloud::server::token_verdict;
 namespace fs = std::filesystem;
 
 namespace {
+
+using hicloud::test::temp_dir;
 
 std::string sha256_hex(std::string_view text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -55,36 +59,6 @@ std::string parse_error(std::string_view text, std::string const& source = "toke
 
 std::string const bad_hash = "the hash must be 64 hex digits (sha256 of the token)";
 
-// A folder of its own under the system temp folder, removed with everything in it.
-class temp_dir {
-public:
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("hicloud-tokens-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(temp_dir const&) = delete;
-    temp_dir& operator=(temp_dir const&) = delete;
-
-    std::string write(std::string const& name, std::string const& content) const {
-        auto const p = path_ / name;
-        std::ofstream out(p, std::ios::binary);
-        out << content;
-        out.close();
-        if (!out) FAIL("cannot write " << p.string());
-        return p.string();
-    }
-    std::string path(std::string const& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-};
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,49 +30,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A null-terminated "NAME=value" list owning its strings: never the real process environment.
-class environment {
-public:
-    environment(std::initializer_list<std::string> entries) : entries_(entries) {
-        for (auto const& e : entries_) pointers_.push_back(e.c_str());
-        pointers_.push_back(nullptr);
-    }
-    char const* const* envp() const { return pointers_.data(); }
+using hicloud::test::environment;
+using hicloud::test::temp_dir;
 
-private:
-    std::vector<std::string> entries_;
-    std::vector<char const*> pointers_;
-};
 
-// A folder of its own under the system temp folder, removed with everything in it.
-class temp_dir {
-public:
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("hicloud-server-settings-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(temp_dir const&) = delete;
-    temp_dir& operator=(temp_dir const&) = delete;
-
-    std::string write(std::string const& name, std::string const& content) const {
-        auto const p = path_ / name;
-        std::ofstream out(p, std::ios::binary);
-        out << content;
-        out.close();
-        if (!out) FAIL("cannot write " << p.string());
-        return p.string();
-    }
-
-private:
-    fs::path path_;
-};
 
 using strings = std::vector<std::string>;
 environment const no_file{"HICLOUD_CONFIG=/dev/null"};
