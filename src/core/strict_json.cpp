@@ -28,4 +28,19 @@ outcome<boost::json::value> parse_strict_json(std::string_view text, boost::json
     return parser.release();
 }
 
+std::string_view json_kind_name(boost::json::value const& value) {
+    namespace json = boost::json;
+    switch (value.kind()) {
+        case json::kind::null: return "null";
+        case json::kind::bool_: return "boolean";
+        case json::kind::int64:
+        case json::kind::uint64: return "integer";
+        case json::kind::double_: return "number";
+        case json::kind::string: return "string";
+        case json::kind::array: return "array";
+        case json::kind::object: return "object";
+    }
+    return "unknown";
+}
+
 }  // namespace hicloud::core

@@ -15,4 +15,8 @@ namespace hicloud::core {
 outcome<boost::json::value> parse_strict_json(std::string_view text, boost::json::storage_ptr storage,
                                               std::size_t max_depth);
 
+// How a value is named in "expected X, got Y" messages: a number written with a fraction or
+// exponent is a "number" even when its value is integral, which is how the parser tells them apart.
+std::string_view json_kind_name(boost::json::value const& value);
+
 }  // namespace hicloud::core

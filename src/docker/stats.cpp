@@ -20,20 +20,6 @@ constexpr std::size_t max_json_depth = 32;
 
 enum class presence { required, optional };
 
-std::string_view kind_name(json::value const& value) {
-    switch (value.kind()) {
-        case json::kind::null: return "null";
-        case json::kind::bool_: return "boolean";
-        case json::kind::int64:
-        case json::kind::uint64: return "integer";
-        case json::kind::double_: return "number";
-        case json::kind::string: return "string";
-        case json::kind::array: return "array";
-        case json::kind::object: return "object";
-    }
-    return "unknown";
-}
-
 std::string member_path(std::string_view prefix, std::string_view key) {
     std::string path(prefix);
     if (!path.empty()) path += '.';
@@ -53,7 +39,7 @@ core::failure wrong_type(std::string_view path, std::string_view expected, json:
     std::string what = "expected ";
     what += expected;
     what += ", got ";
-    what += kind_name(got);
+    what += core::json_kind_name(got);
     return invalid(path, what);
 }
 

@@ -41,22 +41,6 @@ constexpr string_rule node_name_rule{100, false};
 constexpr string_rule container_name_rule{100, true};
 constexpr string_rule status_rule{50, false};
 
-// How a JSON value is named in "got ...": a number written with a fraction or exponent
-// is a "number" even when its value is integral, which is how the parser tells them apart.
-std::string_view kind_name(json::value const& value) {
-    switch (value.kind()) {
-        case json::kind::null: return "null";
-        case json::kind::bool_: return "boolean";
-        case json::kind::int64:
-        case json::kind::uint64: return "integer";
-        case json::kind::double_: return "number";
-        case json::kind::string: return "string";
-        case json::kind::array: return "array";
-        case json::kind::object: return "object";
-    }
-    return "unknown";
-}
-
 // Shortest text that reads back as the same double, but integral values as plain digits
 // ("3000000000", not "3e+09") while that is still short.
 std::string format_double(double value) {
@@ -94,7 +78,7 @@ sample_error wrong_type(std::string_view path, std::string_view expected, json::
     std::string what = "expected ";
     what += expected;
     what += ", got ";
-    what += kind_name(got);
+    what += core::json_kind_name(got);
     return invalid(path, what);
 }
 
