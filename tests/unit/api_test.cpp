@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -40,14 +42,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string read_fixture(std::string const& name) {
-    std::string const path = std::string(HICLOUD_FIXTURES_DIR) + "/monitor_info/" + name;
-    std::ifstream file(path, std::ios::binary);
-    if (!file) FAIL("cannot open fixture " << path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+std::string read_fixture(std::string const& name) { return hicloud::test::read_fixture_file("monitor_info/" + name); }
 
 std::string const& original_example() {
     static std::string const text = read_fixture("original_example.json");
