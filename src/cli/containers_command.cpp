@@ -215,8 +215,9 @@ std::string fixed(double v) {
 }
 
 asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
-    auto const listed = agent::parse_container_list(
-        co_await engine.get("/containers/json?all=1" + (all ? std::string() : "&" + std::string(managed_filter))));
+    // A named target, not a conditional temporary inside co_await: GCC 12 destroys that twice.
+    auto const target = all ? std::string("/containers/json?all=1") : "/containers/json?all=1&" + std::string(managed_filter);
+    auto const listed = agent::parse_container_list(co_await engine.get(target));
     auto const figures = co_await agent::sample_containers(engine, listed);
     if (as_json) {
         json::array rows;

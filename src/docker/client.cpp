@@ -36,7 +36,7 @@ std::pair<int, int> version_of(std::string_view v) {
 std::string explain_connect_error(std::string const& path, boost::system::error_code ec) {
     std::string const where = "cannot connect to Docker at " + path + ": ";
     if (ec == boost::system::errc::no_such_file_or_directory)
-        return where + "no such socket — is dockerd running? (agent.docker_host)";
+        return where + "no such socket — is dockerd running? (docker_host or DOCKER_HOST names another socket)";
     if (ec == boost::system::errc::permission_denied)
         return where + "permission denied — run as root or add the user to the docker group";
     if (ec == boost::system::errc::connection_refused)
@@ -60,7 +60,7 @@ std::string socket_path_of(std::string const& docker_host) {
     constexpr std::string_view scheme = "unix://";
     if (docker_host.starts_with(scheme)) return docker_host.substr(scheme.size());
     if (docker_host.starts_with("/")) return docker_host;
-    throw engine_error("agent.docker_host '" + docker_host +
+    throw engine_error("docker_host '" + docker_host +
                        "' is not supported: HiCloud talks to Docker over its unix socket (unix:///path)");
 }
 
