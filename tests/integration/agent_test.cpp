@@ -1,4 +1,5 @@
 // hicloud agent against the real dockerd (scripts/test-dockerd) and, for delivery, the real server.
+#include "support/docker_cli.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/test_database.hpp"
@@ -22,19 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string required(char const* name) {
-    char const* v = std::getenv(name);
-    if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test");
-    return v;
-}
-
-std::string docker_host() { return required("HICLOUD_TEST_DOCKER_HOST"); }
-
-// The docker CLI against the test dockerd.
-test::process_result docker(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-H", docker_host()});
-    return test::run_process("/usr/bin/docker", args, {"PATH=/usr/bin:/bin", "HOME=/tmp"});
-}
+using test::docker;
+using test::docker_host;
 
 // A container of the test image, removed with this object.
 struct test_container {
@@ -42,7 +32,7 @@ struct test_container {
     explicit test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command) {
         std::vector<std::string> args{"run", "-d", "--name", name};
         args.insert(args.end(), run_args.begin(), run_args.end());
-        args.push_back(required("HICLOUD_TEST_IMAGE"));
+        args.push_back(test::test_image());
         args.insert(args.end(), command.begin(), command.end());
         auto const r = docker(args);
         if (r.exit_code != 0) throw std::runtime_error("docker run failed: " + r.err);
@@ -146,7 +136,7 @@ TEST_CASE("agent: without Docker the host is still sampled, and the error says w
     CHECK(sample.at("ser_memory_total").as_int64() > 0);
 }
 
-TEST_CASE("agent: --once delivers; server down -> spooled (exit 3); server back -> all delivered exactly once",
+TEST_CASE("agent: --once delivers, server down -> spooled (exit 3), server back -> all delivered exactly once",
           "[docker][agent][mysql]") {
     test::scratch_database database;
     auto const db_env = test::hicloud_admin_env(database.name());
@@ -240,7 +230,7 @@ TEST_CASE("agent: https delivery checks the server's certificate against agent.t
     auto const db_env = test::hicloud_admin_env(database.name());
     REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
     test::server_process server({}, db_env);
-    auto const tls = fs::path(required("HICLOUD_TEST_DB_TLS_CA")).parent_path();  // the test CA and a cert for 127.0.0.1
+    auto const tls = fs::path(test::required_env("HICLOUD_TEST_DB_TLS_CA")).parent_path();  // the test CA and a cert for 127.0.0.1
     temp_home home;
     // socat terminates TLS in front of the server, for one connection.
     auto const once_over_tls = [&](std::string const& ca) {

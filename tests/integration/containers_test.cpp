@@ -1,4 +1,5 @@
 // hicloud containers setup | list | cleanup against the real dockerd (scripts/test-dockerd).
+#include "support/docker_cli.hpp"
 #include "support/process.hpp"
 #include "support/test_database.hpp"
 
@@ -11,27 +12,18 @@ namespace json = boost::json;
 
 namespace {
 
-std::string required(char const* name) {
-    char const* v = std::getenv(name);
-    if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test");
-    return v;
-}
-
-test::process_result docker(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-H", required("HICLOUD_TEST_DOCKER_HOST")});
-    return test::run_process("/usr/bin/docker", args, {"PATH=/usr/bin:/bin", "HOME=/tmp"});
-}
+using test::docker;
 
 // Four test containers of the local busybox image, named uniquely for this test.
 struct setup_env {
     std::string prefix = test::unique_name("hc");
     std::vector<std::string> names;
-    std::vector<std::string> env{"HICLOUD_CONFIG=", "HICLOUD_CONTAINERS_DOCKER_HOST=" + required("HICLOUD_TEST_DOCKER_HOST")};
+    std::vector<std::string> env{"HICLOUD_CONFIG=", "HICLOUD_CONTAINERS_DOCKER_HOST=" + test::docker_host()};
     setup_env() {
         for (std::string role : {"NGINX", "REDIS", "BUSYBOX", "ALPINE"}) {
             names.push_back(prefix + "-" + role);
             env.push_back("HICLOUD_CONTAINERS_" + role + "_NAME=" + names.back());
-            env.push_back("HICLOUD_CONTAINERS_" + role + "_IMAGE=" + required("HICLOUD_TEST_IMAGE"));
+            env.push_back("HICLOUD_CONTAINERS_" + role + "_IMAGE=" + test::test_image());
             env.push_back("HICLOUD_CONTAINERS_" + role + "_COMMAND=/bin/sleep 100000");
         }
     }
@@ -49,7 +41,7 @@ struct setup_env {
 
 }  // namespace
 
-TEST_CASE("containers: setup creates and starts four labelled containers; again changes nothing; cleanup removes "
+TEST_CASE("containers: setup creates and starts four labelled containers, again changes nothing, cleanup removes "
           "exactly them",
           "[docker][containers]") {
     setup_env t;
@@ -99,7 +91,7 @@ TEST_CASE("containers: setup creates and starts four labelled containers; again 
 
 TEST_CASE("containers: a same-named container HiCloud did not create survives setup and cleanup", "[docker][containers]") {
     setup_env t;
-    REQUIRE(docker({"run", "-d", "--name", t.names[1], required("HICLOUD_TEST_IMAGE"), "/bin/sleep", "100000"}).exit_code == 0);
+    REQUIRE(docker({"run", "-d", "--name", t.names[1], test::test_image(), "/bin/sleep", "100000"}).exit_code == 0);
     auto const foreign_id = t.inspect(t.names[1], "{{.Id}}");
     auto const r = t.run({"setup"});
     CHECK(r.exit_code == 1);
@@ -115,7 +107,7 @@ TEST_CASE("containers: an image that cannot be pulled is named, and no half-crea
           "[docker][containers]") {
     setup_env t;
     t.env.push_back("HICLOUD_CONTAINERS_ALPINE_IMAGE=hicloud-test/not-there:1.0");
-    std::erase_if(t.env, [&](auto const& e) { return e == "HICLOUD_CONTAINERS_ALPINE_IMAGE=" + required("HICLOUD_TEST_IMAGE"); });
+    std::erase_if(t.env, [&](auto const& e) { return e == "HICLOUD_CONTAINERS_ALPINE_IMAGE=" + test::test_image(); });
     auto const r = t.run({"setup", "--timeout", "60"});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("cannot pull hicloud-test/not-there:1.0") && Catch::Contains("is a registry reachable?"));

@@ -162,7 +162,7 @@ TEST_CASE("migrate: --status lists pending, then applied, and changes nothing", 
     CHECK_THAT(after.out, Catch::Contains("001      applied") && Catch::Contains("001_initial.sql"));
 }
 
-TEST_CASE("migrate: a missing database is an error that says how to fix it; --create-database creates it",
+TEST_CASE("migrate: a missing database is an error that says how to fix it, --create-database creates it",
           "[mysql][migrate]") {
     test::scratch_database database(false);
     auto const env = test::hicloud_admin_env(database.name());

@@ -156,7 +156,7 @@ TEST_CASE("server: every bad request gets its status and message, and writes not
     CHECK(db.count("container") == 0);
 }
 
-TEST_CASE("server: a re-sent sample with the same Idempotency-Key is stored once; key-less twice",
+TEST_CASE("server: a re-sent sample with the same Idempotency-Key is stored once, key-less twice",
           "[mysql][server][idempotency]") {
     migrated_database db;
     test::server_process server({}, db.env);
@@ -209,7 +209,7 @@ TEST_CASE("server: 50 connections x 200 samples give exactly the expected rows",
     CHECK(db.count("container") == connections * per_connection * containers);
 }
 
-TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 200 own; SIGHUP reloads",
+TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 200 own, SIGHUP reloads",
           "[mysql][server][auth]") {
     migrated_database db;
     auto const file = std::filesystem::temp_directory_path() / test::unique_name("hicloud_tokens");

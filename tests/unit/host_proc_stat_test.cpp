@@ -208,7 +208,7 @@ TEST_CASE("proc stat: the first cpu line is the aggregate, wherever it is", "[ho
     CHECK(times.fields == 4);
 }
 
-TEST_CASE("proc stat: the largest counter is read exactly; junk past the tenth field is ignored", "[host]") {
+TEST_CASE("proc stat: the largest counter is read exactly, junk past the tenth field is ignored", "[host]") {
     auto const times = times_ok("cpu 18446744073709551615 0 0 1 0 0 0 0 0 0 junk\n");
     CHECK(times.user == 18446744073709551615u);
     CHECK(times.fields == 10);

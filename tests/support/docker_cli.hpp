@@ -1,0 +1,23 @@
+#pragma once
+// The docker CLI against the private dockerd that scripts/test starts (scripts/test-dockerd).
+#include "support/process.hpp"
+
+#include <string>
+#include <vector>
+
+namespace hicloud::test {
+
+// An environment variable scripts/test sets; throws (the test fails loudly) when it is missing.
+std::string required_env(char const* name);
+
+// $HICLOUD_TEST_DOCKER_HOST, e.g. unix:///…/docker.sock.
+std::string docker_host();
+
+// The busybox image scripts/test-dockerd imports ($HICLOUD_TEST_IMAGE).
+std::string test_image();
+
+// `docker -H <test dockerd> args...`; `env` adds to the CLI's environment (for `docker run -e NAME`,
+// which passes a value without putting it on a command line).
+process_result docker(std::vector<std::string> args, std::vector<std::string> const& env = {});
+
+}  // namespace hicloud::test
