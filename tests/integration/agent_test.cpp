@@ -25,20 +25,7 @@ namespace {
 
 using test::docker;
 using test::docker_host;
-
-// A container of the test image, removed with this object.
-struct test_container {
-    std::string name = test::unique_name("hicloud-agent-test");
-    explicit test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command) {
-        std::vector<std::string> args{"run", "-d", "--name", name};
-        args.insert(args.end(), run_args.begin(), run_args.end());
-        args.push_back(test::test_image());
-        args.insert(args.end(), command.begin(), command.end());
-        auto const r = docker(args);
-        if (r.exit_code != 0) throw std::runtime_error("docker run failed: " + r.err);
-    }
-    ~test_container() { docker({"rm", "-f", name}); }
-};
+using test::test_container;
 
 std::vector<std::string> agent_env(fs::path const& home) {
     return {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + docker_host(), "HICLOUD_HOME=" + home.string(),

@@ -1,5 +1,7 @@
 #include "support/docker_cli.hpp"
 
+#include "support/test_database.hpp"
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -21,5 +23,17 @@ process_result docker(std::vector<std::string> args, std::vector<std::string> co
     full_env.insert(full_env.end(), env.begin(), env.end());
     return run_process("/usr/bin/docker", args, full_env);
 }
+
+test_container::test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command)
+    : name(unique_name("hicloud-test")) {
+    std::vector<std::string> args{"run", "-d", "--name", name};
+    args.insert(args.end(), run_args.begin(), run_args.end());
+    args.push_back(test_image());
+    args.insert(args.end(), command.begin(), command.end());
+    auto const r = docker(args);
+    if (r.exit_code != 0) throw std::runtime_error("docker run failed: " + r.err);
+}
+
+test_container::~test_container() { docker({"rm", "-f", name}); }
 
 }  // namespace hicloud::test

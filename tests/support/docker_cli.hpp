@@ -20,4 +20,13 @@ std::string test_image();
 // which passes a value without putting it on a command line).
 process_result docker(std::vector<std::string> args, std::vector<std::string> const& env = {});
 
+// A container of the test image (`docker run -d run_args image command`), removed with this object.
+struct test_container {
+    std::string name;
+    test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command);
+    ~test_container();
+    test_container(test_container const&) = delete;
+    test_container& operator=(test_container const&) = delete;
+};
+
 }  // namespace hicloud::test
