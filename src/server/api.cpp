@@ -83,6 +83,8 @@ void store(api_context& ctx, admitted_sample admitted, std::function<void(respon
                                case ingest_status::duplicate: return respond(envelope(http::status::ok));
                                case ingest_status::overloaded:
                                case ingest_status::unavailable: return respond(unavailable(r.detail));
+                               case ingest_status::refused:
+                                   return respond(envelope(http::status::unprocessable_entity, r.detail));
                            }
                        });
 }

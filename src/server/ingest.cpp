@@ -27,6 +27,42 @@ bool duplicate_key(std::exception_ptr e) {
     }
 }
 
+// Errors the database raises for the values of a row — a NOT NULL, range or length
+// rule, a CHECK or foreign-key constraint, a trigger's SIGNAL — rather than for the
+// connection or its own state. The validator keeps HiCloud's own schema from
+// raising them; an operator's constraint or changed column still can.
+bool refuses_the_values(db::error const& e) {
+    constexpr unsigned mysql_check_constraint_violated = 3819;  // MySQL 8; MariaDB says ER_CONSTRAINT_FAILED
+    switch (e.code()) {
+        case ER_BAD_NULL_ERROR:
+        case ER_WARN_DATA_OUT_OF_RANGE:
+        case ER_TRUNCATED_WRONG_VALUE:
+        case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+        case ER_DATA_TOO_LONG:
+        case ER_DIVISION_BY_ZERO:
+        case ER_SIGNAL_EXCEPTION:
+        case ER_NO_REFERENCED_ROW_2:
+        case ER_CONSTRAINT_FAILED:
+        case mysql_check_constraint_violated: return true;
+        default: return false;
+    }
+}
+
+// store_samples, once more when the transaction lost a race: another server stored one of these
+// keys since we looked, or InnoDB chose it as a deadlock victim. Either way it was rolled back whole.
+std::vector<ingest_result> store_with_retry(db::connection& c, std::span<keyed_sample const> samples) {
+    std::vector<bool> written;
+    try {
+        written = store_samples(c, samples);
+    } catch (db::error const& e) {
+        if (e.code() != ER_DUP_ENTRY && e.code() != ER_LOCK_DEADLOCK) throw;
+        written = store_samples(c, samples);
+    }
+    std::vector<ingest_result> results;
+    for (bool w : written) results.push_back({w ? ingest_status::stored : ingest_status::duplicate, ""});
+    return results;
+}
+
 }  // namespace
 
 ingest::ingest(db::pool& pool, ingest_limits limits) : pool_(pool), limits_(limits) {}
@@ -79,51 +115,64 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
             std::vector<keyed_sample> samples;
             samples.reserve(batch.size());
             for (auto const& e : batch) samples.push_back({&e->sample, e->key});
+            batch_outcome outcome;
             try {
-                return store_samples(c, samples);
+                outcome.results = store_with_retry(c, samples);
+                return outcome;
             } catch (db::error const& e) {
-                // Another server stored one of these keys since we looked, or InnoDB chose this
-                // transaction as a deadlock victim: it was rolled back whole, so try once more.
-                if (e.code() != ER_DUP_ENTRY && e.code() != ER_LOCK_DEADLOCK) throw;
-                return store_samples(c, samples);
+                if (!refuses_the_values(e)) throw;
             }
+            // One sample's values sank the transaction: store each on its own, so only it is refused.
+            for (std::size_t i = 0; i < samples.size(); ++i) {
+                try {
+                    outcome.results.push_back(store_with_retry(c, std::span(&samples[i], 1)).front());
+                } catch (db::error const& e) {
+                    if (refuses_the_values(e)) {
+                        outcome.results.push_back({ingest_status::refused, "the database refused the sample: " + std::string(e.what())});
+                        continue;
+                    }
+                    // The database itself failed part way: what committed stays stored, the rest may be re-sent.
+                    outcome.failure = e.what();
+                    outcome.results.resize(samples.size(), {ingest_status::unavailable, outcome.failure});
+                    break;
+                }
+            }
+            return outcome;
         };
-        pool_.async_run<std::vector<bool>>(std::move(job),
-                                           [this, batch](std::exception_ptr error, std::vector<bool> written) {
-                                               finish(batch, error, written);
-                                           });
+        pool_.async_run<batch_outcome>(std::move(job), [this, batch](std::exception_ptr error, batch_outcome outcome) {
+            finish(batch, error, outcome);
+        });
         lock.lock();
     }
 }
 
-void ingest::finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, std::vector<bool> const& written) {
+void ingest::finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, batch_outcome const& outcome) {
     std::vector<std::pair<callback, ingest_result>> replies;
     std::vector<std::function<void()>> now_idle;
+    std::string const failure = error ? message_of(error) : outcome.failure;
+    std::size_t refused = 0;
     {
         std::unique_lock lock(mutex_);
         --in_flight_;
-        std::string failure;
-        if (error) {
-            failure = message_of(error);
-            if (!duplicate_key(error)) {
-                refuse_until_ = std::chrono::steady_clock::now() + limits_.back_off;
-                last_failure_ = failure;
-            }
+        if (!failure.empty() && !(error && duplicate_key(error))) {
+            refuse_until_ = std::chrono::steady_clock::now() + limits_.back_off;
+            last_failure_ = failure;
         }
         for (std::size_t i = 0; i < batch.size(); ++i) {
             auto const& e = batch[i];
             if (!e->key.empty()) by_key_.erase(e->key);
-            ingest_result r = error          ? ingest_result{ingest_status::unavailable, failure}
-                              : written.at(i) ? ingest_result{ingest_status::stored, ""}
-                                              : ingest_result{ingest_status::duplicate, ""};
+            auto const r = error ? ingest_result{ingest_status::unavailable, failure} : outcome.results.at(i);
+            refused += r.status == ingest_status::refused;
             for (auto& w : e->waiters) replies.emplace_back(std::move(w), r);
         }
         start_batches(lock);
         if (waiting_.empty() && in_flight_ == 0) now_idle.swap(idle_waiters_);
     }
-    if (error)
-        core::log::error("storing samples failed; answered 503",
-                         {{"samples", std::to_string(batch.size())}, {"error", message_of(error)}});
+    if (!failure.empty())
+        core::log::error("storing samples failed; answered 503", {{"samples", std::to_string(batch.size())}, {"error", failure}});
+    if (refused)
+        core::log::warn("the database refused samples; answered 422, the rest of their batch stored",
+                        {{"refused", std::to_string(refused)}, {"batch", std::to_string(batch.size())}});
     for (auto& [done, r] : replies) done(r);
     for (auto& f : now_idle) f();
 }

@@ -9,6 +9,10 @@
 // flight together share one entry (and one answer); keys already stored are
 // found inside the transaction (sample_store). The queue is bounded; when it
 // is full, or the database has just failed, samples are refused at once.
+//
+// A sample whose values the database refuses (an operator's CHECK constraint or
+// trigger, say) fails its whole transaction; the batch is then stored sample by
+// sample, so only that one is refused and the others commit.
 #include "server/monitor_info.hpp"
 
 #include <chrono>
@@ -31,11 +35,12 @@ enum class ingest_status {
     duplicate,    // its key was stored before: nothing written, success for the client
     overloaded,   // queue full: nothing written, retry later
     unavailable,  // the database failed: nothing written, retry later
+    refused,      // the database will not take its values (a constraint, a trigger): never retry
 };
 
 struct ingest_result {
     ingest_status status;
-    std::string detail;  // why, for overloaded and unavailable
+    std::string detail;  // why, for overloaded, unavailable and refused
 };
 
 struct ingest_limits {
@@ -68,7 +73,12 @@ private:
     using entry_ptr = std::shared_ptr<entry>;
 
     void start_batches(std::unique_lock<std::mutex>& lock);
-    void finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, std::vector<bool> const& written);
+    // Per sample of a batch, and the failure to back off from (empty: none).
+    struct batch_outcome {
+        std::vector<ingest_result> results;
+        std::string failure;
+    };
+    void finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, batch_outcome const& outcome);
     void reply(callback const& done, ingest_result result);
 
     db::pool& pool_;

@@ -485,3 +485,56 @@ TEST_CASE("server: a full ingest queue answers 503 at once and writes nothing of
     CHECK(db.count("server") == 2);
     CHECK(db.count("container") == 2);
 }
+
+TEST_CASE("server: a sample the database refuses is answered 422 alone, and the rest of its batch is stored",
+          "[mysql][server]") {
+    migrated_database db;
+    // An operator's rule the validator does not know: only the database can refuse the sample.
+    db.database.connect()->execute("ALTER TABLE server ADD CONSTRAINT at_most_64_cpus CHECK (ser_cpu_count <= 64)");
+    test::server_process server({"--db-pool-size", "1"}, db.env);
+    auto const poison = std::regex_replace(sample("agent-poison", 1), std::regex(R"("ser_cpu_count":4)"), R"("ser_cpu_count":128)");
+
+    SECTION("alone") {
+        auto const a = http_request(server.port(), "POST", "/monitor_info", poison);
+        CHECK(a.status == 422);
+        CHECK_THAT(a.body, Catch::Contains("the database refused the sample") && Catch::Contains("at_most_64_cpus"));
+        CHECK(db.count("server") == 0);
+        // Not a database failure: the next sample is not turned away.
+        CHECK(http_request(server.port(), "POST", "/monitor_info", sample("agent-good", 1)).status == 200);
+    }
+
+    SECTION("in a batch with eight good samples") {
+        // Hold writes so the first sample's transaction waits and the next nine queue up as one batch.
+        auto admin = test::admin_connection();
+        admin->execute("FLUSH TABLES WITH READ LOCK");
+        auto post = [&](std::string body) { return http_request(server.port(), "POST", "/monitor_info", body); };
+        auto first = std::async(std::launch::async, post, sample("agent-first", 1));
+        std::vector<std::future<test::http_answer>> good;
+        auto const received = [&] {
+            auto const log = server.log();
+            std::size_t n = 0;
+            for (auto at = log.find("HiCloud received data"); at != std::string::npos; at = log.find("HiCloud received data", at + 1)) ++n;
+            return n;
+        };
+        auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (received() < 1 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        for (int n = 0; n < 8; ++n) good.push_back(std::async(std::launch::async, post, sample("agent-good", 1, n)));
+        auto refused = std::async(std::launch::async, post, poison);
+        while (received() < 10 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // from "received" to the queue
+        admin->execute("UNLOCK TABLES");
+
+        CHECK(first.get().status == 200);
+        for (auto& f : good) CHECK(f.get().status == 200);
+        auto const a = refused.get();
+        CHECK(a.status == 422);
+        CHECK_THAT(a.body, Catch::Contains("at_most_64_cpus"));
+        CHECK(db.count("server") == 9);
+        CHECK(db.count("container") == 9);
+        CHECK(db.database.connect()->query("SELECT COUNT(*) FROM server WHERE agent_id = 'agent-poison'").at(0).at(0) == "0");
+        INFO(server.log());
+        CHECK(std::regex_search(server.log(), std::regex(R"(the database refused samples.* refused=1 batch=(9|[1-9]\d))")));
+    }
+}
