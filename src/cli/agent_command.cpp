@@ -230,7 +230,10 @@ int run_agent(command_context& ctx) {
                                     {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
                 }
                 if (docker_failed && code == 0) code = 1;
-                if (s.once || stopping) co_return code;
+                // A daemon asked to stop has done its job: the cycles' troubles were logged, and a
+                // non-zero exit would mark a stopped service as failed.
+                if (s.once) co_return code;
+                if (stopping) co_return 0;
                 // The next multiple of the interval on the wall clock: no drift, and a late
                 // cycle skips the ticks it missed rather than doubling up.
                 auto const now = std::chrono::system_clock::now();
@@ -238,7 +241,7 @@ int run_agent(command_context& ctx) {
                 auto const since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
                 tick.expires_at(std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n)));
                 co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
-                if (stopping) co_return code;
+                if (stopping) co_return 0;
             }
         },
         [&](std::exception_ptr e, int code) {

@@ -111,6 +111,17 @@ TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limit
     CHECK(home.spooled() == 0);  // a dry run sends and keeps nothing
 }
 
+TEST_CASE("agent: a daemon stopped by SIGTERM exits 0 though its cycles had Docker errors", "[agent]") {
+    temp_home home;
+    auto env = agent_env(home.path);
+    std::erase_if(env, [&](auto const& e) { return e == "HICLOUD_AGENT_DOCKER_HOST=" + docker_host(); });
+    env.push_back("HICLOUD_AGENT_DOCKER_HOST=unix://" + (home.path / "no-docker.sock").string());
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "1"}, env,
+                                     std::chrono::seconds(60), std::chrono::milliseconds(2500));
+    CHECK_THAT(r.err, Catch::Contains("no such socket") && Catch::Contains("stopping after the cycle in hand"));
+    CHECK(r.exit_code == 0);  // systemd would otherwise mark every stop of hicloud-agent.service as failed
+}
+
 TEST_CASE("agent: without Docker the host is still sampled, and the error says what to do", "[agent]") {
     temp_home home;
     auto env = agent_env(home.path);
