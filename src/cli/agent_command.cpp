@@ -3,6 +3,7 @@
 #include "agent/delivery.hpp"
 #include "agent/host_sampler.hpp"
 #include "agent/report.hpp"
+#include "agent/retry_delay.hpp"
 #include "agent/spool.hpp"
 #include "cli/command_table.hpp"
 #include "core/config.hpp"
@@ -20,7 +21,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <ostream>
-#include <random>
 #include <unistd.h>
 
 namespace hicloud::cli {
@@ -138,15 +138,10 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     auto const key = agent::new_sample_key();
     bool server_up = std::chrono::steady_clock::now() >= a.next_attempt;
     auto const note_failure = [&](std::string const& why) {
-        ++a.failures;
-        auto const base = std::max<std::chrono::seconds>(a.settings.interval, 1s);
-        auto const backoff = std::min<std::chrono::seconds>(base * (1 << std::min(a.failures - 1, 10)), 15min);
-        std::mt19937 rng(std::random_device{}());
-        auto const jittered = std::chrono::duration_cast<std::chrono::milliseconds>(
-            backoff * std::uniform_real_distribution<double>(0.5, 1.0)(rng));
-        a.next_attempt = std::chrono::steady_clock::now() + jittered;
+        auto const delay = agent::retry_delay(++a.failures, a.settings.interval);
+        a.next_attempt = std::chrono::steady_clock::now() + delay;
         core::log::warn("the server cannot take samples now; spooling",
-                        {{"error", why}, {"retry_in_ms", std::to_string(jittered.count())}});
+                        {{"error", why}, {"retry_in_ms", std::to_string(delay.count())}});
         server_up = false;
     };
     if (server_up) {

@@ -1,0 +1,21 @@
+#include "agent/retry_delay.hpp"
+
+#include <algorithm>
+#include <random>
+
+namespace hicloud::agent {
+
+std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interval, double jitter) {
+    using namespace std::chrono_literals;
+    auto const base = std::max<std::chrono::seconds>(interval, 1s);
+    auto const doublings = std::clamp(failures - 1, 0, 10);
+    auto const backoff = std::min<std::chrono::seconds>(base * (1 << doublings), 15min);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(backoff * std::clamp(jitter, 0.5, 1.0));
+}
+
+std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interval) {
+    thread_local std::mt19937 rng(std::random_device{}());
+    return retry_delay(failures, interval, std::uniform_real_distribution<double>(0.5, 1.0)(rng));
+}
+
+}  // namespace hicloud::agent

@@ -1,0 +1,39 @@
+// retry_delay: exponential back-off from the interval, capped, with jitter.
+#include "agent/retry_delay.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace hicloud::agent;
+using namespace std::chrono_literals;
+
+TEST_CASE("retry delay: the interval, doubled per failure in a row", "[agent]") {
+    CHECK(retry_delay(1, 60s, 1.0) == 60s);
+    CHECK(retry_delay(2, 60s, 1.0) == 120s);
+    CHECK(retry_delay(3, 60s, 1.0) == 240s);
+    CHECK(retry_delay(4, 60s, 1.0) == 480s);
+}
+
+TEST_CASE("retry delay: never beyond 15 minutes, however long the server is down", "[agent]") {
+    CHECK(retry_delay(5, 60s, 1.0) == 15min);  // 960 s would be more
+    CHECK(retry_delay(1000, 60s, 1.0) == 15min);
+    CHECK(retry_delay(10, 1s, 1.0) == 512s);
+    CHECK(retry_delay(11, 1s, 1.0) == 15min);  // 1024 s would be more
+    CHECK(retry_delay(2'000'000'000, 1s, 1.0) == 15min);  // no shift overflow after a long outage
+}
+
+TEST_CASE("retry delay: --once (no interval) starts from one second", "[agent]") {
+    CHECK(retry_delay(1, 0s, 1.0) == 1s);
+    CHECK(retry_delay(3, 0s, 1.0) == 4s);
+}
+
+TEST_CASE("retry delay: jitter scales into [0.5, 1] of the back-off, and is clamped there", "[agent]") {
+    CHECK(retry_delay(2, 60s, 0.5) == 60s);
+    CHECK(retry_delay(2, 60s, 0.75) == 90s);
+    CHECK(retry_delay(2, 60s, 0.1) == 60s);
+    CHECK(retry_delay(2, 60s, 7.0) == 120s);
+    for (int i = 0; i < 100; ++i) {
+        auto const d = retry_delay(3, 10s);
+        CHECK(d >= 20s);
+        CHECK(d <= 40s);
+    }
+}
