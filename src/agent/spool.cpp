@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -71,19 +72,33 @@ spooled_sample spool::put(std::string const& key, std::string const& body) {
     return {final_path, key, body};
 }
 
-std::vector<spooled_sample> spool::oldest_first() const {
+std::vector<spooled_sample> spool::waiting() const {
     std::vector<fs::path> paths;
     for (auto const& e : fs::directory_iterator(dir_))
         if (e.is_regular_file() && e.path().extension() == ".json") paths.push_back(e.path());
     std::sort(paths.begin(), paths.end());
     std::vector<spooled_sample> out;
-    for (auto const& p : paths) {
-        std::ifstream in(p, std::ios::binary);
-        std::ostringstream body;
-        body << in.rdbuf();
+    out.reserve(paths.size());
+    for (auto& p : paths) {
         auto const stem = p.stem().string();  // <stamp>-<key>
-        out.push_back({p, stem.substr(stem.find('-') + 1), body.str()});
+        out.push_back({std::move(p), stem.substr(stem.find('-') + 1), {}});
     }
+    return out;
+}
+
+bool spool::load(spooled_sample& s) const {
+    std::ifstream in(s.path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream body;
+    body << in.rdbuf();
+    s.body = body.str();
+    return true;
+}
+
+std::vector<spooled_sample> spool::oldest_first() const {
+    std::vector<spooled_sample> out;
+    for (auto& s : waiting())
+        if (load(s)) out.push_back(std::move(s));
     return out;
 }
 
@@ -93,6 +108,24 @@ void spool::reject(spooled_sample const& s) {
     auto const rejected = dir_ / "rejected";
     fs::create_directories(rejected);
     fs::rename(s.path, rejected / s.path.filename());
+}
+
+spool_lock::~spool_lock() {
+    if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
+}
+
+std::optional<spool_lock> spool::try_lock_for_draining() const {
+    auto const path = dir_ / ".lock";
+    int const fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) fail("open", path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int const err = errno;
+        ::close(fd);
+        if (err == EWOULDBLOCK) return std::nullopt;
+        errno = err;
+        fail("lock", path);
+    }
+    return spool_lock(fd);
 }
 
 std::size_t spool::enforce_bounds() {

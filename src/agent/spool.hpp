@@ -4,8 +4,13 @@
 // rename, fsync of the folder) so a crash leaves a whole sample or none. File
 // names sort oldest first. Bounded by count and bytes: the oldest are dropped,
 // and the count is logged. Samples the server refused (4xx) go to rejected/.
+//
+// Putting a sample is safe from several agents at once (unique names, atomic
+// rename). Re-sending and trimming are not — overlapping cron runs would post
+// the same files and race to remove them — so they take the drain lock first.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,18 +22,37 @@ struct spooled_sample {
     std::string body;
 };
 
+// flock on spool/.lock, released when this goes away (or the process ends).
+class spool_lock {
+public:
+    explicit spool_lock(int fd) : fd_(fd) {}
+    spool_lock(spool_lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    spool_lock& operator=(spool_lock&&) = delete;
+    ~spool_lock();
+
+private:
+    int fd_;
+};
+
 class spool {
 public:
     spool(std::filesystem::path dir, std::size_t max_samples, std::uintmax_t max_bytes);
 
     // Stores a sample; throws std::runtime_error naming the file when the disk refuses.
     spooled_sample put(std::string const& key, std::string const& body);
+    // The samples waiting, oldest first, with path and key but no body: cheap for a long backlog.
+    std::vector<spooled_sample> waiting() const;
+    // Reads the body of a listed sample; false when it is gone since it was listed.
+    bool load(spooled_sample& s) const;
+    // waiting(), every body loaded.
     std::vector<spooled_sample> oldest_first() const;
     void remove(spooled_sample const& s);
     // Moves a sample the server refused aside, for a person to look at.
     void reject(spooled_sample const& s);
     // Drops the oldest samples beyond the bounds; returns how many.
     std::size_t enforce_bounds();
+    // The right to re-send and trim, or nothing when another agent holds it now.
+    std::optional<spool_lock> try_lock_for_draining() const;
 
     std::filesystem::path const& dir() const { return dir_; }
 

@@ -3,7 +3,7 @@
 #include "agent/delivery.hpp"
 #include "agent/host_sampler.hpp"
 #include "agent/report.hpp"
-#include "agent/retry_delay.hpp"
+#include "agent/pacing.hpp"
 #include "agent/spool.hpp"
 #include "cli/command_table.hpp"
 #include "core/config.hpp"
@@ -134,9 +134,16 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
 enum class fate { delivered, spooled, rejected };
 
 // Re-sends the spool oldest first, then the new sample; whatever the server cannot take is spooled.
+// Only one agent drains a spool at a time (an overlapping cron run sends just its own sample), and
+// a daemon spends at most half its interval draining, so a long backlog does not stop its sampling.
 asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body) {
     auto const key = agent::new_sample_key();
     bool server_up = std::chrono::steady_clock::now() >= a.next_attempt;
+    auto const drain_lock = spool.try_lock_for_draining();
+    if (!drain_lock) core::log::info("another hicloud agent is re-sending this spool; sending only the new sample");
+    auto const budget = agent::drain_budget(a.settings.interval);
+    auto const drain_until = budget == std::chrono::milliseconds::max() ? std::chrono::steady_clock::time_point::max()
+                                                                        : std::chrono::steady_clock::now() + budget;
     auto const note_failure = [&](std::string const& why) {
         auto const delay = agent::retry_delay(++a.failures, a.settings.interval);
         a.next_attempt = std::chrono::steady_clock::now() + delay;
@@ -144,8 +151,18 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
                         {{"error", why}, {"retry_in_ms", std::to_string(delay.count())}});
         server_up = false;
     };
-    if (server_up) {
-        for (auto const& s : spool.oldest_first()) {
+    if (server_up && drain_lock) {
+        auto backlog = spool.waiting();
+        std::size_t sent = 0;
+        for (auto& s : backlog) {
+            // At least one per cycle, so a slow cycle still makes progress.
+            if (sent > 0 && std::chrono::steady_clock::now() >= drain_until) {
+                core::log::info("re-sending the spool continues next cycle",
+                                {{"sent", std::to_string(sent)}, {"left", std::to_string(backlog.size() - sent)}});
+                break;
+            }
+            ++sent;
+            if (!spool.load(s)) continue;
             auto const r = co_await agent::post_sample(a.settings.url, s.body, s.key, a.settings.token, a.settings.timeout, a.tls);
             if (r.result == agent::delivery::delivered) {
                 spool.remove(s);
@@ -172,6 +189,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
         note_failure(r.detail);
     }
     spool.put(key, body);
+    if (!drain_lock) co_return fate::spooled;  // the agent that holds it trims
     if (auto const dropped = spool.enforce_bounds())
         core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(dropped)}});
     co_return fate::spooled;

@@ -1,5 +1,7 @@
 // hicloud agent against the real dockerd (scripts/test-dockerd) and, for delivery, the real server.
+#include "agent/spool.hpp"
 #include "support/docker_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/test_database.hpp"
@@ -169,14 +171,26 @@ TEST_CASE("agent: --once delivers, server down -> spooled (exit 3), server back 
         CHECK(home.spooled() == static_cast<std::size_t>(i));
     }
     CHECK(count() == "1");
-    // Back (on another port): the spooled samples go first, then the new one; each stored once.
     test::server_process server({}, db_env);
+    {
+        // Back (on another port), but another agent is draining the spool: this one sends only its own.
+        agent::spool other(home.path / "spool", 100, 1 << 20);
+        auto const held = other.try_lock_for_draining();
+        REQUIRE(held);
+        auto const r = once(server.port());
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("another hicloud agent is re-sending this spool"));
+        CHECK(home.spooled() == 2);
+        CHECK(count() == "2");
+    }
+    // Now it may: the spooled samples go first, then the new one; each stored once.
     auto const r = once(server.port());
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(home.spooled() == 0);
-    CHECK(count() == "4");
-    CHECK(*database.connect()->query("SELECT COUNT(DISTINCT idempotency_key) FROM server").at(0).at(0) == "4");
+    CHECK(count() == "5");
+    CHECK(*database.connect()->query("SELECT COUNT(DISTINCT idempotency_key) FROM server").at(0).at(0) == "5");
 }
 
 TEST_CASE("agent: --interval samples on multiples of the interval and SIGTERM ends it after the cycle",
@@ -288,4 +302,34 @@ TEST_CASE("agent: a sample the server refuses (4xx) is moved aside, never retrie
     CHECK_THAT(r.err, Catch::Contains("the server refused the sample; it is not retried") && Catch::Contains("401"));
     CHECK(home.spooled() == 0);
     CHECK(std::distance(fs::directory_iterator(home.path / "spool" / "rejected"), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("agent: a daemon drains a long backlog a part per cycle, sampling all along", "[agent][mysql]") {
+    test::scratch_database database;
+    auto const db_env = test::hicloud_admin_env(database.name());
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
+    test::server_process server({}, db_env);
+    temp_home home;
+    // A backlog from a long outage: more than even a fast machine re-sends in the half second a
+    // cycle of a 1 s interval may spend on it.
+    constexpr int backlog = 5000;
+    {
+        agent::spool spool(home.path / "spool", 100000, std::uintmax_t(1) << 30);
+        auto const body = test::read_fixture_file("monitor_info/no_containers.json");
+        for (int i = 0; i < backlog; ++i) spool.put("backlog-" + std::to_string(i), body);
+    }
+    auto env = agent_env(home.path);
+    env.push_back("HICLOUD_AGENT_URL=http://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info");
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--interval", "1"}, env, std::chrono::seconds(120),
+                                     std::chrono::milliseconds(6000));
+    INFO(r.err.substr(0, 3000));
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("re-sending the spool continues next cycle"));
+    // Its own samples kept coming while the backlog went out...
+    auto const own = std::stoi(*database.connect()->query("SELECT COUNT(*) FROM server WHERE agent_id = 'agent-test'").at(0).at(0));
+    CHECK(own >= 2);
+    // ...and every backlog sample is either stored (once) or still waiting.
+    auto const left = static_cast<int>(home.spooled());
+    CHECK(left < backlog);
+    CHECK(std::stoi(*database.connect()->query("SELECT COUNT(*) FROM server").at(0).at(0)) == backlog - left + own);
 }

@@ -83,6 +83,20 @@ TEST_CASE("spool: samples come back oldest first with their keys and bodies, who
     CHECK(fs::exists(dir.root() / "rejected" / items[0].path.filename()));
 }
 
+TEST_CASE("spool: one agent at a time may drain it, the lock goes with its holder", "[agent]") {
+    temp_dir dir;
+    spool first(dir.root(), 100, 1 << 20);
+    spool second(dir.root(), 100, 1 << 20);  // another agent on the same folder (a separate open file)
+    {
+        auto held = first.try_lock_for_draining();
+        REQUIRE(held);
+        CHECK_FALSE(second.try_lock_for_draining());
+        second.put("k", "{}");  // putting needs no lock
+        CHECK(first.oldest_first().size() == 1);  // and .lock is not a sample
+    }
+    CHECK(second.try_lock_for_draining());
+}
+
 TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent]") {
     temp_dir dir;
     spool by_count(dir.root() / "count", 2, 1 << 20);

@@ -1,4 +1,4 @@
-#include "agent/retry_delay.hpp"
+#include "agent/pacing.hpp"
 
 #include <algorithm>
 #include <random>
@@ -16,6 +16,11 @@ std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interva
 std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interval) {
     thread_local std::mt19937 rng(std::random_device{}());
     return retry_delay(failures, interval, std::uniform_real_distribution<double>(0.5, 1.0)(rng));
+}
+
+std::chrono::milliseconds drain_budget(std::chrono::seconds interval) {
+    if (interval.count() <= 0) return std::chrono::milliseconds::max();
+    return std::chrono::milliseconds(interval) / 2;  // in ms: seconds(1) / 2 would be zero
 }
 
 }  // namespace hicloud::agent

@@ -1,5 +1,5 @@
-// retry_delay: exponential back-off from the interval, capped, with jitter.
-#include "agent/retry_delay.hpp"
+// The agent's pacing: exponential back-off with jitter, and the time a cycle may re-send the spool.
+#include "agent/pacing.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -36,4 +36,10 @@ TEST_CASE("retry delay: jitter scales into [0.5, 1] of the back-off, and is clam
         CHECK(d >= 20s);
         CHECK(d <= 40s);
     }
+}
+
+TEST_CASE("drain budget: half the interval, even of one second, unbounded for --once", "[agent]") {
+    CHECK(drain_budget(1s) == 500ms);
+    CHECK(drain_budget(60s) == 30s);
+    CHECK(drain_budget(0s) == std::chrono::milliseconds::max());
 }

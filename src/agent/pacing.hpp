@@ -1,0 +1,22 @@
+#pragma once
+// The agent's pacing towards the server: how long it waits after failures, and how long a cycle
+// may spend re-sending the spool.
+#include <chrono>
+
+namespace hicloud::agent {
+
+// After `failures` failures in a row: the interval (at least a second), doubled per failure up to
+// 2^10 times, capped at 15 minutes, then scaled by a jitter factor in [0.5, 1] so agents that
+// failed together do not return together.
+
+// `jitter` is the factor in [0.5, 1] (clamped); `failures` counts from 1.
+std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interval, double jitter);
+
+// The same with a random jitter.
+std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interval);
+
+// How long one cycle may re-send the spool before it samples again: half the interval, so a long
+// backlog does not stop a daemon's sampling; without an interval (--once), no limit.
+std::chrono::milliseconds drain_budget(std::chrono::seconds interval);
+
+}  // namespace hicloud::agent
