@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include <cstdio>
+#include <optional>
 #include <random>
 
 namespace hicloud::agent {
@@ -69,12 +70,18 @@ asio::ssl::context make_tls_context(std::string const& ca_file) {
 
 namespace {
 
+struct exchange_result {
+    delivery_outcome outcome;
+    bool transport_failed = false;  // nothing usable came back: the connection is broken
+    bool keep_alive = false;        // the server will take another request on it
+};
+
 // One exchange on an open stream (plain or TLS): write the request, read the answer.
 template <class Stream>
-asio::awaitable<delivery_outcome> exchange(Stream& stream, beast::tcp_stream& tcp, server_url const& url,
-                                           std::string const& where, std::string const& body,
-                                           std::string const& idempotency_key, std::string const& token,
-                                           std::chrono::milliseconds deadline) {
+asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp, server_url const& url,
+                                          std::string const& where, std::string const& body,
+                                          std::string const& idempotency_key, std::string const& token,
+                                          std::chrono::milliseconds deadline) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::content_type, "application/json");
@@ -85,60 +92,107 @@ asio::awaitable<delivery_outcome> exchange(Stream& stream, beast::tcp_stream& tc
     req.prepare_payload();
     tcp.expires_after(deadline);
     auto const [write_ec, written] = co_await http::async_write(stream, req, as_tuple(asio::use_awaitable));
-    if (write_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + write_ec.message()};
+    if (write_ec) co_return exchange_result{{delivery::retry_later, where + ": " + write_ec.message()}, true};
 
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024);
     auto const [read_ec, read] = co_await http::async_read(stream, buffer, parser, as_tuple(asio::use_awaitable));
     if (read_ec == beast::error::timeout)
-        co_return delivery_outcome{delivery::retry_later,
-                                   where + ": no answer within " + std::to_string(deadline.count()) + " ms"};
-    if (read_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + read_ec.message()};
+        co_return exchange_result{
+            {delivery::retry_later, where + ": no answer within " + std::to_string(deadline.count()) + " ms"}};
+    if (read_ec) co_return exchange_result{{delivery::retry_later, where + ": " + read_ec.message()}, true};
     auto const& res = parser.get();
-    co_return delivery_outcome{classify(res.result_int()),
-                               where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300)};
+    co_return exchange_result{{classify(res.result_int()),
+                               where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300)},
+                              false,
+                              res.keep_alive()};
 }
 
 }  // namespace
 
-asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string const& body,
-                                              std::string const& idempotency_key, std::string const& token,
-                                              std::chrono::milliseconds deadline, asio::ssl::context& tls) {
-    auto executor = co_await asio::this_coro::executor;
-    auto const where = std::string("POST ") + (url.https ? "https://" : "http://") + url.host + ":" + url.port + url.target;
-    asio::ip::tcp::resolver resolver(executor);
-    auto const [resolve_ec, endpoints] =
-        co_await resolver.async_resolve(url.host, url.port, as_tuple(asio::use_awaitable));
-    if (resolve_ec)
-        co_return delivery_outcome{delivery::retry_later, where + ": cannot resolve " + url.host + ": " + resolve_ec.message()};
+struct server_connection::impl {
+    asio::any_io_executor executor;
+    server_url url;
+    std::string token;
+    std::chrono::milliseconds deadline;
+    asio::ssl::context& tls;
+    std::string where = std::string("POST ") + (url.https ? "https://" : "http://") + url.host + ":" + url.port + url.target;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
 
-    if (!url.https) {
-        beast::tcp_stream stream(executor);
-        stream.expires_after(deadline);
-        auto const [connect_ec, connected] = co_await stream.async_connect(endpoints, as_tuple(asio::use_awaitable));
-        if (connect_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
-        co_return co_await exchange(stream, stream, url, where, body, idempotency_key, token, deadline);
+    void close() {
+        plain.reset();
+        secure.reset();
     }
 
-    beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
-    auto& tcp = beast::get_lowest_layer(stream);
-    tcp.expires_after(deadline);
-    auto const [connect_ec, connected] = co_await tcp.async_connect(endpoints, as_tuple(asio::use_awaitable));
-    if (connect_ec) co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
-    // SNI, and the certificate must name this host (or address).
-    SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
-    boost::system::error_code address_ec;
-    asio::ip::make_address(url.host, address_ec);
-    if (address_ec)
-        SSL_set1_host(stream.native_handle(), url.host.c_str());
-    else
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), url.host.c_str());
-    auto const [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
-    if (handshake_ec)
-        co_return delivery_outcome{delivery::retry_later, where + ": TLS handshake failed: " + handshake_ec.message() +
-                                                              " (is agent.tls_ca the CA that signed the server's certificate?)"};
-    co_return co_await exchange(stream, tcp, url, where, body, idempotency_key, token, deadline);
+    // Opens the connection; an outcome when that fails.
+    asio::awaitable<std::optional<delivery_outcome>> connect() {
+        asio::ip::tcp::resolver resolver(executor);
+        auto const [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, as_tuple(asio::use_awaitable));
+        if (resolve_ec)
+            co_return delivery_outcome{delivery::retry_later, where + ": cannot resolve " + url.host + ": " + resolve_ec.message()};
+        if (!url.https) {
+            plain.emplace(executor);
+            plain->expires_after(deadline);
+            auto const [connect_ec, connected] = co_await plain->async_connect(endpoints, as_tuple(asio::use_awaitable));
+            if (connect_ec) {
+                close();
+                co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
+            }
+            co_return std::nullopt;
+        }
+        secure.emplace(executor, tls);
+        auto& tcp = beast::get_lowest_layer(*secure);
+        tcp.expires_after(deadline);
+        auto const [connect_ec, connected] = co_await tcp.async_connect(endpoints, as_tuple(asio::use_awaitable));
+        if (connect_ec) {
+            close();
+            co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
+        }
+        // SNI, and the certificate must name this host (or address).
+        SSL_set_tlsext_host_name(secure->native_handle(), url.host.c_str());
+        boost::system::error_code address_ec;
+        asio::ip::make_address(url.host, address_ec);
+        if (address_ec)
+            SSL_set1_host(secure->native_handle(), url.host.c_str());
+        else
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(secure->native_handle()), url.host.c_str());
+        auto const [handshake_ec] = co_await secure->async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
+        if (handshake_ec) {
+            close();
+            co_return delivery_outcome{delivery::retry_later, where + ": TLS handshake failed: " + handshake_ec.message() +
+                                                                  " (is agent.tls_ca the CA that signed the server's certificate?)"};
+        }
+        co_return std::nullopt;
+    }
+
+    asio::awaitable<exchange_result> send(std::string const& body, std::string const& key) {
+        if (plain) co_return co_await exchange(*plain, *plain, url, where, body, key, token, deadline);
+        co_return co_await exchange(*secure, beast::get_lowest_layer(*secure), url, where, body, key, token, deadline);
+    }
+};
+
+server_connection::server_connection(asio::any_io_executor executor, server_url url, std::string token,
+                                     std::chrono::milliseconds deadline, asio::ssl::context& tls)
+    : impl_(std::make_unique<impl>(impl{std::move(executor), std::move(url), std::move(token), deadline, tls})) {}
+
+server_connection::~server_connection() = default;
+
+asio::awaitable<delivery_outcome> server_connection::post(std::string const& body, std::string const& idempotency_key) {
+    auto& c = *impl_;
+    bool const reused = c.plain || c.secure;
+    if (!reused)
+        if (auto failed = co_await c.connect()) co_return *failed;
+    auto r = co_await c.send(body, idempotency_key);
+    if (r.transport_failed && reused) {
+        // The server closed the kept connection (idle timeout, restart): once more on a new one.
+        c.close();
+        if (auto failed = co_await c.connect()) co_return *failed;
+        r = co_await c.send(body, idempotency_key);
+    }
+    if (r.transport_failed || !r.keep_alive || r.outcome.result == delivery::retry_later) c.close();
+    co_return r.outcome;
 }
 
 std::string new_sample_key() {

@@ -4,10 +4,12 @@
 // once) and an optional bearer token. The answer decides what becomes of it.
 #include "core/failure.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,11 +40,24 @@ delivery classify(unsigned status);
 // the system's CA store when empty, and must name the URL's host.
 boost::asio::ssl::context make_tls_context(std::string const& ca_file);
 
-// `tls` is used for https URLs only.
-boost::asio::awaitable<delivery_outcome> post_sample(server_url const& url, std::string const& body,
-                                                     std::string const& idempotency_key, std::string const& token,
-                                                     std::chrono::milliseconds deadline,
-                                                     boost::asio::ssl::context& tls);
+// A connection to the server kept open across posts — a cycle's spooled backlog, then its new
+// sample — so the connect and, for https, the TLS handshake are paid once, not per sample. When a
+// kept connection turns out closed by the server (its idle timeout), the post is sent once more on
+// a new one; the Idempotency-Key makes that safe. `tls` (https only) must outlive it.
+class server_connection {
+public:
+    server_connection(boost::asio::any_io_executor executor, server_url url, std::string token,
+                      std::chrono::milliseconds deadline, boost::asio::ssl::context& tls);
+    ~server_connection();
+    server_connection(server_connection const&) = delete;
+    server_connection& operator=(server_connection const&) = delete;
+
+    boost::asio::awaitable<delivery_outcome> post(std::string const& body, std::string const& idempotency_key);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
 
 // A random (version 4) UUID, the sample's Idempotency-Key.
 std::string new_sample_key();

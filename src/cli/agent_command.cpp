@@ -139,6 +139,8 @@ enum class fate { delivered, spooled, rejected };
 asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body) {
     auto const key = agent::new_sample_key();
     bool server_up = std::chrono::steady_clock::now() >= a.next_attempt;
+    agent::server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token,
+                                    a.settings.timeout, a.tls);
     auto const drain_lock = spool.try_lock_for_draining();
     if (!drain_lock) core::log::info("another hicloud agent is re-sending this spool; sending only the new sample");
     auto const budget = agent::drain_budget(a.settings.interval);
@@ -163,7 +165,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
             }
             ++sent;
             if (!spool.load(s)) continue;
-            auto const r = co_await agent::post_sample(a.settings.url, s.body, s.key, a.settings.token, a.settings.timeout, a.tls);
+            auto const r = co_await server.post(s.body, s.key);
             if (r.result == agent::delivery::delivered) {
                 spool.remove(s);
             } else if (r.result == agent::delivery::rejected) {
@@ -176,7 +178,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
         }
     }
     if (server_up) {
-        auto const r = co_await agent::post_sample(a.settings.url, body, key, a.settings.token, a.settings.timeout, a.tls);
+        auto const r = co_await server.post(body, key);
         if (r.result == agent::delivery::delivered) {
             a.failures = 0;
             co_return fate::delivered;
