@@ -101,6 +101,8 @@ struct agent_state {
     // Re-sending backs off exponentially (with jitter) while the server keeps failing.
     int failures = 0;
     std::chrono::steady_clock::time_point next_attempt{};
+    // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
+    bool stopping = false;
 };
 
 // One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
@@ -157,6 +159,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
         auto backlog = spool.waiting();
         std::size_t sent = 0;
         for (auto& s : backlog) {
+            if (a.stopping) break;  // a stop is asked for: the backlog waits for the next start
             // At least one per cycle, so a slow cycle still makes progress.
             if (sent > 0 && std::chrono::steady_clock::now() >= drain_until) {
                 core::log::info("re-sending the spool continues next cycle",
@@ -217,13 +220,12 @@ int run_agent(command_context& ctx) {
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
 
     int exit_code = 1;
-    bool stopping = false;
     asio::system_timer tick(ctx.io);
     asio::signal_set signals(ctx.io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {
         if (ec) return;
         core::log::info("stopping after the cycle in hand");
-        stopping = true;
+        a.stopping = true;
         tick.cancel();
     });
 
@@ -248,7 +250,7 @@ int run_agent(command_context& ctx) {
                 // A daemon asked to stop has done its job: the cycles' troubles were logged, and a
                 // non-zero exit would mark a stopped service as failed.
                 if (s.once) co_return code;
-                if (stopping) co_return 0;
+                if (a.stopping) co_return 0;
                 // The next multiple of the interval on the wall clock: no drift, and a late
                 // cycle skips the ticks it missed rather than doubling up.
                 auto const now = std::chrono::system_clock::now();
@@ -256,7 +258,7 @@ int run_agent(command_context& ctx) {
                 auto const since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
                 tick.expires_at(std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n)));
                 co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
-                if (stopping) co_return 0;
+                if (a.stopping) co_return 0;
             }
         },
         [&](std::exception_ptr e, int code) {

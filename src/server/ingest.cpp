@@ -6,6 +6,8 @@
 
 #include <mysqld_error.h>
 
+#include <algorithm>
+
 namespace hicloud::server {
 namespace {
 
@@ -131,6 +133,9 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
                         outcome.results.push_back({ingest_status::refused, "the database refused the sample: " + std::string(e.what())});
                         continue;
                     }
+                    // A lost connection must reach the pool, which replaces it; the whole batch is then
+                    // answered 503, and re-sending what already committed is safe for keyed samples.
+                    if (e.connection_lost()) throw;
                     // The database itself failed part way: what committed stays stored, the rest may be re-sent.
                     outcome.failure = e.what();
                     outcome.results.resize(samples.size(), {ingest_status::unavailable, outcome.failure});
@@ -168,8 +173,13 @@ void ingest::finish(std::vector<entry_ptr> const& batch, std::exception_ptr erro
         start_batches(lock);
         if (waiting_.empty() && in_flight_ == 0) now_idle.swap(idle_waiters_);
     }
-    if (!failure.empty())
-        core::log::error("storing samples failed; answered 503", {{"samples", std::to_string(batch.size())}, {"error", failure}});
+    if (!failure.empty()) {
+        auto const unanswered = error ? batch.size()
+                                      : static_cast<std::size_t>(std::count_if(
+                                            outcome.results.begin(), outcome.results.end(),
+                                            [](auto const& r) { return r.status == ingest_status::unavailable; }));
+        core::log::error("storing samples failed; answered 503", {{"samples", std::to_string(unanswered)}, {"error", failure}});
+    }
     if (refused)
         core::log::warn("the database refused samples; answered 422, the rest of their batch stored",
                         {{"refused", std::to_string(refused)}, {"batch", std::to_string(batch.size())}});

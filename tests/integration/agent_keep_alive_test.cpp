@@ -27,11 +27,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Answers every POST 200 with "Connection: keep-alive", but closes each connection after
-// `requests_per_connection` answers — as a server whose idle timeout struck would.
+// Answers every POST 200 with "Connection: keep-alive", after `delay`, but closes each connection
+// after `requests_per_connection` answers — as a server whose idle timeout struck would.
 class counting_server {
 public:
-    explicit counting_server(int requests_per_connection) : per_connection_(requests_per_connection) {
+    explicit counting_server(int requests_per_connection, std::chrono::milliseconds delay = {})
+        : per_connection_(requests_per_connection), delay_(delay) {
         thread_ = std::thread([this] { serve(); });
     }
     ~counting_server() {
@@ -89,6 +90,7 @@ private:
                 std::lock_guard lock(mutex_);
                 keys_.insert(key);
             }
+            std::this_thread::sleep_for(delay_);
             std::string const body = R"({"success":true})";
             std::string const response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
                                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -99,6 +101,7 @@ private:
     }
 
     int per_connection_;
+    std::chrono::milliseconds delay_;
     asio::io_context io_;
     tcp::acceptor acceptor_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
     std::atomic<bool> stopping_{false};
@@ -108,15 +111,22 @@ private:
     std::thread thread_;
 };
 
-// --once with `backlog` samples spooled before it runs.
-test::process_result once_with_backlog(test::temp_dir const& home, unsigned short port, int backlog) {
-    agent::spool spool(home.root() / "spool", 100, 1 << 20);
+// The agent (`args`) with `backlog` samples spooled before it runs.
+test::process_result run_with_backlog(test::temp_dir const& home, unsigned short port, int backlog,
+                                      std::vector<std::string> const& args,
+                                      std::chrono::milliseconds terminate_after = std::chrono::milliseconds(0)) {
+    agent::spool spool(home.root() / "spool", 100000, 1 << 30);
     auto const body = test::read_fixture_file("monitor_info/no_containers.json");
     for (int i = 0; i < backlog; ++i) spool.put("backlog-" + std::to_string(i), body);
-    return test::run_process(test::hicloud_binary(), {"agent", "--once"},
+    return test::run_process(test::hicloud_binary(), args,
                              {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(),
                               "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
-                              "HICLOUD_AGENT_URL=http://127.0.0.1:" + std::to_string(port) + "/monitor_info"});
+                              "HICLOUD_AGENT_URL=http://127.0.0.1:" + std::to_string(port) + "/monitor_info"},
+                             std::chrono::seconds(20), terminate_after);
+}
+
+test::process_result once_with_backlog(test::temp_dir const& home, unsigned short port, int backlog) {
+    return run_with_backlog(home, port, backlog, {"agent", "--once"});
 }
 
 std::size_t spooled(test::temp_dir const& home) { return agent::spool(home.root() / "spool", 100, 1 << 20).waiting().size(); }
@@ -148,4 +158,18 @@ TEST_CASE("agent: a kept connection the server closed is replaced, and the sampl
     CHECK(keys.size() == 2);
     CHECK(keys.count("backlog-0") == 1);
     CHECK(spooled(home) == 0);
+}
+
+TEST_CASE("agent: SIGTERM stops a long drain after the post in hand, and the cycle's sample is sent", "[agent][docker]") {
+    // 50 ms an answer: 1000 spooled samples would take 50 s, more than the 30 s a 60 s interval allows.
+    counting_server server(100000, std::chrono::milliseconds(50));
+    test::temp_dir home;
+    auto const r = run_with_backlog(home, server.port(), 1000, {"agent", "--interval", "60"}, std::chrono::milliseconds(4000));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);  // not -1: it stopped long before the 20 s deadline
+    CHECK_THAT(r.err, Catch::Contains("stopping after the cycle in hand"));
+    auto const sent = server.keys().size();
+    auto const left = spooled(home);
+    CHECK(left > 0);
+    CHECK(sent + left == 1000 + 1);  // the backlog re-sent or still waiting, plus the cycle's own sample
 }
