@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <fstream>
+#include <random>
 #include <regex>
 #include <unistd.h>
 
@@ -18,10 +20,23 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A free port below the kernel's ephemeral range: the script binds it seconds later, and a port
+// from that range could meanwhile go to another test's outgoing connection.
 unsigned short free_port() {
+    int low = 32768;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+    int const high = low > 21000 ? low - 1 : 29999;
+    std::mt19937 rng(std::random_device{}());
     asio::io_context io;
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return acceptor.local_endpoint().port();
+    for (int i = 0; i < 100; ++i) {
+        auto const port = static_cast<unsigned short>(std::uniform_int_distribution<int>(20000, high)(rng));
+        asio::ip::tcp::acceptor acceptor(io);
+        boost::system::error_code ec;
+        acceptor.open(asio::ip::tcp::v4(), ec);
+        acceptor.bind({asio::ip::make_address("127.0.0.1"), port}, ec);
+        if (!ec) return port;
+    }
+    throw std::runtime_error("no free port on 127.0.0.1 below the ephemeral range");
 }
 
 bool listening(unsigned short port) {
@@ -107,4 +122,17 @@ TEST_CASE("run-local: a port another program holds is named, with the way out", 
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("127.0.0.1:" + std::to_string(run.port) + " is taken by another program") &&
                           Catch::Contains("HICLOUD_LOCAL_PORT="));
+}
+
+TEST_CASE("run-local: clean deletes only a folder run-local made", "[run-local]") {
+    local_run run;
+    std::filesystem::create_directories(run.state.path("local"));
+    run.state.write("local/precious.txt", "keep me");
+    auto const start = run("start");
+    CHECK(start.exit_code == 1);
+    CHECK_THAT(start.err, Catch::Contains("holds files run-local did not make"));
+    auto const clean = run("clean");
+    CHECK(clean.exit_code == 1);
+    CHECK_THAT(clean.err, Catch::Contains("refusing to delete"));
+    CHECK(std::filesystem::exists(run.state.path("local/precious.txt")));
 }
