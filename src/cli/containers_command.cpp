@@ -69,13 +69,7 @@ std::string url_encoded(std::string const& s) {
     return out;
 }
 
-std::string engine_message(std::string const& body) {
-    boost::system::error_code ec;
-    auto const v = json::parse(body, ec);
-    if (!ec && v.is_object())
-        if (auto const* m = v.as_object().if_contains("message"); m && m->is_string()) return std::string(m->as_string());
-    return body.substr(0, 200);
-}
+using docker::engine_message;
 
 // Shows a pull as it goes: on a terminal one line of aggregate bytes rewritten in place; otherwise
 // a plain line whenever a layer's status changes (no flood of byte counts in a log).

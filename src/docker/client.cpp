@@ -44,7 +44,8 @@ std::string explain_connect_error(std::string const& path, boost::system::error_
     return where + ec.message();
 }
 
-// The engine's own explanation in an error body ({"message": "..."}), else the body itself.
+}  // namespace
+
 std::string engine_message(std::string const& body) {
     boost::system::error_code ec;
     auto const v = boost::json::parse(body, ec);
@@ -53,8 +54,6 @@ std::string engine_message(std::string const& body) {
             return std::string(m->as_string());
     return body.substr(0, 200);
 }
-
-}  // namespace
 
 std::string socket_path_of(std::string const& docker_host) {
     constexpr std::string_view scheme = "unix://";

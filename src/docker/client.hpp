@@ -31,6 +31,9 @@ inline constexpr std::string_view maximum_api = "1.41";
 // "unix:///var/run/docker.sock" or "/var/run/docker.sock" -> the socket path; other schemes are refused.
 std::string socket_path_of(std::string const& docker_host);
 
+// The engine's own explanation in an error body ({"message": "..."}), else the body's start.
+std::string engine_message(std::string const& body);
+
 class client {
 public:
     client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline);
