@@ -38,7 +38,8 @@ std::string explain_connect_error(std::string const& path, boost::system::error_
     if (ec == boost::system::errc::no_such_file_or_directory)
         return where + "no such socket — is dockerd running? (docker_host or DOCKER_HOST names another socket)";
     if (ec == boost::system::errc::permission_denied)
-        return where + "permission denied — run as root or add the user to the docker group";
+        return where + "permission denied — run as root or add the user to the docker group (in a container: "
+                       "--group-add with the socket's group id)";
     if (ec == boost::system::errc::connection_refused)
         return where + "connection refused — is dockerd running?";
     return where + ec.message();
