@@ -132,24 +132,14 @@ struct server_connection::impl {
         auto const [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, as_tuple(asio::use_awaitable));
         if (resolve_ec)
             co_return delivery_outcome{delivery::retry_later, where + ": cannot resolve " + url.host + ": " + resolve_ec.message()};
-        if (!url.https) {
-            plain.emplace(executor);
-            plain->expires_after(deadline);
-            auto const [connect_ec, connected] = co_await plain->async_connect(endpoints, as_tuple(asio::use_awaitable));
-            if (connect_ec) {
-                close();
-                co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
-            }
-            co_return std::nullopt;
-        }
-        secure.emplace(executor, tls);
-        auto& tcp = beast::get_lowest_layer(*secure);
+        auto& tcp = url.https ? beast::get_lowest_layer(secure.emplace(executor, tls)) : plain.emplace(executor);
         tcp.expires_after(deadline);
         auto const [connect_ec, connected] = co_await tcp.async_connect(endpoints, as_tuple(asio::use_awaitable));
         if (connect_ec) {
             close();
             co_return delivery_outcome{delivery::retry_later, where + ": " + connect_ec.message()};
         }
+        if (!url.https) co_return std::nullopt;
         // SNI, and the certificate must name this host (or address).
         SSL_set_tlsext_host_name(secure->native_handle(), url.host.c_str());
         boost::system::error_code address_ec;

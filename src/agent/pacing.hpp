@@ -5,11 +5,9 @@
 
 namespace hicloud::agent {
 
-// After `failures` failures in a row: the interval (at least a second), doubled per failure up to
-// 2^10 times, capped at 15 minutes, then scaled by a jitter factor in [0.5, 1] so agents that
-// failed together do not return together.
-
-// `jitter` is the factor in [0.5, 1] (clamped); `failures` counts from 1.
+// The wait after `failures` failures in a row (counted from 1): the interval (at least a second),
+// doubled per failure up to 2^10 times, capped at 15 minutes, then scaled by `jitter`, a factor in
+// [0.5, 1] (clamped), so agents that failed together do not return together.
 std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interval, double jitter);
 
 // The same with a random jitter.
