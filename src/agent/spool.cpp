@@ -95,13 +95,6 @@ bool spool::load(spooled_sample& s) const {
     return true;
 }
 
-std::vector<spooled_sample> spool::oldest_first() const {
-    std::vector<spooled_sample> out;
-    for (auto& s : waiting())
-        if (load(s)) out.push_back(std::move(s));
-    return out;
-}
-
 void spool::remove(spooled_sample const& s) { fs::remove(s.path); }
 
 void spool::reject(spooled_sample const& s) {

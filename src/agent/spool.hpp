@@ -44,8 +44,6 @@ public:
     std::vector<spooled_sample> waiting() const;
     // Reads the body of a listed sample; false when it is gone since it was listed.
     bool load(spooled_sample& s) const;
-    // waiting(), every body loaded.
-    std::vector<spooled_sample> oldest_first() const;
     void remove(spooled_sample const& s);
     // Moves a sample the server refused aside, for a person to look at.
     void reject(spooled_sample const& s);

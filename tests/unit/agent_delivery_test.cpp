@@ -62,25 +62,28 @@ TEST_CASE("new_sample_key: a random version 4 UUID", "[agent]") {
 
 using hicloud::test::temp_dir;
 
-TEST_CASE("spool: samples come back oldest first with their keys and bodies, whole", "[agent]") {
+TEST_CASE("spool: samples come back oldest first with their keys, and bodies read whole on demand", "[agent]") {
     temp_dir dir;
     spool s(dir.root(), 100, 1 << 20);
     s.put("key-a", "{\"n\":1}");
     s.put("key-b", "{\"n\":2}");
     s.put("key-c", "{\"n\":3}");
-    auto const items = s.oldest_first();
+    auto items = s.waiting();
     REQUIRE(items.size() == 3);
     CHECK(items[0].key == "key-a");
+    CHECK(items[0].body.empty());  // listed, not read
+    REQUIRE(s.load(items[0]));
     CHECK(items[0].body == "{\"n\":1}");
     CHECK(items[2].key == "key-c");
     // No temporary file is left behind.
     for (auto const& e : fs::directory_iterator(dir.root())) CHECK(e.path().extension() == ".json");
     s.remove(items[1]);
     s.reject(items[0]);
-    auto const left = s.oldest_first();
+    auto left = s.waiting();
     REQUIRE(left.size() == 1);
     CHECK(left[0].key == "key-c");
     CHECK(fs::exists(dir.root() / "rejected" / items[0].path.filename()));
+    CHECK_FALSE(s.load(items[1]));  // removed since it was listed
 }
 
 TEST_CASE("spool: one agent at a time may drain it, the lock goes with its holder", "[agent]") {
@@ -92,7 +95,7 @@ TEST_CASE("spool: one agent at a time may drain it, the lock goes with its holde
         REQUIRE(held);
         CHECK_FALSE(second.try_lock_for_draining());
         second.put("k", "{}");  // putting needs no lock
-        CHECK(first.oldest_first().size() == 1);  // and .lock is not a sample
+        CHECK(first.waiting().size() == 1);  // and .lock is not a sample
     }
     CHECK(second.try_lock_for_draining());
 }
@@ -102,7 +105,7 @@ TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent
     spool by_count(dir.root() / "count", 2, 1 << 20);
     for (int i = 0; i < 5; ++i) by_count.put("k" + std::to_string(i), "{}");
     CHECK(by_count.enforce_bounds() == 3);
-    auto const kept = by_count.oldest_first();
+    auto const kept = by_count.waiting();
     REQUIRE(kept.size() == 2);
     CHECK(kept[0].key == "k3");
     CHECK(kept[1].key == "k4");
@@ -111,5 +114,5 @@ TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent
     spool by_bytes(dir.root() / "bytes", 100, 2500);
     for (int i = 0; i < 4; ++i) by_bytes.put("b" + std::to_string(i), std::string(1000, 'x'));
     CHECK(by_bytes.enforce_bounds() == 2);
-    CHECK(by_bytes.oldest_first().front().key == "b2");
+    CHECK(by_bytes.waiting().front().key == "b2");
 }
