@@ -63,9 +63,10 @@ struct local_run {
     ~local_run() { (*this)("clean"); }
 };
 
-// A row of the latest-per-container table: the name, padded, then its status.
+// A row of the latest-per-container table: the name, then its status, each padded to its column's
+// width, which other tests' containers widen ("restarting", "removing").
 bool shows_running(std::string const& out, std::string const& container) {
-    return std::regex_search(out, std::regex("\\| " + container + " +\\| running \\|"));
+    return std::regex_search(out, std::regex("\\| " + container + " +\\| running +\\|"));
 }
 
 std::string host_name() {
