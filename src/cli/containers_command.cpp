@@ -3,6 +3,7 @@
 #include "cli/command_table.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "docker/client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -214,16 +215,17 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
     auto const listed = agent::parse_container_list(co_await engine.get(target));
     auto const figures = co_await agent::sample_containers(engine, listed);
     if (as_json) {
-        json::array rows;
+        // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
+        using core::json_decimal, core::json_quoted;
+        out << "[";
         for (std::size_t i = 0; i < listed.size(); ++i)
-            rows.push_back({{"name", listed[i].name},
-                            {"image", listed[i].image},
-                            {"state", listed[i].state},
-                            {"status", listed[i].status},
-                            {"cpu_percent", figures[i].cpu_percent},
-                            {"memory_mib", figures[i].memory_mib},
-                            {"memory_percent", figures[i].memory_percent}});
-        out << json::serialize(rows) << "\n";
+            out << (i ? "," : "") << "{\"name\":" << json_quoted(listed[i].name)
+                << ",\"image\":" << json_quoted(listed[i].image) << ",\"state\":" << json_quoted(listed[i].state)
+                << ",\"status\":" << json_quoted(listed[i].status)
+                << ",\"cpu_percent\":" << json_decimal(figures[i].cpu_percent)
+                << ",\"memory_mib\":" << json_decimal(figures[i].memory_mib)
+                << ",\"memory_percent\":" << json_decimal(figures[i].memory_percent) << "}";
+        out << "]\n";
         co_return 0;
     }
     char line[512];

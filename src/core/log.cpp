@@ -2,8 +2,6 @@
 
 #include "core/text.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -41,8 +39,6 @@ std::string utc_now() {
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
     return buf;
 }
-
-std::string json_quoted(std::string_view s) { return boost::json::serialize(boost::json::string(valid_utf8(s))); }
 
 // A message must not break the one-line-per-record rule of the text format.
 std::string one_line(std::string_view s) {

@@ -1,6 +1,11 @@
 #include "core/text.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 namespace hicloud::core {
 
@@ -29,6 +34,16 @@ std::string valid_utf8(std::string_view s) {
         }
     }
     return out;
+}
+
+std::string json_quoted(std::string_view s) { return boost::json::serialize(boost::json::string(valid_utf8(s))); }
+
+std::string json_decimal(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", std::isfinite(v) ? v : 0.0);
+    std::string s = buf == std::string_view("-0.00") ? "0.00" : buf;
+    while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+    return s;
 }
 
 }  // namespace hicloud::core

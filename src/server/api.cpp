@@ -5,8 +5,6 @@
 #include "db/pool.hpp"
 #include "server/ingest.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -14,9 +12,6 @@
 
 namespace hicloud::server {
 namespace {
-
-// Messages may carry request bytes (a 404's path): always valid UTF-8, so always JSON.
-std::string quoted(std::string_view s) { return boost::json::serialize(boost::json::string(core::valid_utf8(s))); }
 
 response json_response(http::status status, std::string body) {
     response r{status, 11};
@@ -106,21 +101,22 @@ void check_health(api_context& ctx, std::function<void(response)> respond) {
 
 }  // namespace
 
+// A message may carry request bytes (a 404's path): json_quoted keeps the body valid JSON.
 response envelope(http::status status, std::string_view message) {
     bool const ok = status == http::status::ok;
     return json_response(status, std::string("{\"data\":\"\",\"pageInfo\":{},\"resultCode\":\"") +
                                      (ok ? "0" : std::to_string(static_cast<unsigned>(status))) +
-                                     "\",\"resultMessage\":" + quoted(message) +
+                                     "\",\"resultMessage\":" + core::json_quoted(message) +
                                      ",\"success\":" + (ok ? "true" : "false") + "}");
 }
 
 response health_response(std::string_view reason_if_unhealthy) {
     if (reason_if_unhealthy.empty())
         return json_response(http::status::ok,
-                             "{\"status\":\"healthy\",\"timestamp\":" + quoted(utc_now(true)) + "}");
+                             "{\"status\":\"healthy\",\"timestamp\":" + core::json_quoted(utc_now(true)) + "}");
     return json_response(http::status::service_unavailable, "{\"status\":\"unhealthy\",\"timestamp\":" +
-                                                                quoted(utc_now(true)) +
-                                                                ",\"reason\":" + quoted(reason_if_unhealthy) + "}");
+                                                                core::json_quoted(utc_now(true)) +
+                                                                ",\"reason\":" + core::json_quoted(reason_if_unhealthy) + "}");
 }
 
 std::variant<response, admitted_sample> admit_monitor_info(request const& req, sample_limits const& limits,

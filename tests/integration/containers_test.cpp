@@ -7,6 +7,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <regex>
+
 using namespace hicloud;
 namespace json = boost::json;
 
@@ -66,6 +68,9 @@ TEST_CASE("containers: setup creates and starts four labelled containers, again 
 
     auto const listed = t.run({"list", "--json"});
     REQUIRE(listed.exit_code == 0);
+    // Figures as the table shows them: 1.89, never Boost.JSON's exponent form 1.89E0.
+    CHECK(std::regex_search(listed.out, std::regex(R"("memory_mib":\d+\.\d\d?[,}])")));
+    CHECK_FALSE(std::regex_search(listed.out, std::regex(R"(":-?\d+(\.\d+)?[eE])")));
     auto const rows = json::parse(listed.out).as_array();
     int mine = 0;
     for (auto const& r : rows)

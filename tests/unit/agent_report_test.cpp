@@ -32,3 +32,11 @@ TEST_CASE("report: timestamps are UTC seconds", "[agent]") {
     auto const t = std::chrono::system_clock::time_point(std::chrono::seconds(1725463800)) + std::chrono::milliseconds(999);
     CHECK(format_timestamp(t) == "2024-09-04 15:30:00");
 }
+
+TEST_CASE("report: an agent id or node name that is not valid UTF-8 still makes valid JSON", "[agent]") {
+    report r{"agent\xFF", "node\xC3", "2024-09-04 15:30:00", host_figures{1, 1, 1, 1, 1},
+             {container_figures{"c", "running", 0, 0, 0}}};
+    auto const v = boost::json::parse(to_json(r));
+    CHECK(v.at("agent_id").as_string() == "agent\xEF\xBF\xBD");
+    CHECK(v.at("container_stats").as_array()[0].at("node_name").as_string() == "node\xEF\xBF\xBD");
+}
