@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -39,7 +40,7 @@ std::string valid_utf8(std::string_view s) {
 std::string json_quoted(std::string_view s) { return boost::json::serialize(boost::json::string(valid_utf8(s))); }
 
 std::string json_decimal(double v) {
-    char buf[64];
+    char buf[DBL_MAX_10_EXP + 8];  // the largest double in %.2f: 309 digits, sign, point, two decimals
     std::snprintf(buf, sizeof buf, "%.2f", std::isfinite(v) ? v : 0.0);
     std::string s = buf == std::string_view("-0.00") ? "0.00" : buf;
     while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();

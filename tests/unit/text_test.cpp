@@ -31,6 +31,9 @@ TEST_CASE("text: json_decimal keeps two decimals, drops trailing zeros, never an
     CHECK(json_decimal(1e-9) == "0.0");
     CHECK(json_decimal(-1e-9) == "0.0");  // not "-0.0"
     CHECK(json_decimal(-3.5) == "-3.5");
+    auto const largest = json_decimal(-std::numeric_limits<double>::max());
+    CHECK(largest.size() == 1 + 309 + 2);  // whole: sign, 309 digits, ".0"
+    CHECK_THAT(largest, Catch::StartsWith("-17976931348623157") && Catch::EndsWith("58368.0"));
     CHECK(json_decimal(std::numeric_limits<double>::quiet_NaN()) == "0.0");
     CHECK(json_decimal(std::numeric_limits<double>::infinity()) == "0.0");
 }
