@@ -5,30 +5,18 @@
 // containers run. `stream=false` is used rather than one-shot: it works on
 // every engine from API 1.24 and needs no state kept between cycles.
 #include "agent/report.hpp"
-#include "docker/client.hpp"
+#include "docker/containers.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
-#include <string_view>
 #include <vector>
 
 namespace hicloud::agent {
 
-struct listed_container {
-    std::string id;
-    std::string name;   // without the leading '/'
-    std::string state;  // running, exited, created, paused, restarting, dead
-    std::string image;
-    std::string status;  // the engine's words: "Up 5 minutes", "Exited (0) 2 hours ago"
-};
-
-// Parses GET /containers/json?all=1. Throws docker::engine_error on a body that is not that list.
-std::vector<listed_container> parse_container_list(std::string_view json);
-
 // Figures for `listed`, in its order; the running ones' stats fetched concurrently.
 // A failing container is logged and reported with its state and zero figures.
-boost::asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine,
-                                                                         std::vector<listed_container> const& listed);
+boost::asio::awaitable<std::vector<container_figures>> sample_containers(
+    docker::client& engine, std::vector<docker::container_summary> const& listed);
 
 // Every container the engine knows, and their figures.
 boost::asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine);

@@ -4,21 +4,21 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
-#include "docker/client.hpp"
+#include "docker/containers.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdio>
-#include <map>
-#include <unistd.h>
 #include <cstdlib>
+#include <exception>
+#include <map>
 #include <ostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace hicloud::cli {
 namespace {
@@ -26,10 +26,9 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-// Every container HiCloud creates carries it; cleanup and setup touch no other.
+// Every container HiCloud creates carries this label (set to "true"); cleanup and setup touch no other.
 constexpr std::string_view managed_label = "io.hicloud.managed";
-// filters={"label":["io.hicloud.managed=true"]}, URL-encoded.
-constexpr std::string_view managed_filter = "filters=%7B%22label%22%3A%5B%22io.hicloud.managed%3Dtrue%22%5D%7D";
+constexpr std::string_view managed_filter = "io.hicloud.managed=true";  // list_containers' label filter
 
 struct container_spec {
     std::string name, image;
@@ -49,45 +48,21 @@ std::vector<container_spec> specs_from(core::config const& c) {
     return specs;
 }
 
-// "nginx:latest" -> {"nginx", "latest"}; a digest or registry port is kept in the repository.
-std::pair<std::string, std::string> repository_and_tag(std::string const& image) {
-    auto const colon = image.rfind(':');
-    if (colon == std::string::npos || image.find('/', colon) != std::string::npos) return {image, "latest"};
-    return {image.substr(0, colon), image.substr(colon + 1)};
-}
-
-std::string url_encoded(std::string const& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            char buf[4];
-            std::snprintf(buf, sizeof buf, "%%%02X", c);
-            out += buf;
-        }
-    }
-    return out;
-}
-
-using docker::engine_message;
-
 // Shows a pull as it goes: on a terminal one line of aggregate bytes rewritten in place; otherwise
 // a plain line whenever a layer's status changes (no flood of byte counts in a log).
 class pull_progress {
 public:
     pull_progress(std::string image, std::ostream& out) : image_(std::move(image)), out_(out), terminal_(isatty(STDOUT_FILENO)) {}
 
-    // One line of the engine's stream; returns the error it reports, if any.
-    std::string on_line(std::string_view line) {
+    // One line of the engine's stream.
+    void on_line(std::string_view line) {
         boost::system::error_code ec;
         auto const v = json::parse(line, ec);
-        if (ec || !v.is_object()) return "";
+        if (ec || !v.is_object()) return;
         auto const& o = v.as_object();
-        if (auto const* e = o.if_contains("error"); e && e->is_string()) return std::string(e->as_string());
         auto const* id = o.if_contains("id");
         auto const* status = o.if_contains("status");
-        if (!id || !id->is_string() || !status || !status->is_string()) return "";
+        if (!id || !id->is_string() || !status || !status->is_string()) return;
         auto& layer = layers_[std::string(id->as_string())];
         if (auto const* d = o.if_contains("progressDetail"); d && d->is_object()) {
             if (auto const* c = d->as_object().if_contains("current"); c && c->is_number()) layer.current = c->to_number<double>();
@@ -106,7 +81,6 @@ public:
             out_ << "pulling " << image_ << ": " << std::string_view(id->as_string()) << ": " << now << "\n";
         }
         layer.status = now;
-        return "";
     }
     void done() {
         if (terminal_) out_ << "\n";
@@ -123,61 +97,50 @@ private:
     std::map<std::string, layer_state> layers_;
 };
 
-// Pulls an image; the engine answers 200 and reports a failure inside the stream.
+// Pulls an image, showing its progress; a failure says what the operator can do instead.
 asio::awaitable<void> pull(docker::client& engine, std::string const& image, std::ostream& out) {
-    auto const [repository, tag] = repository_and_tag(image);
     out << "pulling " << image << "\n";
     pull_progress progress(image, out);
-    std::string failure;
-    std::string error_body;
-    auto const status = co_await engine.call_streaming(
-        "POST", "/images/create?fromImage=" + url_encoded(repository) + "&tag=" + url_encoded(tag),
-        [&](std::string_view line) {
-            error_body += line;
-            if (failure.empty()) failure = progress.on_line(line);
-        });
-    progress.done();
-    if (status >= 400 && failure.empty()) failure = engine_message(error_body);
-    if (!failure.empty())
-        throw docker::engine_error("cannot pull " + image + ": " + failure +
+    try {
+        co_await docker::pull_image(engine, image, [&](std::string_view line) { progress.on_line(line); });
+    } catch (docker::engine_error const& e) {
+        progress.done();
+        throw docker::engine_error(std::string(e.what()) +
                                    " — is a registry reachable? Otherwise load the image locally (docker load) or "
                                    "point the containers.*_image option at one that is there");
+    }
+    progress.done();
     out << "pulled " << image << "\n";
 }
 
 // Creates and starts one container, or starts it, or leaves it; throws with what went wrong.
 asio::awaitable<std::string> set_up(docker::client& engine, container_spec const& s, std::ostream& out) {
-    auto const existing = co_await engine.call("GET", "/containers/" + url_encoded(s.name) + "/json");
-    if (existing.status == 200) {
-        auto const v = json::parse(existing.body);
-        auto const* labels = v.at("Config").as_object().if_contains("Labels");
-        bool const ours = labels && labels->is_object() && labels->as_object().contains(managed_label);
-        if (!ours)
+    if (auto const existing = co_await docker::inspect_container(engine, s.name, managed_label)) {
+        if (!existing->labelled)
             throw docker::engine_error("a container named " + s.name +
                                        " exists and HiCloud did not create it: left alone (remove or rename it, or "
                                        "choose another containers.*_name)");
-        if (v.at("State").at("Running").as_bool()) co_return "already running";
-        auto const started = co_await engine.call("POST", "/containers/" + url_encoded(s.name) + "/start");
-        if (started.status >= 400) throw docker::engine_error("cannot start " + s.name + ": " + engine_message(started.body));
+        if (existing->running) co_return "already running";
+        co_await docker::start_container(engine, s.name);
         co_return "started";
     }
-    if ((co_await engine.call("GET", "/images/" + url_encoded(s.image) + "/json")).status == 404) co_await pull(engine, s.image, out);
-
-    json::object body{{"Image", s.image}, {"Labels", json::object{{managed_label, "true"}}}};
-    if (!s.command.empty()) {
-        json::array cmd;
-        for (auto const& w : s.command) cmd.emplace_back(w);
-        body["Cmd"] = std::move(cmd);
+    if (!co_await docker::has_image(engine, s.image)) co_await pull(engine, s.image, out);
+    auto const id = co_await docker::create_container(engine, s.name, s.image, s.command, managed_label);
+    std::exception_ptr start_failure;  // co_await cannot stand in a handler: the removal waits outside it
+    try {
+        co_await docker::start_container(engine, id, s.name);
+    } catch (docker::engine_error const&) {
+        start_failure = std::current_exception();
     }
-    auto const created = co_await engine.call("POST", "/containers/create?name=" + url_encoded(s.name), json::serialize(body));
-    if (created.status == 409) throw docker::engine_error("name conflict for " + s.name + ": " + engine_message(created.body));
-    if (created.status >= 400) throw docker::engine_error("cannot create " + s.name + ": " + engine_message(created.body));
-    auto const id = std::string(json::parse(created.body).at("Id").as_string());
-    auto const started = co_await engine.call("POST", "/containers/" + id + "/start");
-    if (started.status >= 400) {
-        // Leave no half-created container behind.
-        co_await engine.call("DELETE", "/containers/" + id + "?force=true");
-        throw docker::engine_error("cannot start " + s.name + ": " + engine_message(started.body));
+    if (start_failure) {
+        // Leave no half-created container behind; the start's failure is the one to report.
+        try {
+            co_await docker::remove_container(engine, id, s.name);
+        } catch (docker::engine_error const& e) {
+            core::log::warn("a container that failed to start is left behind",
+                            {{"container", s.name}, {"error", e.what()}});
+        }
+        std::rethrow_exception(start_failure);
     }
     co_return "created and started";
 }
@@ -195,7 +158,7 @@ asio::awaitable<int> setup(docker::client& engine, std::vector<container_spec> c
     }
     if (failed) {
         // Partial progress: say which exist now.
-        auto const now = agent::parse_container_list(co_await engine.get("/containers/json?all=1&" + std::string(managed_filter)));
+        auto const now = co_await docker::list_containers(engine, managed_filter);
         out << failed << " of " << specs.size() << " failed; HiCloud's containers now:";
         for (auto const& c : now) out << " " << c.name << " (" << c.state << ")";
         out << (now.empty() ? " none\n" : "\n");
@@ -210,9 +173,9 @@ std::string fixed(double v) {
 }
 
 asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
-    // A named target, not a conditional temporary inside co_await: GCC 12 destroys that twice.
-    auto const target = all ? std::string("/containers/json?all=1") : "/containers/json?all=1&" + std::string(managed_filter);
-    auto const listed = agent::parse_container_list(co_await engine.get(target));
+    // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
+    std::string_view const label = all ? std::string_view() : managed_filter;
+    auto const listed = co_await docker::list_containers(engine, label);
     auto const figures = co_await agent::sample_containers(engine, listed);
     if (as_json) {
         // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
@@ -244,7 +207,7 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
 
 asio::awaitable<int> cleanup(docker::client& engine, bool dry_run, std::ostream& out) {
     // Only what carries HiCloud's label, whatever its name.
-    auto const ours = agent::parse_container_list(co_await engine.get("/containers/json?all=1&" + std::string(managed_filter)));
+    auto const ours = co_await docker::list_containers(engine, managed_filter);
     if (ours.empty()) out << "no HiCloud containers to remove\n";
     int failed = 0;
     for (auto const& c : ours) {
@@ -252,12 +215,12 @@ asio::awaitable<int> cleanup(docker::client& engine, bool dry_run, std::ostream&
             out << "would remove " << c.name << " (" << c.state << ")\n";
             continue;
         }
-        auto const r = co_await engine.call("DELETE", "/containers/" + c.id + "?force=true");
-        if (r.status >= 400 && r.status != 404) {
-            core::log::error("cannot remove " + c.name + ": " + engine_message(r.body));
-            ++failed;
-        } else {
+        try {
+            co_await docker::remove_container(engine, c.id, c.name);
             out << "removed " << c.name << "\n";
+        } catch (docker::engine_error const& e) {
+            core::log::error(e.what());
+            ++failed;
         }
     }
     co_return failed ? 1 : 0;

@@ -1,4 +1,5 @@
-// hicloud containers against a scripted Docker engine: a pull's progress.
+// hicloud containers against a scripted Docker engine: a pull's progress, and the answers a real
+// dockerd will not give on demand (a failing start, a body of the wrong shape).
 #include "support/process.hpp"
 #include "support/scripted_engine.hpp"
 
@@ -52,4 +53,77 @@ TEST_CASE("containers: a missing image is pulled with its progress shown line by
                                       "Downloading\npulling hicloud/fake:1.0: layer1: Download complete\n"));
     CHECK_THAT(r.out, Catch::Contains("pulled hicloud/fake:1.0") && Catch::Contains("nginx-container: created and started"));
     CHECK(count(engine.requests(), "POST /v1.41/containers/new-id/start") == 4);
+}
+
+TEST_CASE("containers: a pull the engine reports failed inside its 200 stream is named with its reason", "[containers]") {
+    scripted_engine engine([](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/images/create?"))
+            return {200, "{\"status\":\"Pulling from hicloud/fake\",\"id\":\"1.0\"}\n"
+                         "{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest unknown\"}\n"};
+        if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+        return {404, R"({"message":"No such object"})"};
+    });
+    auto const r = containers(engine, {"setup"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("cannot pull hicloud/fake:1.0: manifest unknown — is a registry reachable?"));
+    CHECK_THAT(r.out, Catch::Contains("4 of 4 failed; HiCloud's containers now: none"));
+    auto const requests = engine.requests();
+    CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST /v1.41/containers/create"); }));
+}
+
+TEST_CASE("containers: a container that will not start is removed again and the engine's reason shown", "[containers]") {
+    scripted_engine engine([](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/images/")) return {200, R"({"Id":"sha256:aaa"})"};
+        if (target.starts_with("/v1.41/containers/create?name=")) return {201, R"({"Id":"new-id","Warnings":[]})"};
+        if (target == "/v1.41/containers/new-id/start")
+            return {400, R"({"message":"OCI runtime create failed: exec: \"nginx\": executable file not found"})"};
+        if (target == "/v1.41/containers/new-id?force=true") return {204, ""};
+        if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+        return {404, R"({"message":"No such container"})"};
+    });
+    auto const r = containers(engine, {"setup"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("cannot start nginx-container: OCI runtime create failed: exec: \"nginx\": executable "
+                                      "file not found"));
+    CHECK(count(engine.requests(), "DELETE /v1.41/containers/new-id?force=true") == 4);
+}
+
+TEST_CASE("containers: answers of the wrong shape are named by their call, and nothing is created", "[containers]") {
+    SECTION("an inspection that is not JSON") {
+        scripted_engine engine([](std::string const& target) -> answer {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target.ends_with("/json") && target.starts_with("/v1.41/containers/")) return {200, "<html>proxy</html>"};
+            if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+            return {404, R"({"message":"No such object"})"};
+        });
+        auto const r = containers(engine, {"setup"});
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err, Catch::Contains("Docker GET /containers/nginx-container/json: expected a JSON object"));
+        auto const requests = engine.requests();
+        CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST "); }));
+    }
+    SECTION("a creation answered without an Id") {
+        scripted_engine engine([](std::string const& target) -> answer {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target.starts_with("/v1.41/images/")) return {200, R"({"Id":"sha256:aaa"})"};
+            if (target.starts_with("/v1.41/containers/create?name=")) return {201, R"({"Warnings":[]})"};
+            if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+            return {404, R"({"message":"No such container"})"};
+        });
+        auto const r = containers(engine, {"setup"});
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err, Catch::Contains("Docker POST /containers/create?name=nginx-container: the answer has no Id"));
+    }
+    SECTION("a list that is not an array") {
+        scripted_engine engine([](std::string const& target) -> answer {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            return {200, R"({"message":"not a list"})"};
+        });
+        auto const r = containers(engine, {"list"});
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err, Catch::Contains("Docker GET /containers/json: expected a JSON array"));
+        CHECK(r.out.empty());
+    }
 }

@@ -1,0 +1,71 @@
+#pragma once
+// Typed Engine API calls on containers and images, for the agent's cycle and for
+// `hicloud containers`. An answer of the wrong shape is an engine_error naming the
+// call, never a JSON library's bare "key not found".
+#include "docker/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hicloud::docker {
+
+struct container_summary {
+    std::string id;
+    std::string name;   // without the leading '/'
+    std::string state;  // running, exited, created, paused, restarting, removing, dead
+    std::string image;
+    std::string status;  // the engine's words: "Up 5 minutes", "Exited (0) 2 hours ago"
+};
+
+// Parses the body of GET /containers/json. Entries without an Id are skipped; missing
+// fields are empty (the name falls back to the short id, the state to "unknown").
+std::vector<container_summary> parse_container_list(std::string_view json);
+
+// Every container the engine knows (all=1); with `label` ("key=value"), only those carrying it.
+boost::asio::awaitable<std::vector<container_summary>> list_containers(client& engine, std::string_view label = {});
+
+struct container_details {
+    bool running = false;
+    bool labelled = false;  // carries the label key asked about
+};
+
+// Parses the body of GET /containers/{name}/json; `call` names the request in errors.
+container_details parse_container_details(std::string_view body, std::string_view label_key, std::string_view call);
+
+// GET /containers/{name}/json: nullopt when there is no such container.
+boost::asio::awaitable<std::optional<container_details>> inspect_container(client& engine, std::string const& name,
+                                                                           std::string_view label_key);
+
+// Whether the engine has `image` locally (GET /images/{image}/json).
+boost::asio::awaitable<bool> has_image(client& engine, std::string const& image);
+
+// POST /images/create: pulls `image` (":latest" unless a tag is given), handing each
+// progress line to `on_line`. Throws engine_error with the engine's reason when the pull fails,
+// which the engine reports inside a 200 stream as often as by status.
+boost::asio::awaitable<void> pull_image(client& engine, std::string const& image,
+                                        std::function<void(std::string_view)> on_line);
+
+// POST /containers/create with a label "key=true": returns the new container's id.
+boost::asio::awaitable<std::string> create_container(client& engine, std::string const& name, std::string const& image,
+                                                     std::vector<std::string> const& command,
+                                                     std::string_view label_key);
+
+// Start and remove take an id or a name; errors say `name` when given (an id is exact, a name
+// is what the operator knows).
+boost::asio::awaitable<void> start_container(client& engine, std::string const& id, std::string_view name = {});
+
+// DELETE /containers/{id}?force=true; a container already gone counts as removed.
+boost::asio::awaitable<void> remove_container(client& engine, std::string const& id, std::string_view name = {});
+
+// A path segment or query value as the Engine API expects it.
+std::string url_encoded(std::string_view s);
+
+// "nginx:latest" -> {"nginx", "latest"}; "registry:5000/app" -> {"registry:5000/app", "latest"}.
+std::pair<std::string, std::string> repository_and_tag(std::string const& image);
+
+}  // namespace hicloud::docker

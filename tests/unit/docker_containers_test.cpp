@@ -1,0 +1,85 @@
+// The Engine's container answers, parsed: bodies captured from Docker 20.10 (API 1.41) on
+// the test dockerd, and the wrong shapes a broken engine or proxy could send.
+#include "docker/containers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace hicloud::docker;
+
+namespace {
+
+std::string fixture(std::string const& name) {
+    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/docker_engine/" + name);
+    REQUIRE(in);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("docker containers: a captured list gives id, name, state, image and status", "[docker-api]") {
+    auto const listed = parse_container_list(fixture("containers_list_docker20.json"));
+    REQUIRE(listed.size() == 3);
+    CHECK(listed[0].name == "hicloud-fixture-running");
+    CHECK(listed[0].state == "running");
+    CHECK(listed[0].image == "hicloud-test/busybox:latest");
+    CHECK(listed[0].status.starts_with("Up "));
+    CHECK(listed[0].id.size() == 64);
+    CHECK(listed[1].name == "hicloud-fixture-exited");
+    CHECK(listed[1].state == "exited");
+    CHECK(listed[1].status.starts_with("Exited (3)"));
+    CHECK(listed[2].state == "created");
+    CHECK(listed[2].status == "Created");
+}
+
+TEST_CASE("docker containers: list entries without an id are skipped, missing fields have fallbacks", "[docker-api]") {
+    auto const listed = parse_container_list(
+        R"([{"Names":["/no-id"]},{"Id":""},7,{"Id":"0123456789abcdef0123"},{"Id":"abc","Names":["plain"],"State":5}])");
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].name == "0123456789ab");  // no name: the short id
+    CHECK(listed[0].state == "unknown");
+    CHECK(listed[0].image.empty());
+    CHECK(listed[1].name == "plain");
+    CHECK(listed[1].state == "unknown");  // not a string
+}
+
+TEST_CASE("docker containers: a list that is not a JSON array is named as such", "[docker-api]") {
+    for (std::string body : {"", "{}", "[1,", "<html>502 Bad Gateway</html>"})
+        CHECK_THROWS_WITH(parse_container_list(body), "Docker GET /containers/json: expected a JSON array");
+}
+
+TEST_CASE("docker containers: captured inspections tell running and labelled", "[docker-api]") {
+    auto const running = parse_container_details(fixture("container_inspect_running_labelled_docker20.json"),
+                                                 "io.hicloud.managed", "GET /containers/x/json");
+    CHECK(running.running);
+    CHECK(running.labelled);
+    auto const exited = parse_container_details(fixture("container_inspect_exited_docker20.json"),
+                                                "io.hicloud.managed", "GET /containers/x/json");
+    CHECK_FALSE(exited.running);
+    CHECK_FALSE(exited.labelled);
+}
+
+TEST_CASE("docker containers: an inspection of the wrong shape names the call, never guesses", "[docker-api]") {
+    CHECK_THROWS_WITH(parse_container_details("[]", "l", "GET /containers/a/json"),
+                      "Docker GET /containers/a/json: expected a JSON object");
+    CHECK_THROWS_WITH(parse_container_details(R"({"State":{}})", "l", "GET /containers/a/json"),
+                      "Docker GET /containers/a/json: no State.Running in the answer");
+    CHECK_THROWS_WITH(parse_container_details(R"({"State":{"Running":"yes"}})", "l", "GET /containers/a/json"),
+                      "Docker GET /containers/a/json: no State.Running in the answer");
+    // Labels absent or null (as the Engine writes for none): not labelled.
+    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true},"Config":{"Labels":null}})", "l", "c").labelled);
+    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true}})", "l", "c").labelled);
+}
+
+TEST_CASE("docker containers: names and image references are encoded for the URL", "[docker-api]") {
+    CHECK(url_encoded("nginx-container") == "nginx-container");
+    CHECK(url_encoded("a b/c:d?e&f") == "a%20b%2Fc%3Ad%3Fe%26f");
+    CHECK(repository_and_tag("nginx") == std::pair<std::string, std::string>{"nginx", "latest"});
+    CHECK(repository_and_tag("nginx:1.25") == std::pair<std::string, std::string>{"nginx", "1.25"});
+    CHECK(repository_and_tag("registry:5000/app") == std::pair<std::string, std::string>{"registry:5000/app", "latest"});
+    CHECK(repository_and_tag("registry:5000/app:2") == std::pair<std::string, std::string>{"registry:5000/app", "2"});
+}
