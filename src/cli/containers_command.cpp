@@ -26,9 +26,8 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-// Every container HiCloud creates carries this label (set to "true"); cleanup and setup touch no other.
-constexpr std::string_view managed_label = "io.hicloud.managed";
-constexpr std::string_view managed_filter = "io.hicloud.managed=true";  // list_containers' label filter
+// Every container HiCloud creates carries this label; setup, list and cleanup touch no other.
+constexpr std::string_view managed_label = "io.hicloud.managed=true";
 
 struct container_spec {
     std::string name, image;
@@ -103,11 +102,14 @@ asio::awaitable<void> pull(docker::client& engine, std::string const& image, std
     pull_progress progress(image, out);
     try {
         co_await docker::pull_image(engine, image, [&](std::string_view line) { progress.on_line(line); });
-    } catch (docker::engine_error const& e) {
+    } catch (docker::pull_error const& e) {
         progress.done();
-        throw docker::engine_error(std::string(e.what()) +
-                                   " — is a registry reachable? Otherwise load the image locally (docker load) or "
-                                   "point the containers.*_image option at one that is there");
+        throw docker::pull_error(std::string(e.what()) +
+                                 " — is a registry reachable? Otherwise load the image locally (docker load) or "
+                                 "point the containers.*_image option at one that is there");
+    } catch (docker::engine_error const&) {
+        progress.done();  // a lost connection or the deadline: its own message says so
+        throw;
     }
     progress.done();
     out << "pulled " << image << "\n";
@@ -158,7 +160,7 @@ asio::awaitable<int> setup(docker::client& engine, std::vector<container_spec> c
     }
     if (failed) {
         // Partial progress: say which exist now.
-        auto const now = co_await docker::list_containers(engine, managed_filter);
+        auto const now = co_await docker::list_containers(engine, managed_label);
         out << failed << " of " << specs.size() << " failed; HiCloud's containers now:";
         for (auto const& c : now) out << " " << c.name << " (" << c.state << ")";
         out << (now.empty() ? " none\n" : "\n");
@@ -174,7 +176,7 @@ std::string fixed(double v) {
 
 asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
     // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
-    std::string_view const label = all ? std::string_view() : managed_filter;
+    std::string_view const label = all ? std::string_view() : managed_label;
     auto const listed = co_await docker::list_containers(engine, label);
     auto const figures = co_await agent::sample_containers(engine, listed);
     if (as_json) {
@@ -207,7 +209,7 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
 
 asio::awaitable<int> cleanup(docker::client& engine, bool dry_run, std::ostream& out) {
     // Only what carries HiCloud's label, whatever its name.
-    auto const ours = co_await docker::list_containers(engine, managed_filter);
+    auto const ours = co_await docker::list_containers(engine, managed_label);
     if (ours.empty()) out << "no HiCloud containers to remove\n";
     int failed = 0;
     for (auto const& c : ours) {

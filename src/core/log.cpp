@@ -2,7 +2,6 @@
 
 #include "core/text.hpp"
 
-
 #include <atomic>
 #include <cstdint>
 #include <chrono>

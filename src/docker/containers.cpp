@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <exception>
 
 namespace hicloud::docker {
 
@@ -20,6 +21,13 @@ json::object object_of(std::string_view call, std::string_view body) {
     auto v = json::parse(body, ec);
     if (ec || !v.is_object()) throw engine_error("Docker " + std::string(call) + ": expected a JSON object");
     return std::move(v.as_object());
+}
+
+// "key=value" -> {"key", "value"}; "key" -> {"key", ""}.
+std::pair<std::string_view, std::string_view> key_and_value(std::string_view label) {
+    auto const equals = label.find('=');
+    if (equals == std::string_view::npos) return {label, {}};
+    return {label.substr(0, equals), label.substr(equals + 1)};
 }
 
 std::string text_of(json::object const& o, std::string_view key) {
@@ -44,6 +52,7 @@ std::string url_encoded(std::string_view s) {
 }
 
 std::pair<std::string, std::string> repository_and_tag(std::string const& image) {
+    if (auto const at = image.find('@'); at != std::string::npos) return {image.substr(0, at), image.substr(at + 1)};
     auto const colon = image.rfind(':');
     if (colon == std::string::npos || image.find('/', colon) != std::string::npos) return {image, "latest"};
     return {image.substr(0, colon), image.substr(colon + 1)};
@@ -72,7 +81,7 @@ std::vector<container_summary> parse_container_list(std::string_view body) {
     return out;
 }
 
-container_details parse_container_details(std::string_view body, std::string_view label_key, std::string_view call) {
+container_details parse_container_details(std::string_view body, std::string_view label, std::string_view call) {
     auto const o = object_of(call, body);
     auto const* state = o.if_contains("State");
     auto const* running = state && state->is_object() ? state->as_object().if_contains("Running") : nullptr;
@@ -80,9 +89,11 @@ container_details parse_container_details(std::string_view body, std::string_vie
     if (!running || !running->is_bool())
         throw engine_error("Docker " + std::string(call) + ": no State.Running in the answer");
     container_details details{running->as_bool(), false};
+    auto const [key, value] = key_and_value(label);
     if (auto const* config = o.if_contains("Config"); config && config->is_object())
         if (auto const* labels = config->as_object().if_contains("Labels"); labels && labels->is_object())
-            details.labelled = labels->as_object().contains(label_key);
+            if (auto const* v = labels->as_object().if_contains(key); v && v->is_string())
+                details.labelled = v->as_string() == value;
     return details;
 }
 
@@ -96,12 +107,12 @@ asio::awaitable<std::vector<container_summary>> list_containers(client& engine, 
 }
 
 asio::awaitable<std::optional<container_details>> inspect_container(client& engine, std::string const& name,
-                                                                    std::string_view label_key) {
+                                                                    std::string_view label) {
     std::string const target = "/containers/" + url_encoded(name) + "/json";
     auto const r = co_await engine.call("GET", target);
     if (r.status == 404) co_return std::nullopt;
     if (r.status >= 400) throw engine_error("cannot inspect " + name + ": " + engine_message(r.body));
-    co_return parse_container_details(r.body, label_key, "GET " + target);
+    co_return parse_container_details(r.body, label, "GET " + target);
 }
 
 asio::awaitable<bool> has_image(client& engine, std::string const& image) {
@@ -126,19 +137,31 @@ asio::awaitable<void> pull_image(client& engine, std::string const& image,
             on_line(line);
         });
     if (status >= 400 && failure.empty()) failure = engine_message(body);
-    if (!failure.empty()) throw engine_error("cannot pull " + image + ": " + failure);
+    if (!failure.empty()) throw pull_error("cannot pull " + image + ": " + failure);
 }
 
 asio::awaitable<std::string> create_container(client& engine, std::string const& name, std::string const& image,
-                                              std::vector<std::string> const& command, std::string_view label_key) {
-    json::object body{{"Image", image}, {"Labels", json::object{{label_key, "true"}}}};
+                                              std::vector<std::string> const& command, std::string_view label) {
+    auto const [key, value] = key_and_value(label);
+    json::object body{{"Image", image}, {"Labels", json::object{{key, value}}}};
     if (!command.empty()) body["Cmd"] = json::array(command.begin(), command.end());
     std::string const target = "/containers/create?name=" + url_encoded(name);
     auto const r = co_await engine.call("POST", target, json::serialize(body));
     if (r.status == 409) throw engine_error("name conflict for " + name + ": " + engine_message(r.body));
     if (r.status >= 400) throw engine_error("cannot create " + name + ": " + engine_message(r.body));
-    auto id = text_of(object_of("POST " + target, r.body), "Id");
-    if (id.empty()) throw engine_error("Docker POST " + target + ": the answer has no Id");
+    std::string id;
+    std::exception_ptr failure;  // co_await cannot stand in a handler
+    try {
+        id = text_of(object_of("POST " + target, r.body), "Id");
+        if (id.empty()) throw engine_error("Docker POST " + target + ": the answer has no Id");
+    } catch (engine_error const&) {
+        failure = std::current_exception();
+    }
+    if (failure) {
+        // The engine did create it: remove it by name rather than leave it half set up.
+        co_await engine.call("DELETE", "/containers/" + url_encoded(name) + "?force=true");
+        std::rethrow_exception(failure);
+    }
     co_return id;
 }
 

@@ -26,34 +26,40 @@ struct container_summary {
 // fields are empty (the name falls back to the short id, the state to "unknown").
 std::vector<container_summary> parse_container_list(std::string_view json);
 
-// Every container the engine knows (all=1); with `label` ("key=value"), only those carrying it.
+// Labels are given as "key=value" throughout, as the Engine's label filter takes them.
+
+// Every container the engine knows (all=1); with `label`, only those carrying it.
 boost::asio::awaitable<std::vector<container_summary>> list_containers(client& engine, std::string_view label = {});
 
 struct container_details {
     bool running = false;
-    bool labelled = false;  // carries the label key asked about
+    bool labelled = false;  // carries the label asked about, with that value
 };
 
 // Parses the body of GET /containers/{name}/json; `call` names the request in errors.
-container_details parse_container_details(std::string_view body, std::string_view label_key, std::string_view call);
+container_details parse_container_details(std::string_view body, std::string_view label, std::string_view call);
 
 // GET /containers/{name}/json: nullopt when there is no such container.
 boost::asio::awaitable<std::optional<container_details>> inspect_container(client& engine, std::string const& name,
-                                                                           std::string_view label_key);
+                                                                           std::string_view label);
 
 // Whether the engine has `image` locally (GET /images/{image}/json).
 boost::asio::awaitable<bool> has_image(client& engine, std::string const& image);
 
-// POST /images/create: pulls `image` (":latest" unless a tag is given), handing each
-// progress line to `on_line`. Throws engine_error with the engine's reason when the pull fails,
+// A pull the engine itself refused (no such image, no registry), as opposed to a transport failure.
+struct pull_error : engine_error {
+    using engine_error::engine_error;
+};
+
+// POST /images/create: pulls `image` (":latest" unless a tag or digest is given), handing each
+// progress line to `on_line`. Throws pull_error with the engine's reason when the pull fails,
 // which the engine reports inside a 200 stream as often as by status.
 boost::asio::awaitable<void> pull_image(client& engine, std::string const& image,
                                         std::function<void(std::string_view)> on_line);
 
-// POST /containers/create with a label "key=true": returns the new container's id.
+// POST /containers/create carrying `label`: returns the new container's id.
 boost::asio::awaitable<std::string> create_container(client& engine, std::string const& name, std::string const& image,
-                                                     std::vector<std::string> const& command,
-                                                     std::string_view label_key);
+                                                     std::vector<std::string> const& command, std::string_view label);
 
 // Start and remove take an id or a name; errors say `name` when given (an id is exact, a name
 // is what the operator knows).
@@ -65,7 +71,9 @@ boost::asio::awaitable<void> remove_container(client& engine, std::string const&
 // A path segment or query value as the Engine API expects it.
 std::string url_encoded(std::string_view s);
 
-// "nginx:latest" -> {"nginx", "latest"}; "registry:5000/app" -> {"registry:5000/app", "latest"}.
+// The fromImage and tag of a pull: "nginx:1.25" -> {"nginx", "1.25"}, "registry:5000/app" ->
+// {"registry:5000/app", "latest"}, "nginx@sha256:..." -> {"nginx", "sha256:..."} (the API's tag
+// takes a digest too).
 std::pair<std::string, std::string> repository_and_tag(std::string const& image);
 
 }  // namespace hicloud::docker

@@ -5,7 +5,6 @@
 #include "db/pool.hpp"
 #include "server/ingest.hpp"
 
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 using namespace hicloud;
 using test::scripted_engine;
@@ -26,6 +28,17 @@ test::process_result containers(scripted_engine const& engine, std::vector<std::
 
 long count(std::vector<std::string> const& requests, std::string const& request) {
     return std::count(requests.begin(), requests.end(), request);
+}
+
+// HiCloud's own containers: filters={"label":["io.hicloud.managed=true"]}, URL-encoded.
+std::string const managed_list =
+    "GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.hicloud.managed%3Dtrue%22%5D%7D";
+
+std::string stats_fixture(std::string const& name) {
+    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/docker_stats/" + name + "/stats.json");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 }  // namespace
@@ -69,6 +82,7 @@ TEST_CASE("containers: a pull the engine reports failed inside its 200 stream is
     CHECK_THAT(r.err, Catch::Contains("cannot pull hicloud/fake:1.0: manifest unknown — is a registry reachable?"));
     CHECK_THAT(r.out, Catch::Contains("4 of 4 failed; HiCloud's containers now: none"));
     auto const requests = engine.requests();
+    CHECK(count(requests, managed_list) == 1);  // "now" lists HiCloud's containers only
     CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST /v1.41/containers/create"); }));
 }
 
@@ -88,6 +102,70 @@ TEST_CASE("containers: a container that will not start is removed again and the 
     CHECK_THAT(r.err, Catch::Contains("cannot start nginx-container: OCI runtime create failed: exec: \"nginx\": executable "
                                       "file not found"));
     CHECK(count(engine.requests(), "DELETE /v1.41/containers/new-id?force=true") == 4);
+}
+
+TEST_CASE("containers: a failed start whose removal fails too reports the start and warns of the leftover",
+          "[containers]") {
+    scripted_engine engine([](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/images/")) return {200, R"({"Id":"sha256:aaa"})"};
+        if (target.starts_with("/v1.41/containers/create?name=")) return {201, R"({"Id":"new-id","Warnings":[]})"};
+        if (target == "/v1.41/containers/new-id/start") return {500, R"({"message":"no space left on device"})"};
+        if (target == "/v1.41/containers/new-id?force=true") return {500, R"({"message":"device or resource busy"})"};
+        if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+        return {404, R"({"message":"No such container"})"};
+    });
+    auto const r = containers(engine, {"setup"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("cannot start nginx-container: no space left on device"));
+    CHECK_THAT(r.err, Catch::Contains("a container that failed to start is left behind") &&
+                          Catch::Contains("cannot remove nginx-container: device or resource busy"));
+}
+
+TEST_CASE("containers: an engine failing an inspection is named with the call's subject", "[containers]") {
+    SECTION("the container's") {
+        scripted_engine engine([](std::string const& target) -> answer {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+            return {500, R"({"message":"database is locked"})"};
+        });
+        auto const r = containers(engine, {"setup"});
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err, Catch::Contains("cannot inspect nginx-container: database is locked"));
+    }
+    SECTION("the image's") {
+        scripted_engine engine([](std::string const& target) -> answer {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target.starts_with("/v1.41/images/")) return {500, R"({"message":"layer store broken"})"};
+            if (target.starts_with("/v1.41/containers/json?")) return {200, "[]"};
+            return {404, R"({"message":"No such container"})"};
+        });
+        auto const r = containers(engine, {"setup"});
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err, Catch::Contains("cannot inspect image hicloud/fake:1.0: layer store broken"));
+        auto const requests = engine.requests();
+        CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST "); }));
+    }
+}
+
+TEST_CASE("containers: list --json gives each container's figures with two decimals", "[containers]") {
+    scripted_engine engine([](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/containers/json?"))
+            return {200, R"j([{"Id":"aaa","Names":["/busy"],"Image":"busybox","State":"running","Status":"Up 1 hour"},)j"
+                         R"j({"Id":"bbb","Names":["/done"],"Image":"busybox","State":"exited","Status":"Exited (0)"}])j"};
+        if (target == "/v1.41/containers/aaa/stats?stream=false") return {200, stats_fixture("cgroup_v1_busy")};
+        return {404, R"({"message":"No such container"})"};
+    });
+    auto const r = containers(engine, {"list", "--json"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    // cgroup_v1_busy: 152.965397706 %, 536113152 bytes (511.277 MiB), 24.96471405 %.
+    CHECK(r.out == R"j([{"name":"busy","image":"busybox","state":"running","status":"Up 1 hour","cpu_percent":152.97,)j"
+                   R"j("memory_mib":511.28,"memory_percent":24.96},{"name":"done","image":"busybox","state":"exited",)j"
+                   R"j("status":"Exited (0)","cpu_percent":0.0,"memory_mib":0.0,"memory_percent":0.0}])j"
+                   "\n");
+    CHECK(count(engine.requests(), managed_list) == 1);
 }
 
 TEST_CASE("containers: answers of the wrong shape are named by their call, and nothing is created", "[containers]") {
@@ -115,6 +193,8 @@ TEST_CASE("containers: answers of the wrong shape are named by their call, and n
         auto const r = containers(engine, {"setup"});
         CHECK(r.exit_code == 1);
         CHECK_THAT(r.err, Catch::Contains("Docker POST /containers/create?name=nginx-container: the answer has no Id"));
+        // The engine did make it: removed by name, not left half set up.
+        CHECK(count(engine.requests(), "DELETE /v1.41/containers/nginx-container?force=true") == 1);
     }
     SECTION("a list that is not an array") {
         scripted_engine engine([](std::string const& target) -> answer {

@@ -16,7 +16,8 @@ namespace hicloud::test {
 
 class scripted_engine {
 public:
-    // {status, body} for a request's target ("/v1.41/containers/json?all=1"); one request per connection.
+    // {status, body} for a request's target ("/v1.41/containers/json?all=1"); one request per
+    // connection, each on a thread of its own, so a script that keeps state must lock it.
     using script = std::function<std::pair<int, std::string>(std::string const& target)>;
 
     explicit scripted_engine(script s);
@@ -26,7 +27,7 @@ public:
 
     // DOCKER_HOST for it.
     std::string host() const { return "unix://" + path_; }
-    // Every request so far, in arrival order, as "METHOD target".
+    // Every request so far, in the order their heads were read, as "METHOD target".
     std::vector<std::string> requests() const;
 
 private:

@@ -54,11 +54,11 @@ TEST_CASE("docker containers: a list that is not a JSON array is named as such",
 
 TEST_CASE("docker containers: captured inspections tell running and labelled", "[docker-api]") {
     auto const running = parse_container_details(fixture("container_inspect_running_labelled_docker20.json"),
-                                                 "io.hicloud.managed", "GET /containers/x/json");
+                                                 "io.hicloud.managed=true", "GET /containers/x/json");
     CHECK(running.running);
     CHECK(running.labelled);
     auto const exited = parse_container_details(fixture("container_inspect_exited_docker20.json"),
-                                                "io.hicloud.managed", "GET /containers/x/json");
+                                                "io.hicloud.managed=true", "GET /containers/x/json");
     CHECK_FALSE(exited.running);
     CHECK_FALSE(exited.labelled);
 }
@@ -71,8 +71,21 @@ TEST_CASE("docker containers: an inspection of the wrong shape names the call, n
     CHECK_THROWS_WITH(parse_container_details(R"({"State":{"Running":"yes"}})", "l", "GET /containers/a/json"),
                       "Docker GET /containers/a/json: no State.Running in the answer");
     // Labels absent or null (as the Engine writes for none): not labelled.
-    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true},"Config":{"Labels":null}})", "l", "c").labelled);
-    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true}})", "l", "c").labelled);
+    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true},"Config":{"Labels":null}})", "l=true", "c").labelled);
+    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true}})", "l=true", "c").labelled);
+}
+
+TEST_CASE("docker containers: a label counts only with the value asked for", "[docker-api]") {
+    auto const labelled = [](std::string const& labels) {
+        return parse_container_details(R"({"State":{"Running":true},"Config":{"Labels":)" + labels + "}}",
+                                       "io.hicloud.managed=true", "c")
+            .labelled;
+    };
+    CHECK(labelled(R"({"io.hicloud.managed":"true","other":"x"})"));
+    CHECK_FALSE(labelled(R"({"io.hicloud.managed":"false"})"));  // list and cleanup would not see it either
+    CHECK_FALSE(labelled(R"({"io.hicloud.managed":""})"));
+    CHECK_FALSE(labelled(R"({"io.hicloud.managed":true})"));  // not a string: not the Engine's shape
+    CHECK_FALSE(labelled(R"({"io.hicloud":"true"})"));
 }
 
 TEST_CASE("docker containers: names and image references are encoded for the URL", "[docker-api]") {
@@ -82,4 +95,7 @@ TEST_CASE("docker containers: names and image references are encoded for the URL
     CHECK(repository_and_tag("nginx:1.25") == std::pair<std::string, std::string>{"nginx", "1.25"});
     CHECK(repository_and_tag("registry:5000/app") == std::pair<std::string, std::string>{"registry:5000/app", "latest"});
     CHECK(repository_and_tag("registry:5000/app:2") == std::pair<std::string, std::string>{"registry:5000/app", "2"});
+    CHECK(repository_and_tag("nginx@sha256:0123abcd") == std::pair<std::string, std::string>{"nginx", "sha256:0123abcd"});
+    CHECK(repository_and_tag("registry:5000/app@sha256:0123abcd") ==
+          std::pair<std::string, std::string>{"registry:5000/app", "sha256:0123abcd"});
 }
