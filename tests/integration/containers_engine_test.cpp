@@ -30,6 +30,11 @@ long count(std::vector<std::string> const& requests, std::string const& request)
     return std::count(requests.begin(), requests.end(), request);
 }
 
+// Whether any request began with `prefix` ("POST ": anything that changes the engine).
+bool any_request(std::vector<std::string> const& requests, std::string_view prefix) {
+    return std::any_of(requests.begin(), requests.end(), [&](auto const& q) { return q.starts_with(prefix); });
+}
+
 // HiCloud's own containers: filters={"label":["io.hicloud.managed=true"]}, URL-encoded.
 std::string const managed_list =
     "GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.hicloud.managed%3Dtrue%22%5D%7D";
@@ -83,7 +88,7 @@ TEST_CASE("containers: a pull the engine reports failed inside its 200 stream is
     CHECK_THAT(r.out, Catch::Contains("4 of 4 failed; HiCloud's containers now: none"));
     auto const requests = engine.requests();
     CHECK(count(requests, managed_list) == 1);  // "now" lists HiCloud's containers only
-    CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST /v1.41/containers/create"); }));
+    CHECK_FALSE(any_request(requests, "POST /v1.41/containers/create"));
 }
 
 TEST_CASE("containers: a container that will not start is removed again and the engine's reason shown", "[containers]") {
@@ -143,8 +148,7 @@ TEST_CASE("containers: an engine failing an inspection is named with the call's 
         auto const r = containers(engine, {"setup"});
         CHECK(r.exit_code == 1);
         CHECK_THAT(r.err, Catch::Contains("cannot inspect image hicloud/fake:1.0: layer store broken"));
-        auto const requests = engine.requests();
-        CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST "); }));
+        CHECK_FALSE(any_request(engine.requests(), "POST "));
     }
 }
 
@@ -179,8 +183,7 @@ TEST_CASE("containers: answers of the wrong shape are named by their call, and n
         auto const r = containers(engine, {"setup"});
         CHECK(r.exit_code == 1);
         CHECK_THAT(r.err, Catch::Contains("Docker GET /containers/nginx-container/json: expected a JSON object"));
-        auto const requests = engine.requests();
-        CHECK(std::none_of(requests.begin(), requests.end(), [](auto const& q) { return q.starts_with("POST "); }));
+        CHECK_FALSE(any_request(engine.requests(), "POST "));
     }
     SECTION("a creation answered without an Id") {
         scripted_engine engine([](std::string const& target) -> answer {
