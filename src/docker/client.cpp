@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <optional>
 
 namespace hicloud::docker {
 
@@ -24,13 +25,17 @@ using local_stream = beast::basic_stream<asio::local::stream_protocol, asio::any
 
 namespace {
 
-// "1.41" -> {1, 41}, for comparing versions as numbers.
-std::pair<int, int> version_of(std::string_view v) {
+// "1.41" -> {1, 41}, for comparing versions as numbers; nullopt unless it is digits.digits.
+std::optional<std::pair<int, int>> version_of(std::string_view v) {
     int major = 0, minor = 0;
     auto const dot = v.find('.');
-    std::from_chars(v.data(), v.data() + v.size(), major);
-    if (dot != std::string_view::npos) std::from_chars(v.data() + dot + 1, v.data() + v.size(), minor);
-    return {major, minor};
+    if (dot == std::string_view::npos) return std::nullopt;
+    auto const end = v.data() + v.size();
+    auto const [major_end, major_ec] = std::from_chars(v.data(), v.data() + dot, major);
+    auto const [minor_end, minor_ec] = std::from_chars(v.data() + dot + 1, end, minor);
+    if (major_ec != std::errc{} || major_end != v.data() + dot || minor_ec != std::errc{} || minor_end != end)
+        return std::nullopt;
+    return std::pair{major, minor};
 }
 
 std::string explain_connect_error(std::string const& path, boost::system::error_code ec) {
@@ -99,18 +104,38 @@ asio::awaitable<response> client::request(std::string const& method, std::string
     co_return response{res.result_int(), std::move(res.body())};
 }
 
+core::outcome<std::string> negotiated_version(std::string_view version_body) {
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(version_body, ec);
+    if (ec || !v.is_object()) return core::failure{"Docker GET /version: expected a JSON object"};
+    auto const text_of = [&](std::string_view key) -> std::optional<std::string> {
+        auto const* field = v.as_object().if_contains(key);
+        if (field && field->is_string()) return std::string(field->as_string());
+        return std::nullopt;
+    };
+    auto const newest = *version_of(maximum_api);
+    auto const engine_api = text_of("ApiVersion").value_or(std::string(minimum_api));
+    auto const engine = version_of(engine_api);
+    if (!engine) return core::failure{"Docker GET /version: ApiVersion '" + engine_api.substr(0, 40) + "' is not a version"};
+    if (*engine < *version_of(minimum_api))
+        return core::failure{"the Docker Engine API is " + engine_api + ", too old: HiCloud needs " +
+                             std::string(minimum_api) + " or newer (Docker 1.12+)"};
+    // An engine may stop answering old versions (Docker 29 refuses below 1.44); one that no
+    // longer answers the newest this HiCloud knows needs a newer HiCloud.
+    if (auto const oldest = text_of("MinAPIVersion"); oldest && version_of(*oldest) && *version_of(*oldest) > newest)
+        return core::failure{"the Docker engine answers API " + *oldest + " and newer, HiCloud speaks up to " +
+                             std::string(maximum_api) + ": upgrade HiCloud"};
+    // in_place_value: a string would also convert to core::failure, an aggregate of one.
+    return core::outcome<std::string>(boost::system::in_place_value,
+                                      *engine < newest ? engine_api : std::string(maximum_api));
+}
+
 asio::awaitable<void> client::negotiate() {
     auto const r = co_await request("GET", "/version");
     if (r.status != 200) throw engine_error("Docker GET /version answered " + std::to_string(r.status) + ": " + engine_message(r.body));
-    boost::system::error_code ec;
-    auto const v = boost::json::parse(r.body, ec);
-    auto const* api = !ec && v.is_object() ? v.as_object().if_contains("ApiVersion") : nullptr;
-    if (!api || !api->is_string()) throw engine_error("Docker GET /version: no ApiVersion in the answer");
-    std::string const engine_api(api->as_string());
-    if (version_of(engine_api) < version_of(minimum_api))
-        throw engine_error("the Docker Engine API is " + engine_api + ", too old: HiCloud needs " +
-                           std::string(minimum_api) + " or newer (Docker 1.12+)");
-    api_version_ = version_of(engine_api) < version_of(maximum_api) ? engine_api : std::string(maximum_api);
+    auto version = negotiated_version(r.body);
+    if (!version) throw engine_error(version.error().message);
+    api_version_ = std::move(*version);
 }
 
 asio::awaitable<response> client::call(std::string const& method, std::string const& target, std::string const& body) {

@@ -3,6 +3,8 @@
 // event loop. One connection per call, so calls run concurrently (stats for
 // every container at once); every call has a deadline. The API version is
 // negotiated once from GET /version.
+#include "core/failure.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -25,8 +27,17 @@ struct response {
 
 // The lowest Engine API HiCloud speaks (Docker 1.12): /containers/json and stats with precpu_stats.
 inline constexpr std::string_view minimum_api = "1.24";
-// The highest it asks for; newer engines answer older versions.
-inline constexpr std::string_view maximum_api = "1.41";
+// The newest it knows (Docker 29.0): every call HiCloud makes is unchanged from 1.24 up to here
+// (the Engine's API changelog). Engines from Docker 29 refuse versions below 1.44, so a fixed
+// older version is no choice: the version is negotiated.
+inline constexpr std::string_view maximum_api = "1.52";
+
+// The version to ask for, from the body of GET /version, as the docker CLI negotiates: the
+// engine's ApiVersion when it is older than maximum_api, else maximum_api. An engine that gives
+// no ApiVersion is taken to speak minimum_api (the CLI's fallback). Fails, saying what to do,
+// when the engine is older than minimum_api, when its MinAPIVersion is above maximum_api, or
+// when the body is not a version object.
+core::outcome<std::string> negotiated_version(std::string_view version_body);
 
 // "unix:///var/run/docker.sock" or "/var/run/docker.sock" -> the socket path; other schemes are refused.
 std::string socket_path_of(std::string const& docker_host);
@@ -38,8 +49,8 @@ class client {
 public:
     client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline);
 
-    // GET /version, then every call goes to /vX.Y/... Throws engine_error when the
-    // engine is unreachable or older than minimum_api.
+    // GET /version, then every call goes to /vX.Y/... (negotiated_version). Throws
+    // engine_error when the engine is unreachable or no version suits both.
     boost::asio::awaitable<void> negotiate();
     std::string const& api_version() const { return api_version_; }
 

@@ -58,6 +58,15 @@ std::pair<std::string, std::string> repository_and_tag(std::string const& image)
     return {image.substr(0, colon), image.substr(colon + 1)};
 }
 
+std::string canonical_name(std::vector<std::string_view> const& names) {
+    auto const stripped = [](std::string_view name) { return name.starts_with('/') ? name.substr(1) : name; };
+    for (auto const name : names)
+        if (auto const s = stripped(name); !s.empty() && s.find('/') == std::string_view::npos) return std::string(s);
+    if (names.empty()) return {};
+    auto const first = stripped(names.front());
+    return std::string(first.substr(first.rfind('/') + 1));
+}
+
 std::vector<container_summary> parse_container_list(std::string_view body) {
     boost::system::error_code ec;
     auto const v = json::parse(body, ec);
@@ -69,11 +78,11 @@ std::vector<container_summary> parse_container_list(std::string_view body) {
         if (!id || !id->is_string() || id->as_string().empty()) continue;
         container_summary c{std::string(id->as_string()), "", text_of(*o, "State"), text_of(*o, "Image"),
                             text_of(*o, "Status")};
-        if (auto const* names = o->if_contains("Names"); names && names->is_array() && !names->as_array().empty() &&
-                                                          names->as_array()[0].is_string()) {
-            std::string_view const name = names->as_array()[0].as_string();
-            c.name = name.starts_with('/') ? name.substr(1) : name;
-        }
+        std::vector<std::string_view> names;
+        if (auto const* list = o->if_contains("Names"); list && list->is_array())
+            for (auto const& name : list->as_array())
+                if (name.is_string()) names.push_back(name.as_string());
+        c.name = canonical_name(names);
         if (c.name.empty()) c.name = c.id.substr(0, 12);
         if (c.state.empty()) c.state = "unknown";
         out.push_back(std::move(c));

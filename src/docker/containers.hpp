@@ -16,11 +16,17 @@ namespace hicloud::docker {
 
 struct container_summary {
     std::string id;
-    std::string name;   // without the leading '/'
+    std::string name;   // canonical_name of Names
     std::string state;  // running, exited, created, paused, restarting, removing, dead
     std::string image;
     std::string status;  // the engine's words: "Up 5 minutes", "Exited (0) 2 hours ago"
 };
+
+// The name `docker ps` shows, from a list entry's Names: the first that has no further '/' once
+// the leading one is stripped. Legacy links (--link) add "/consumer/alias" entries, and the engine
+// sorts them, so the alias can come first. Else (no such entry) the last segment of the first
+// name; empty when there is no name at all.
+std::string canonical_name(std::vector<std::string_view> const& names);
 
 // Parses the body of GET /containers/json. Entries without an Id are skipped; missing
 // fields are empty (the name falls back to the short id, the state to "unknown").
