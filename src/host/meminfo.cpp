@@ -60,13 +60,16 @@ core::failure at_line(std::string_view file, int line, std::string const& what) 
     return core::failure{std::string(file) + ": line " + std::to_string(line) + ": " + what};
 }
 
-// "Key:" "digits" and optionally "kB": the shape of every meminfo line since 2.6.
-bool is_entry(std::vector<std::string_view> const& fields) {
-    if (fields.size() != 2 && fields.size() != 3) return false;
-    auto const key = fields[0];
-    if (key.size() < 2 || key.back() != ':') return false;
-    if (!detail::all_digits(fields[1])) return false;
-    return fields.size() == 2 || fields[2] == "kB";
+// "Key" of "Key: ...": the text before the first ':', without blanks around it; nullopt for a
+// line without one. Split at the colon, not at a blank: from 10,000,000 kB up, arm64 kernels
+// print "ShadowCallStack:10373888 kB", and WSL1 "SwapFree:18014398503714728 kB".
+std::optional<std::string_view> key_of(std::string_view line) {
+    auto const colon = line.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto key = line.substr(0, colon);
+    while (!key.empty() && detail::is_blank(key.front())) key.remove_prefix(1);
+    while (!key.empty() && detail::is_blank(key.back())) key.remove_suffix(1);
+    return key;
 }
 
 std::int64_t as_signed(std::uint64_t bytes) {
@@ -116,21 +119,21 @@ core::outcome<meminfo> parse_meminfo(std::string_view text) {
     found_fields found;
     detail::line_reader lines(text);
     while (auto const line = lines.next()) {
-        auto const fields = detail::split_fields(*line);
-        if (fields.empty()) continue;
-        if (!is_entry(fields)) {
-            return at_line(meminfo_name, lines.number(), "expected 'Key: value kB', got " + detail::excerpt(*line));
-        }
-        auto const key = fields[0].substr(0, fields[0].size() - 1);
-        auto const* const known = find_known(key);
+        // Only the lines of the known keys are read: whatever shape the others take (a 2.4-style
+        // "Mem:" table, a value past 2^64, a key a future kernel adds) costs nothing.
+        auto const key = key_of(*line);
+        auto const* const known = key ? find_known(*key) : nullptr;
         if (!known) continue;
+        auto const value = line->substr(line->find(':') + 1);
+        auto const fields = detail::split_fields(value);
         // A count where a size was expected would be off by 1024: refuse it.
-        if (fields.size() != 3) {
-            return at_line(meminfo_name, lines.number(), std::string(key) + ": expected a value in kB");
+        if (fields.size() != 2 || !detail::all_digits(fields[0]) || fields[1] != "kB") {
+            return at_line(meminfo_name, lines.number(),
+                           std::string(*key) + ": expected a value in kB, got " + detail::excerpt(value));
         }
-        auto const kib = detail::parse_count(fields[1]);
+        auto const kib = detail::parse_count(fields[0]);
         if (!kib || *kib >= max_kib) {
-            return at_line(meminfo_name, lines.number(), std::string(key) + ": value out of range (1 EiB or more)");
+            return at_line(meminfo_name, lines.number(), std::string(*key) + ": value out of range (1 EiB or more)");
         }
         slot_of(*known, found) = *kib * 1024;
     }

@@ -28,10 +28,10 @@ struct meminfo {
     bool operator==(meminfo const&) const = default;
 };
 
-// Every line must read "Key: value kB" or "Key: value" (the HugePages_ counts), with any
-// spaces or tabs between; blank lines are skipped and unknown keys ignored. The fields
-// above must be in kB and below 1 EiB, which keeps the sums in memory_figures exact.
-// Fails on the first line that does not fit, and when MemTotal or MemFree is missing.
+// Reads the lines of the keys above ("Key: value kB", any blanks or none after the colon) and
+// ignores every other line, whatever its shape. The known keys' values must be in kB and below
+// 1 EiB, which keeps the sums in memory_figures exact. Fails on a known key whose value does
+// not fit, and when MemTotal or MemFree is missing.
 core::outcome<meminfo> parse_meminfo(std::string_view text);
 
 // The sum of every zone's low watermark ("low" lines) in /proc/zoneinfo, which counts pages,
