@@ -49,7 +49,8 @@ void check_schema(db::pool& pool) {
             auto const rows = c.query(
                 "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND "
                 "((table_name = 'server' AND column_name = 'idempotency_key') OR "
-                "(table_name = 'container' AND column_name = 'con_get_datetime'))");
+                "(table_name = 'container' AND column_name = 'con_get_datetime') OR "
+                "(table_name = 'container' AND column_name = 'container_name' AND character_maximum_length >= 500))");
             return rows.at(0).at(0).value_or("0");
         },
         [](std::exception_ptr e, std::string found) {
@@ -60,7 +61,7 @@ void check_schema(db::pool& pool) {
                     core::log::warn("the database is not reachable yet; samples are answered 503 until it is",
                                     {{"error", x.what()}});
                 }
-            } else if (found != "2") {
+            } else if (found != "3") {
                 core::log::error("the tables are missing or out of date: run `hicloud migrate`; samples are "
                                  "answered 503 until then");
             }

@@ -67,14 +67,33 @@ response unavailable(std::string_view why) {
     return r;
 }
 
+// At most this many entries are named in the log line of one sample; the count is whole.
+constexpr std::size_t refused_entries_logged = 10;
+
 void store(api_context& ctx, admitted_sample admitted, std::function<void(response)> respond) {
-    core::log::info("[" + utc_now(false) + "] HiCloud received data: MonitorInfo(agent_id=" + admitted.sample.agent_id +
-                    ", containers=" + std::to_string(admitted.sample.containers.size()) + ")");
+    auto const& sample = admitted.sample;
+    core::log::info("[" + utc_now(false) + "] HiCloud received data: MonitorInfo(agent_id=" + sample.agent_id +
+                    ", containers=" + std::to_string(sample.containers.size()) + ")");
+    std::size_t const refused = sample.refused_entries.size();
+    if (refused > 0) {
+        auto const total = ctx.entries_refused += refused;
+        std::string which;
+        for (std::size_t i = 0; i < refused && i < refused_entries_logged; ++i)
+            which += (i ? "; " : "") + sample.refused_entries[i];
+        if (refused > refused_entries_logged) which += "; ...";
+        core::log::warn("container entries left out of a sample; the rest is stored",
+                        {{"agent_id", sample.agent_id}, {"left_out", std::to_string(refused)},
+                         {"entries", which}, {"left_out_since_start", std::to_string(total)}});
+    }
     ctx.samples.submit(std::move(admitted.sample), std::move(admitted.key),
-                       [respond = std::move(respond)](ingest_result r) {
+                       [respond = std::move(respond), refused](ingest_result r) {
                            switch (r.status) {
                                case ingest_status::stored:
-                               case ingest_status::duplicate: return respond(envelope(http::status::ok));
+                               case ingest_status::duplicate: {
+                                   auto ok = envelope(http::status::ok);
+                                   if (refused > 0) ok.set(refused_entries_header, std::to_string(refused));
+                                   return respond(std::move(ok));
+                               }
                                case ingest_status::overloaded:
                                case ingest_status::unavailable: return respond(unavailable(r.detail));
                                case ingest_status::refused:

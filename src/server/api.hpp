@@ -7,6 +7,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,7 +48,13 @@ struct api_context {
     sample_limits limits;
     // The current tokens (reloaded on SIGHUP); null when authentication is off.
     std::function<std::shared_ptr<agent_tokens const>()> tokens;
+    // container_stats entries left out of stored samples since the start (each one logged).
+    std::atomic<std::uint64_t> entries_refused{0};
 };
+
+// The header of a success answer that left entries out: their count. The body stays exactly
+// the original's, so the original's agents keep working; HiCloud's agent logs the count.
+inline constexpr std::string_view refused_entries_header = "HiCloud-Refused-Entries";
 
 // Routes and answers. `respond` runs exactly once, on any thread of the loop.
 void handle_request(api_context& ctx, request const& req, std::function<void(response)> respond);

@@ -21,13 +21,13 @@ namespace json = boost::json;
 // fields, while a body of nothing but brackets is refused before it costs anything.
 constexpr std::size_t max_json_depth = 16;
 
-constexpr std::int64_t int_column_max = 2147483647;  // INT
+constexpr std::int64_t int_column_max = report::int_max;  // INT
 
-// DECIMAL(p,2) holds up to 10^(p-2) - 0.01. Values are compared as parsed, so 999.991 is
-// rejected rather than rounded by the database into a value the client did not send.
-constexpr double decimal_5_2_max = 999.99;        // ser_cpu_percent, *_memory_percent
-constexpr double decimal_7_2_max = 99999.99;      // con_cpu_percent (widened, schema/001)
-constexpr double decimal_10_2_max = 99999999.99;  // con_memory_usage
+// Values are compared as parsed, so 999.991 is rejected rather than rounded by the database
+// into a value the client did not send.
+constexpr double decimal_5_2_max = report::percent_max;                // ser_cpu_percent, *_memory_percent
+constexpr double decimal_7_2_max = report::container_cpu_percent_max;  // con_cpu_percent (widened, schema/001)
+constexpr double decimal_10_2_max = report::container_memory_mib_max;  // con_memory_usage
 
 // A VARCHAR column: its length in characters, and whether an empty value means anything.
 struct string_rule {
@@ -35,11 +35,11 @@ struct string_rule {
     bool non_empty;
 };
 
-constexpr string_rule engine_type_rule{50, false};
-constexpr string_rule agent_id_rule{100, true};  // the key every query groups by
-constexpr string_rule node_name_rule{100, false};
-constexpr string_rule container_name_rule{100, true};
-constexpr string_rule status_rule{50, false};
+constexpr string_rule engine_type_rule{report::engine_type_chars, false};
+constexpr string_rule agent_id_rule{report::agent_id_chars, true};  // the key every query groups by
+constexpr string_rule node_name_rule{report::node_name_chars, false};
+constexpr string_rule container_name_rule{report::container_name_chars, true};
+constexpr string_rule status_rule{report::status_chars, false};
 
 // Shortest text that reads back as the same double, but integral values as plain digits
 // ("3000000000", not "3e+09") while that is still short.
@@ -178,12 +178,21 @@ public:
         if (auto const* value = required(key)) store(to_string_field(*value, path(key), rule), out);
     }
 
-    void integer(std::string_view key, std::int32_t& out) {
-        if (auto const* value = required(key)) store(to_int_field(*value, path(key)), out);
+    // A figure: null is unknown, left nullopt.
+    void integer(std::string_view key, std::optional<std::int32_t>& out) {
+        if (auto const* value = required(key); value && !value->is_null()) {
+            std::int32_t i = 0;
+            store(to_int_field(*value, path(key)), i);
+            if (!error_) out = i;
+        }
     }
 
-    void number(std::string_view key, double max, double& out) {
-        if (auto const* value = required(key)) store(to_number_field(*value, path(key), max), out);
+    void number(std::string_view key, double max, std::optional<double>& out) {
+        if (auto const* value = required(key); value && !value->is_null()) {
+            double d = 0;
+            store(to_number_field(*value, path(key), max), d);
+            if (!error_) out = d;
+        }
     }
 
     void timestamp(std::string_view key, std::string& out) {
@@ -257,9 +266,11 @@ sample_result<container_sample> read_container(json::object const& object, std::
     return c;
 }
 
+// The acceptable entries; each wrong one is named in `refused` instead.
 sample_result<std::vector<container_sample>> read_containers(json::array const& entries,
                                                              monitor_info const& sample,
-                                                             sample_limits const& limits) {
+                                                             sample_limits const& limits,
+                                                             std::vector<std::string>& refused) {
     // Before any entry is read: an oversized list costs nothing more than its parse.
     if (entries.size() > limits.max_containers) {
         std::string message = "container_stats: " + std::to_string(entries.size());
@@ -271,10 +282,15 @@ sample_result<std::vector<container_sample>> read_containers(json::array const& 
     containers.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
         std::string path = "container_stats[" + std::to_string(i) + "]";
-        if (!entries[i].is_object()) return wrong_type(path, "an object", entries[i]);
+        if (!entries[i].is_object()) {
+            refused.push_back(wrong_type(path, "an object", entries[i]).message);
+            continue;
+        }
         auto container = read_container(entries[i].get_object(), std::move(path), sample);
-        if (!container) return container.error();
-        containers.push_back(std::move(*container));
+        if (container)
+            containers.push_back(std::move(*container));
+        else
+            refused.push_back(std::move(container.error().message));
     }
     return containers;
 }
@@ -293,7 +309,7 @@ sample_result<monitor_info> read_sample(json::object const& object, sample_limit
     auto const* entries = fields.array("container_stats");
     if (fields.error()) return *fields.error();
 
-    auto containers = read_containers(*entries, info, limits);
+    auto containers = read_containers(*entries, info, limits, info.refused_entries);
     if (!containers) return containers.error();
     info.containers = std::move(*containers);
     return info;

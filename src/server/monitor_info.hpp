@@ -5,8 +5,11 @@
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 
+#include "report/limits.hpp"
+
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,16 +17,16 @@
 
 namespace hicloud::server {
 
-// One row of the `container` table.
+// One row of the `container` table. A figure sent as null (unknown) is nullopt, stored as NULL.
 struct container_sample {
     std::string engine_type;     // the sample's when the entry has none
     std::string agent_id;        // the sample's when the entry has none
     std::string node_name;
     std::string container_name;
     std::string status;
-    double cpu_percent = 0;      // con_cpu_percent
-    double memory_usage = 0;     // con_memory_usage, MiB
-    double memory_percent = 0;   // con_memory_percent
+    std::optional<double> cpu_percent;     // con_cpu_percent
+    std::optional<double> memory_usage;    // con_memory_usage, MiB
+    std::optional<double> memory_percent;  // con_memory_percent
     std::string datetime;        // con_get_datetime, normalized by parse_timestamp
 };
 
@@ -31,13 +34,16 @@ struct container_sample {
 struct monitor_info {
     std::string engine_type;
     std::string agent_id;
-    std::int32_t cpu_count = 0;     // ser_cpu_count
-    double cpu_percent = 0;         // ser_cpu_percent
-    std::int32_t memory_total = 0;  // ser_memory_total, MiB
-    std::int32_t memory_used = 0;   // ser_memory_used, MiB
-    double memory_percent = 0;      // ser_memory_percent
+    std::optional<std::int32_t> cpu_count;     // ser_cpu_count
+    std::optional<double> cpu_percent;         // ser_cpu_percent
+    std::optional<std::int32_t> memory_total;  // ser_memory_total, MiB
+    std::optional<std::int32_t> memory_used;   // ser_memory_used, MiB
+    std::optional<double> memory_percent;      // ser_memory_percent
     std::string datetime;           // ser_get_datetime, normalized by parse_timestamp
     std::vector<container_sample> containers;
+    // container_stats entries left out, each "container_stats[3].status: why": the sample is
+    // stored without them (SPEC §3: one bad entry never costs the whole sample).
+    std::vector<std::string> refused_entries;
 };
 
 // What kind of rejection, so the server can choose the status code.
@@ -61,23 +67,28 @@ template <class T>
 using sample_result = boost::system::result<T, sample_error>;
 
 struct sample_limits {
-    std::size_t max_containers = 1000;
+    std::size_t max_containers = report::max_containers;
 };
 
 // Parses and validates a whole body. Fields are checked in the order of the structs above
 // (host fields, then container_stats' size, then each entry in order, its fields in order),
-// so the first error, the one reported, is always the same for the same body.
+// so the error reported, the first, is always the same for the same body.
 // Unknown fields are ignored. Nothing is thrown for any input.
+//
+// The sample is refused whole when the body is not JSON, when a host field or container_stats
+// itself is wrong, or when it has more entries than `limits` allow. An entry that is wrong is
+// left out (named in refused_entries, with its first error) and the rest are kept.
 //
 // Rules, each failure naming the field's path ("ser_cpu_count", "container_stats[2].status"):
 //   * strict JSON (no comments, no trailing commas, UTF-8 only), nested at most 16 deep;
 //   * every field of the structs is required, except a container's engine_type and agent_id,
 //     which default to the sample's and, when present, must equal them;
+//   * a figure (every number) may be null: unknown, stored as NULL;
 //   * integers (a number with an integral value, 4.0 is 4) within 0..2147483647 (INT);
 //   * numbers finite, not negative and at most what their DECIMAL column holds;
 //   * strings without control characters (U+0000..U+001F, U+007F) and at most as many
-//     characters (code points, as utf8mb4 VARCHAR counts) as their column holds, never
-//     truncated; agent_id and container_name not empty;
+//     characters (code points, as utf8mb4 VARCHAR counts) as their column holds
+//     (report/limits.hpp), never truncated; agent_id and container_name not empty;
 //   * times as parse_timestamp accepts them.
 sample_result<monitor_info> parse_monitor_info(std::string_view body, sample_limits const& limits = {});
 

@@ -1,6 +1,7 @@
 #include "server/sample_store.hpp"
 
 #include <array>
+#include <type_traits>
 #include <unordered_set>
 
 namespace hicloud::server {
@@ -80,6 +81,14 @@ std::unordered_set<std::string> stored_keys(db::connection& c, std::vector<std::
     return found;
 }
 
+// A figure, or NULL when it is not known.
+template <class T>
+db::param figure(std::optional<T> const& v) {
+    if (!v) return db::param(nullptr);
+    if constexpr (std::is_integral_v<T>) return db::param(std::int64_t{*v});
+    else return db::param(*v);
+}
+
 std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample const> samples) {
     std::vector<std::string_view> keys;
     for (auto const& s : samples)
@@ -95,14 +104,14 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
         auto const& m = *s.sample;
         server_values.insert(server_values.end(),
                              {std::string_view(m.engine_type), std::string_view(m.agent_id),
-                              std::int64_t{m.cpu_count}, m.cpu_percent, std::int64_t{m.memory_total},
-                              std::int64_t{m.memory_used}, m.memory_percent, std::string_view(m.datetime),
+                              figure(m.cpu_count), figure(m.cpu_percent), figure(m.memory_total),
+                              figure(m.memory_used), figure(m.memory_percent), std::string_view(m.datetime),
                               s.key.empty() ? db::param(nullptr) : db::param(std::string_view(s.key))});
         for (auto const& k : m.containers)
             container_values.insert(container_values.end(),
                                     {std::string_view(k.engine_type), std::string_view(k.agent_id),
                                      std::string_view(k.node_name), std::string_view(k.container_name),
-                                     std::string_view(k.status), k.cpu_percent, k.memory_usage, k.memory_percent,
+                                     std::string_view(k.status), figure(k.cpu_percent), figure(k.memory_usage), figure(k.memory_percent),
                                      std::string_view(k.datetime)});
     }
     auto const ignore = [](std::vector<db::row> const&) {};

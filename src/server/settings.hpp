@@ -1,5 +1,6 @@
 #pragma once
 // The [server] options, read and checked once at start.
+#include "report/limits.hpp"
 #include "core/failure.hpp"
 
 #include <chrono>
@@ -23,8 +24,8 @@ core::outcome<listen_address> parse_listen_address(std::string_view text);
 struct settings {
     listen_address listen;
     unsigned threads = 1;
-    std::size_t max_body = 1 << 20;
-    std::size_t max_containers = 1000;
+    std::size_t max_body = report::max_body_bytes;
+    std::size_t max_containers = report::max_containers;
     std::size_t max_connections = 1024;
     std::chrono::seconds header_timeout{10};
     std::chrono::seconds body_timeout{30};

@@ -56,14 +56,14 @@ TEST_CASE("migrate: a fresh database gets both tables with the SPEC's columns", 
 
     auto c = database.connect();
     CHECK(column_types(*c, database.name(), "server") ==
-          std::vector<std::string>{"id bigint(20)", "engine_type varchar(50)", "agent_id varchar(100)",
+          std::vector<std::string>{"id bigint(20)", "engine_type varchar(50)", "agent_id varchar(255)",
                                    "ser_cpu_count int(11)", "ser_cpu_percent decimal(5,2)",
                                    "ser_memory_total int(11)", "ser_memory_used int(11)",
                                    "ser_memory_percent decimal(5,2)", "ser_get_datetime datetime",
                                    "idempotency_key varchar(128)"});
     CHECK(column_types(*c, database.name(), "container") ==
-          std::vector<std::string>{"id bigint(20)", "engine_type varchar(50)", "agent_id varchar(100)",
-                                   "node_name varchar(100)", "container_name varchar(100)", "status varchar(50)",
+          std::vector<std::string>{"id bigint(20)", "engine_type varchar(50)", "agent_id varchar(255)",
+                                   "node_name varchar(255)", "container_name varchar(500)", "status varchar(50)",
                                    "con_cpu_percent decimal(7,2)", "con_memory_usage decimal(10,2)",
                                    "con_memory_percent decimal(5,2)", "con_get_datetime datetime"});
     auto const engines = c->execute(

@@ -124,15 +124,32 @@ std::string repeat(std::string_view unit, std::size_t count) {
     return text;
 }
 
+// The one entry left out of an accepted sample, and why.
+std::string refused_entry_of(std::string_view body, sample_limits const& limits = {}) {
+    auto result = parse_monitor_info(body, limits);
+    if (!result) FAIL("expected the entry left out, got the sample refused: " << result.error().message);
+    if (result->refused_entries.size() != 1) FAIL("expected one entry left out, got " << result->refused_entries.size());
+    return result->refused_entries[0];
+}
+
 struct rejection_case {
     std::string what;
     std::string body;
     std::string message;
 };
 
+// An entry's problem ("container_stats[i]...") leaves that entry out and keeps the sample; any
+// other refuses the sample whole.
 void check_rejections(std::vector<rejection_case> const& cases, problem kind = problem::invalid_value) {
     for (auto const& c : cases) {
         INFO(c.what);
+        if (c.message.starts_with("container_stats[")) {
+            auto const result = parse_monitor_info(c.body);
+            if (!result) FAIL("expected the entry left out, got the sample refused: " << result.error().message);
+            REQUIRE(result->refused_entries.size() == 1);
+            CHECK(result->refused_entries[0] == c.message);
+            continue;
+        }
         auto const error = rejection_of(c.body);
         CHECK(error.message == c.message);
         CHECK(error.kind == kind);
@@ -345,8 +362,6 @@ TEST_CASE("monitor_info: host fields of the wrong type are named with both types
          "ser_memory_total: expected an integer, got number 8192.25"},
         {"ser_cpu_percent string", with_host("ser_cpu_percent", R"("45.2")"),
          "ser_cpu_percent: expected a number, got string"},
-        {"ser_memory_percent null", with_host("ser_memory_percent", "null"),
-         "ser_memory_percent: expected a number, got null"},
         {"ser_get_datetime integer", with_host("ser_get_datetime", "1725463800"),
          "ser_get_datetime: expected a string, got integer"},
         {"container_stats object", with_host("container_stats", "{}"),
@@ -392,7 +407,7 @@ TEST_CASE("monitor_info: host numbers must fit DECIMAL(5,2) and not be negative"
     CHECK(parse_ok(with_host("ser_memory_percent", "100")).memory_percent == 100);
     auto const negative_zero = parse_ok(with_host("ser_cpu_percent", "-0.0")).cpu_percent;
     CHECK(negative_zero == 0);
-    CHECK_FALSE(std::signbit(negative_zero));
+    CHECK_FALSE(std::signbit(negative_zero.value()));
     check_rejections({
         {"1000.5", with_host("ser_cpu_percent", "1000.5"), "ser_cpu_percent: 1000.5 is out of range (0 to 999.99)"},
         {"just past", with_host("ser_cpu_percent", "999.991"),
@@ -407,11 +422,11 @@ TEST_CASE("monitor_info: host numbers must fit DECIMAL(5,2) and not be negative"
 
 TEST_CASE("monitor_info: host strings are checked for length, emptiness and control characters", "[server]") {
     CHECK(parse_ok(with_host_alone("engine_type", quoted(repeat("e", 50)))).engine_type == repeat("e", 50));
-    CHECK(parse_ok(with_host_alone("agent_id", quoted(repeat("a", 100)))).agent_id == repeat("a", 100));
+    CHECK(parse_ok(with_host_alone("agent_id", quoted(repeat("a", 255)))).agent_id == repeat("a", 255));
     CHECK(parse_ok(with_host_alone("engine_type", R"("")")).engine_type.empty());
     check_rejections({
         {"engine_type 51", with_host("engine_type", quoted(repeat("e", 51))), "engine_type: 51 characters, at most 50"},
-        {"agent_id 101", with_host("agent_id", quoted(repeat("a", 101))), "agent_id: 101 characters, at most 100"},
+        {"agent_id 256", with_host("agent_id", quoted(repeat("a", 256))), "agent_id: 256 characters, at most 255"},
         {"agent_id empty", with_host("agent_id", R"("")"), "agent_id: must not be empty"},
         {"agent_id newline", with_host("agent_id", R"("agent\nhicloud")"), "agent_id: contains a control character"},
         {"agent_id NUL", with_host("agent_id", R"("agent\u0000")"), "agent_id: contains a control character"},
@@ -449,17 +464,17 @@ TEST_CASE("monitor_info: the first error in field order is the one reported", "[
     CHECK(rejection_of(json::serialize(document)).message ==
           "ser_get_datetime: expected YYYY-MM-DD HH:MM:SS or ISO 8601, got 'later'");
     host["ser_get_datetime"] = "2024-09-04 15:30:00";
-    CHECK(rejection_of(json::serialize(document)).message ==
+    CHECK(refused_entry_of(json::serialize(document)) ==
           "container_stats[0].status: expected a string, got integer");
 
     // Within a container, too: engine_type, agent_id, node_name, ..., con_get_datetime.
     auto& container = first_container(document);
     container["agent_id"] = "other";
     container.erase("node_name");
-    CHECK(rejection_of(json::serialize(document)).message ==
+    CHECK(refused_entry_of(json::serialize(document)) ==
           "container_stats[0].agent_id: 'other' differs from the sample's agent_id 'agent_hicloud'");
     container["agent_id"] = "agent_hicloud";
-    CHECK(rejection_of(json::serialize(document)).message == "container_stats[0].node_name: is required");
+    CHECK(refused_entry_of(json::serialize(document)) == "container_stats[0].node_name: is required");
 }
 
 // --- containers ---
@@ -508,8 +523,8 @@ TEST_CASE("monitor_info: a container's engine_type and agent_id may repeat, not 
 
 TEST_CASE("monitor_info: a contradicting value is echoed escaped and truncated", "[server]") {
     std::string const attack = "evil\n\u001b[2J" + repeat("x", 100);
-    auto const error = rejection_of(with_container("agent_id", quoted(attack)));
-    CHECK(error.message == "container_stats[0].agent_id: 'evil\\n\\u001B[2J" + repeat("x", 51) +
+    auto const error = refused_entry_of(with_container("agent_id", quoted(attack)));
+    CHECK(error == "container_stats[0].agent_id: 'evil\\n\\u001B[2J" + repeat("x", 51) +
                                "'... differs from the sample's agent_id 'agent_hicloud'");
 }
 
@@ -519,15 +534,15 @@ TEST_CASE("monitor_info: containers are named by their index", "[server]") {
     json::value const entry = list[0];
     list.push_back(entry);
     list.push_back("nginx");
-    CHECK(rejection_of(json::serialize(document)).message == "container_stats[2]: expected an object, got string");
+    CHECK(refused_entry_of(json::serialize(document)) == "container_stats[2]: expected an object, got string");
     list[2] = entry;
     list.push_back(entry);
     list[3].as_object()["con_cpu_percent"] = "0.5";
-    CHECK(rejection_of(json::serialize(document)).message ==
+    CHECK(refused_entry_of(json::serialize(document)) ==
           "container_stats[3].con_cpu_percent: expected a number, got string");
-    CHECK(rejection_of(with_host("container_stats", "[null]")).message ==
+    CHECK(refused_entry_of(with_host("container_stats", "[null]")) ==
           "container_stats[0]: expected an object, got null");
-    CHECK(rejection_of(with_host("container_stats", "[[]]")).message ==
+    CHECK(refused_entry_of(with_host("container_stats", "[[]]")) ==
           "container_stats[0]: expected an object, got array");
 }
 
@@ -560,16 +575,18 @@ TEST_CASE("monitor_info: container numbers must fit their columns", "[server]") 
 }
 
 TEST_CASE("monitor_info: container strings are checked for length, emptiness and control characters", "[server]") {
-    CHECK(parse_ok(with_container("node_name", quoted(repeat("n", 100)))).containers[0].node_name == repeat("n", 100));
+    CHECK(parse_ok(with_container("node_name", quoted(repeat("n", 255)))).containers[0].node_name == repeat("n", 255));
+    CHECK(parse_ok(with_container("container_name", quoted(repeat("c", 500)))).containers[0].container_name ==
+          repeat("c", 500));
     CHECK(parse_ok(with_container("status", quoted(repeat("s", 50)))).containers[0].status == repeat("s", 50));
     CHECK(parse_ok(with_container("status", R"("")")).containers[0].status.empty());
     check_rejections({
         {"container_name empty", with_container("container_name", R"("")"),
          "container_stats[0].container_name: must not be empty"},
-        {"container_name 101", with_container("container_name", quoted(repeat("c", 101))),
-         "container_stats[0].container_name: 101 characters, at most 100"},
-        {"node_name 101", with_container("node_name", quoted(repeat("n", 101))),
-         "container_stats[0].node_name: 101 characters, at most 100"},
+        {"container_name 501", with_container("container_name", quoted(repeat("c", 501))),
+         "container_stats[0].container_name: 501 characters, at most 500"},
+        {"node_name 256", with_container("node_name", quoted(repeat("n", 256))),
+         "container_stats[0].node_name: 256 characters, at most 255"},
         {"status 51", with_container("status", quoted(repeat("s", 51))),
          "container_stats[0].status: 51 characters, at most 50"},
         {"status tab", with_container("status", R"("running\t")"),
@@ -584,13 +601,13 @@ TEST_CASE("monitor_info: container strings are checked for length, emptiness and
 }
 
 TEST_CASE("monitor_info: string lengths are counted in characters, not bytes", "[server]") {
-    std::string const korean_100 = repeat("가", 100);  // 300 bytes
-    CHECK(parse_ok(with_container("container_name", quoted(korean_100))).containers[0].container_name == korean_100);
-    CHECK(rejection_of(with_container("container_name", quoted(korean_100 + "가"))).message ==
-          "container_stats[0].container_name: 101 characters, at most 100");
+    std::string const korean_500 = repeat("가", 500);  // 1500 bytes
+    CHECK(parse_ok(with_container("container_name", quoted(korean_500))).containers[0].container_name == korean_500);
+    CHECK(refused_entry_of(with_container("container_name", quoted(korean_500 + "가"))) ==
+          "container_stats[0].container_name: 501 characters, at most 500");
 
-    std::string const emoji_100 = repeat("\xF0\x9F\x90\xB3", 100);  // U+1F433, 400 bytes
-    CHECK(parse_ok(with_container("node_name", quoted(emoji_100))).containers[0].node_name == emoji_100);
+    std::string const emoji_255 = repeat("\xF0\x9F\x90\xB3", 255);  // U+1F433, 1020 bytes
+    CHECK(parse_ok(with_container("node_name", quoted(emoji_255))).containers[0].node_name == emoji_255);
     // Written as a surrogate-pair escape, it is still one character.
     CHECK(parse_ok(with_host_alone("engine_type", "\"" + repeat(R"(\ud83d\udc33)", 50) + "\"")).engine_type ==
           repeat("\xF0\x9F\x90\xB3", 50));
@@ -609,21 +626,21 @@ TEST_CASE("monitor_info: container_stats may be empty", "[server]") {
     CHECK(parse_ok(with_host("container_stats", "[]")).containers.empty());
 }
 
-TEST_CASE("monitor_info: 1000 containers are accepted, 1001 are too many", "[server]") {
-    auto const info = parse_ok(with_containers(1000));
-    CHECK(info.containers.size() == 1000);
+TEST_CASE("monitor_info: 10000 containers are accepted, 10001 are too many", "[server]") {
+    auto const info = parse_ok(with_containers(10000));
+    CHECK(info.containers.size() == 10000);
     CHECK(info.containers.back().container_name == "nginx-container");
 
-    auto const error = rejection_of(with_containers(1001));
+    auto const error = rejection_of(with_containers(10001));
     CHECK(error.kind == problem::too_many_containers);
-    CHECK(error.message == "container_stats: 1001 containers, at most 1000");
+    CHECK(error.message == "container_stats: 10001 containers, at most 10000");
 }
 
 TEST_CASE("monitor_info: the container limit is checked before any entry", "[server]") {
-    std::string const entries = "[" + repeat("1,", 1000) + "1]";  // 1001 entries, none an object
+    std::string const entries = "[" + repeat("1,", 10000) + "1]";  // 10001 entries, none an object
     auto const error = rejection_of(with_host("container_stats", entries));
     CHECK(error.kind == problem::too_many_containers);
-    CHECK(error.message == "container_stats: 1001 containers, at most 1000");
+    CHECK(error.message == "container_stats: 10001 containers, at most 10000");
 }
 
 TEST_CASE("monitor_info: the container limit is a parameter", "[server]") {
@@ -642,4 +659,58 @@ TEST_CASE("monitor_info: host fields are checked before the number of containers
     auto const error = rejection_of(json::serialize(document));
     CHECK(error.kind == problem::invalid_value);
     CHECK(error.message == "ser_cpu_count: must not be negative, got -4");
+}
+
+// --- unknown figures and entries left out ---
+
+TEST_CASE("monitor_info: a figure sent as null is unknown, not 0", "[server]") {
+    for (std::string key : {"ser_cpu_count", "ser_cpu_percent", "ser_memory_total", "ser_memory_used",
+                            "ser_memory_percent"}) {
+        INFO(key);
+        auto const info = parse_ok(with_host(key, "null"));
+        CHECK(info.refused_entries.empty());
+        CHECK(info.cpu_count.has_value() == (key != "ser_cpu_count"));
+        CHECK(info.cpu_percent.has_value() == (key != "ser_cpu_percent"));
+        CHECK(info.memory_total.has_value() == (key != "ser_memory_total"));
+        CHECK(info.memory_used.has_value() == (key != "ser_memory_used"));
+        CHECK(info.memory_percent.has_value() == (key != "ser_memory_percent"));
+    }
+    for (std::string key : {"con_cpu_percent", "con_memory_usage", "con_memory_percent"}) {
+        INFO(key);
+        auto const info = parse_ok(with_container(key, "null"));
+        REQUIRE(info.containers.size() == 1);
+        auto const& c = info.containers[0];
+        CHECK(c.cpu_percent.has_value() == (key != "con_cpu_percent"));
+        CHECK(c.memory_usage.has_value() == (key != "con_memory_usage"));
+        CHECK(c.memory_percent.has_value() == (key != "con_memory_percent"));
+    }
+    // Still required: a missing figure is a client's mistake, not an unknown one.
+    CHECK(refused_entry_of(without_container("con_cpu_percent")) == "container_stats[0].con_cpu_percent: is required");
+}
+
+TEST_CASE("monitor_info: a bad entry is left out, the host row and the other entries are kept", "[server]") {
+    auto document = original_document();
+    auto& list = document.as_object()["container_stats"].as_array();
+    json::value const good = list[0];
+    list.clear();
+    for (std::string name : {"first", "bad-memory", "second", "bad-name", "third"}) {
+        json::value entry = good;
+        entry.as_object()["container_name"] = name;
+        list.push_back(entry);
+    }
+    // 2^64 - 1 bytes as MiB, as an agent that trusted the engine's counter would send it.
+    list[1].as_object()["con_memory_usage"] = 17592186044416.0;
+    list[3].as_object()["container_name"] = std::string(501, 'k');
+    list.push_back("not an entry");
+    auto const info = parse_ok(json::serialize(document));
+    CHECK(info.agent_id == "agent_hicloud");
+    CHECK(info.cpu_count == 4);
+    REQUIRE(info.containers.size() == 3);
+    CHECK(info.containers[0].container_name == "first");
+    CHECK(info.containers[1].container_name == "second");
+    CHECK(info.containers[2].container_name == "third");
+    CHECK(info.refused_entries == std::vector<std::string>{
+                                      "container_stats[1].con_memory_usage: 17592186044416 is out of range (0 to 99999999.99)",
+                                      "container_stats[3].container_name: 501 characters, at most 500",
+                                      "container_stats[5]: expected an object, got string"});
 }

@@ -128,8 +128,8 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.listen.host == "0.0.0.0");
     CHECK(s.listen.port == 8000);
     CHECK(s.threads == default_threads());
-    CHECK(s.max_body == 1048576);
-    CHECK(s.max_containers == 1000);
+    CHECK(s.max_body == 8388608);
+    CHECK(s.max_containers == 10000);
     CHECK(s.max_connections == 1024);
     CHECK(s.header_timeout == 10s);
     CHECK(s.body_timeout == 30s);
