@@ -1,8 +1,8 @@
 #pragma once
 // One cycle's container figures: every container the engine knows, with its
-// state; the running ones' stats fetched concurrently, so a cycle takes about
-// one stats period (the engine's ~1 s wait to fill precpu_stats) however many
-// containers run. `stream=false` is used rather than one-shot: it works on
+// state; the stats of those with a process (running, paused, restarting) fetched
+// concurrently, so a cycle takes about one stats period (the engine's ~1 s wait to
+// fill precpu_stats) however many containers run. `stream=false` is used rather than one-shot: it works on
 // every engine from API 1.24 and needs no state kept between cycles.
 #include "agent/report.hpp"
 #include "docker/containers.hpp"
@@ -13,8 +13,9 @@
 
 namespace hicloud::agent {
 
-// Figures for `listed`, in its order; the running ones' stats fetched concurrently.
-// A failing container is logged and reported with its state and zero figures.
+// Figures for `listed`, in its order; stats fetched concurrently for those with a process.
+// Created, exited and dead containers use nothing: 0. A figure that cannot be had (stats that
+// fail or miss the deadline, a counter that cannot be true) is unknown, logged with why.
 boost::asio::awaitable<std::vector<container_figures>> sample_containers(
     docker::client& engine, std::vector<docker::container_summary> const& listed);
 

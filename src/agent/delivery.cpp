@@ -103,8 +103,10 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp
             {delivery::retry_later, where + ": no answer within " + std::to_string(deadline.count()) + " ms"}};
     if (read_ec) co_return exchange_result{{delivery::retry_later, where + ": " + read_ec.message()}, true};
     auto const& res = parser.get();
+    std::string refused;
+    if (auto const it = res.find("HiCloud-Refused-Entries"); it != res.end()) refused = std::string(it->value().substr(0, 20));
     co_return exchange_result{{classify(res.result_int()),
-                               where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300)},
+                               where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300), refused},
                               false,
                               res.keep_alive()};
 }

@@ -30,6 +30,8 @@ enum class delivery { delivered, retry_later, rejected };
 struct delivery_outcome {
     delivery result;
     std::string detail;  // the status or the transport error, for the log
+    // A delivered sample's HiCloud-Refused-Entries: how many container entries the server left out.
+    std::string refused_entries{};
 };
 
 // 2xx: delivered. A 4xx (but 408 and 429) means the sample itself is bad: rejected, never

@@ -1,26 +1,42 @@
 #pragma once
 // The host's figures for one cycle, from /proc under a configurable root:
 // CPU counters at the start and end of the cycle's window, memory at the end.
+// A source that fails costs only its own figures: they are unknown (null), with why.
 #include "agent/report.hpp"
+#include "core/failure.hpp"
+#include "host/meminfo.hpp"
 #include "host/proc_reader.hpp"
 #include "host/proc_stat.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hicloud::agent {
+
+// What the reader got from each source, or why it could not.
+struct host_reading {
+    core::outcome<host::cpu_times> opening;  // /proc/stat at the start of the window
+    core::outcome<host::cpu_times> closing;  // and at its end
+    core::outcome<int> cpu_count;
+    core::outcome<host::memory> memory;
+};
+
+// The report's host figures (MiB truncated, percentages unrounded), each nullopt when its
+// source failed or the figure cannot be true; `unknown` gets why, a line each.
+host_figures host_figures_of(host_reading const& reading, std::vector<std::string>& unknown);
 
 class host_sampler {
 public:
     explicit host_sampler(std::string proc_root);
-    // Reads the CPU counters that open the window. Throws std::runtime_error naming the file.
+    // Reads the CPU counters that open the window.
     void begin();
-    // Reads the closing CPU counters and memory. Throws std::runtime_error naming the file.
-    host_figures finish();
+    // Reads the closing CPU counters, the CPU count and memory. Never throws.
+    host_figures finish(std::vector<std::string>& unknown);
 
 private:
     host::proc_reader proc_;
-    std::optional<host::cpu_times> opening_;
+    std::optional<core::outcome<host::cpu_times>> opening_;
 };
 
 }  // namespace hicloud::agent

@@ -1,11 +1,78 @@
 #include "agent/report.hpp"
 
 #include "core/text.hpp"
+#include "report/limits.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
 namespace hicloud::agent {
+namespace {
+
+namespace limits = hicloud::report;  // agent::report is the sample
+
+std::string decimal_or_null(std::optional<double> v) {
+    return v ? core::json_decimal(*v) : "null";
+}
+
+template <class Integer>
+std::string integer_or_null(std::optional<Integer> v) {
+    return v ? std::to_string(*v) : "null";
+}
+
+// One container_stats entry. Written by hand, with json_decimal: boost::json::serialize prints
+// 51.26 as 5.126E1, valid JSON but not what the original's agents sent or a person expects.
+std::string entry_json(container_figures const& c, std::string const& agent, std::string const& node,
+                       std::string const& when) {
+    return "{\"engine_type\":\"docker\",\"agent_id\":" + agent + ",\"node_name\":" + node +
+           ",\"container_name\":" + core::json_quoted(c.name) + ",\"status\":" + core::json_quoted(c.status) +
+           ",\"con_cpu_percent\":" + decimal_or_null(c.cpu_percent) +
+           ",\"con_memory_usage\":" + decimal_or_null(c.memory_mib) +
+           ",\"con_memory_percent\":" + decimal_or_null(c.memory_percent) + ",\"con_get_datetime\":" + when + "}";
+}
+
+std::string head_json(report const& r, std::string const& agent, std::string const& when) {
+    return "{\"engine_type\":\"docker\",\"agent_id\":" + agent + ",\"ser_cpu_count\":" + integer_or_null(r.host.cpu_count) +
+           ",\"ser_cpu_percent\":" + decimal_or_null(r.host.cpu_percent) +
+           ",\"ser_memory_total\":" + integer_or_null(r.host.memory_total_mib) +
+           ",\"ser_memory_used\":" + integer_or_null(r.host.memory_used_mib) +
+           ",\"ser_memory_percent\":" + decimal_or_null(r.host.memory_percent) + ",\"ser_get_datetime\":" + when +
+           ",\"container_stats\":[";
+}
+
+// As the server reads it: rounded to the column's two decimals, then at most `max`.
+template <class T>
+void fit(std::optional<T>& v, T max, std::string const& what, std::vector<std::string>& notes) {
+    if (!v) return;
+    double const stored = std::round(static_cast<double>(*v) * 100.0) / 100.0;
+    if (std::isfinite(stored) && stored >= 0 && stored <= static_cast<double>(max)) return;
+    notes.push_back(what + ": " + std::to_string(*v) + " does not fit its column (0 to " + std::to_string(max) +
+                    "); sent as null");
+    v.reset();
+}
+
+// Why the server would refuse this name, or empty. Counted in code points, as the server does.
+std::string name_problem(std::string const& name) {
+    if (name.empty()) return "an empty name";
+    std::size_t chars = 0;
+    for (char c : core::valid_utf8(name)) {
+        auto const byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7F) return "a control character in its name";
+        if ((byte & 0xC0u) != 0x80u) ++chars;
+    }
+    if (chars > limits::container_name_chars)
+        return "a name of " + std::to_string(chars) + " characters (at most " +
+               std::to_string(limits::container_name_chars) + ")";
+    return {};
+}
+
+bool has_process(container_figures const& c) {
+    return c.status == "running" || c.status == "paused" || c.status == "restarting";
+}
+
+}  // namespace
 
 std::string format_timestamp(std::chrono::system_clock::time_point t, bool local) {
     auto const secs = std::chrono::system_clock::to_time_t(t);
@@ -20,25 +87,61 @@ std::string format_timestamp(std::chrono::system_clock::time_point t, bool local
     return buf;
 }
 
+std::vector<std::string> fit_to_limits(report& r) {
+    std::vector<std::string> notes;
+    fit(r.host.cpu_count, static_cast<int>(limits::int_max), "ser_cpu_count", notes);
+    fit(r.host.cpu_percent, limits::percent_max, "ser_cpu_percent", notes);
+    fit(r.host.memory_total_mib, limits::int_max, "ser_memory_total", notes);
+    fit(r.host.memory_used_mib, limits::int_max, "ser_memory_used", notes);
+    fit(r.host.memory_percent, limits::percent_max, "ser_memory_percent", notes);
+
+    std::vector<container_figures> kept;
+    kept.reserve(r.containers.size());
+    for (auto& c : r.containers) {
+        if (auto const problem = name_problem(c.name); !problem.empty()) {
+            notes.push_back("container " + core::valid_utf8(c.name.substr(0, 80)) + " left out: " + problem);
+            continue;
+        }
+        fit(c.cpu_percent, limits::container_cpu_percent_max, c.name + " con_cpu_percent", notes);
+        fit(c.memory_mib, limits::container_memory_mib_max, c.name + " con_memory_usage", notes);
+        fit(c.memory_percent, limits::percent_max, c.name + " con_memory_percent", notes);
+        kept.push_back(std::move(c));
+    }
+
+    // Entries past the bounds go from the end, so those with a process are kept first.
+    std::string const agent = core::json_quoted(r.agent_id), node = core::json_quoted(r.node_name),
+                      when = core::json_quoted(r.timestamp);
+    std::size_t const head = head_json(r, agent, when).size() + 2;  // and "]}"
+    auto const count_fitting = [&] {
+        std::size_t bytes = head, fitting = 0;
+        for (; fitting < kept.size() && fitting < limits::max_containers; ++fitting) {
+            bytes += entry_json(kept[fitting], agent, node, when).size() + 1;  // and ','
+            if (bytes > limits::max_body_bytes) break;
+        }
+        return fitting;
+    };
+    std::size_t fitting = count_fitting();
+    if (fitting < kept.size()) {
+        std::stable_partition(kept.begin(), kept.end(), has_process);
+        fitting = count_fitting();
+    }
+    if (fitting < kept.size()) {
+        notes.push_back(std::to_string(kept.size() - fitting) + " of " + std::to_string(kept.size()) +
+                        " containers left out: a sample holds at most " + std::to_string(limits::max_containers) +
+                        " containers and " + std::to_string(limits::max_body_bytes) + " bytes");
+        kept.resize(fitting);
+    }
+    r.containers = std::move(kept);
+    return notes;
+}
+
 std::string to_json(report const& r) {
-    // Written by hand, with json_decimal: boost::json::serialize prints 51.26 as 5.126E1, valid
-    // JSON but not what the original's agents sent or a person expects.
-    using core::json_decimal;
-    auto const text = core::json_quoted;
-    std::string const agent = text(r.agent_id), node = text(r.node_name), when = text(r.timestamp);
-    std::string out = "{\"engine_type\":\"docker\",\"agent_id\":" + agent +
-                      ",\"ser_cpu_count\":" + std::to_string(r.host.cpu_count) +
-                      ",\"ser_cpu_percent\":" + json_decimal(r.host.cpu_percent) +
-                      ",\"ser_memory_total\":" + std::to_string(r.host.memory_total_mib) +
-                      ",\"ser_memory_used\":" + std::to_string(r.host.memory_used_mib) +
-                      ",\"ser_memory_percent\":" + json_decimal(r.host.memory_percent) +
-                      ",\"ser_get_datetime\":" + when + ",\"container_stats\":[";
+    std::string const agent = core::json_quoted(r.agent_id), node = core::json_quoted(r.node_name),
+                      when = core::json_quoted(r.timestamp);
+    std::string out = head_json(r, agent, when);
     for (std::size_t i = 0; i < r.containers.size(); ++i) {
-        auto const& c = r.containers[i];
-        out += std::string(i ? "," : "") + "{\"engine_type\":\"docker\",\"agent_id\":" + agent +
-               ",\"node_name\":" + node + ",\"container_name\":" + text(c.name) + ",\"status\":" + text(c.status) +
-               ",\"con_cpu_percent\":" + json_decimal(c.cpu_percent) + ",\"con_memory_usage\":" + json_decimal(c.memory_mib) +
-               ",\"con_memory_percent\":" + json_decimal(c.memory_percent) + ",\"con_get_datetime\":" + when + "}";
+        if (i) out += ',';
+        out += entry_json(r.containers[i], agent, node, when);
     }
     return out + "]}";
 }

@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "docker/client.hpp"
+#include "report/limits.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -73,6 +74,16 @@ agent_settings settings_from(core::config const& c) {
     s.url = *url;
     s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
     s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
+    // The server would refuse every sample: say so now, not at every cycle.
+    auto const check_name = [&](std::string const& value, std::string const& key, std::size_t max_chars) {
+        std::size_t chars = 0;
+        for (char ch : value) chars += (static_cast<unsigned char>(ch) & 0xC0u) != 0x80u;
+        if (chars > max_chars)
+            throw core::config_error(key + ": " + std::to_string(chars) + " characters, at most " + std::to_string(max_chars) +
+                                     " (from " + c.origin(key) + ")");
+    };
+    check_name(s.agent_id, "agent.id", hicloud::report::agent_id_chars);
+    check_name(s.node_name, "agent.node_name", hicloud::report::node_name_chars);
     if (auto const file = c.text("agent.token_file"); !file.empty()) s.token = core::read_secret_file(file);
     s.tls_ca = c.text("agent.tls_ca");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
@@ -128,9 +139,12 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    co_return agent::report{a.settings.agent_id, a.settings.node_name,
-                            agent::format_timestamp(taken, a.settings.local_time), a.host.finish(),
-                            std::move(containers)};
+    std::vector<std::string> unknown;
+    agent::report r{a.settings.agent_id, a.settings.node_name, agent::format_timestamp(taken, a.settings.local_time),
+                    a.host.finish(unknown), std::move(containers)};
+    for (auto const& why : unknown) core::log::warn("host figure unknown this cycle; sent as null", {{"why", why}});
+    for (auto const& change : agent::fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
+    co_return r;
 }
 
 enum class fate { delivered, spooled, rejected };
@@ -184,6 +198,9 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
         auto const r = co_await server.post(body, key);
         if (r.result == agent::delivery::delivered) {
             a.failures = 0;
+            if (!r.refused_entries.empty())
+                core::log::warn("the server stored the sample without some container entries; its log names them",
+                                {{"left_out", r.refused_entries}});
             co_return fate::delivered;
         }
         if (r.result == agent::delivery::rejected) {
@@ -233,20 +250,28 @@ int run_agent(command_context& ctx) {
         ctx.io,
         [&]() -> asio::awaitable<int> {
             for (;;) {
-                bool docker_failed = false;
-                auto const r = co_await take_sample(a, docker_failed);
-                auto const body = agent::to_json(r);
-                int code = 0;
-                if (s.dry_run) {
-                    ctx.out << body << "\n";
-                    ctx.out.flush();
-                } else {
-                    auto const f = co_await deliver(a, *spool, body);
-                    code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
-                    core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
-                                    {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
+                int code = 1;
+                try {
+                    bool docker_failed = false;
+                    auto const r = co_await take_sample(a, docker_failed);
+                    auto const body = agent::to_json(r);
+                    code = 0;
+                    if (s.dry_run) {
+                        ctx.out << body << "\n";
+                        ctx.out.flush();
+                    } else {
+                        auto const f = co_await deliver(a, *spool, body);
+                        code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
+                        core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
+                                        {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
+                    }
+                    if (docker_failed && code == 0) code = 1;
+                } catch (std::exception const& e) {
+                    // A spool the disk refuses, say. A daemon logs it and tries again next tick:
+                    // exiting would only have systemd restart it into the same trouble.
+                    core::log::error(std::string("this cycle failed: ") + e.what());
+                    code = 1;
                 }
-                if (docker_failed && code == 0) code = 1;
                 // A daemon asked to stop has done its job: the cycles' troubles were logged, and a
                 // non-zero exit would mark a stopped service as failed.
                 if (s.once) co_return code;

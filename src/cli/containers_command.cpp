@@ -168,10 +168,16 @@ asio::awaitable<int> setup(docker::client& engine, std::vector<container_spec> c
     co_return failed ? 1 : 0;
 }
 
-std::string fixed(double v) {
+// Two decimals, or "--" for a figure that is not known, as docker stats shows one.
+std::string fixed(std::optional<double> v) {
+    if (!v) return "--";
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
+    std::snprintf(buf, sizeof buf, "%.2f", *v);
     return buf;
+}
+
+std::string json_figure(std::optional<double> v) {
+    return v ? core::json_decimal(*v) : "null";
 }
 
 asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
@@ -181,15 +187,15 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
     auto const figures = co_await agent::sample_containers(engine, listed);
     if (as_json) {
         // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
-        using core::json_decimal, core::json_quoted;
+        using core::json_quoted;
         out << "[";
         for (std::size_t i = 0; i < listed.size(); ++i)
             out << (i ? "," : "") << "{\"name\":" << json_quoted(listed[i].name)
                 << ",\"image\":" << json_quoted(listed[i].image) << ",\"state\":" << json_quoted(listed[i].state)
                 << ",\"status\":" << json_quoted(listed[i].status)
-                << ",\"cpu_percent\":" << json_decimal(figures[i].cpu_percent)
-                << ",\"memory_mib\":" << json_decimal(figures[i].memory_mib)
-                << ",\"memory_percent\":" << json_decimal(figures[i].memory_percent) << "}";
+                << ",\"cpu_percent\":" << json_figure(figures[i].cpu_percent)
+                << ",\"memory_mib\":" << json_figure(figures[i].memory_mib)
+                << ",\"memory_percent\":" << json_figure(figures[i].memory_percent) << "}";
         out << "]\n";
         co_return 0;
     }

@@ -157,10 +157,10 @@ core::outcome<memory_reading> read_memory(json::object const& body) {
 
     auto const usage = counter_member(stats, "memory_stats", "usage", presence::optional);
     if (!usage) return usage.error();
-    memory.usage = usage->value_or(0);
+    memory.usage = *usage;
     auto const limit = counter_member(stats, "memory_stats", "limit", presence::optional);
     if (!limit) return limit.error();
-    memory.limit = limit->value_or(0);
+    memory.limit = *limit;
 
     // The cgroup's memory.stat as a map: only the two page-cache keys are read, so
     // other keys may hold anything a future kernel writes.
@@ -190,14 +190,17 @@ core::outcome<stats_reading> parse_stats(std::string_view json) {
 
     stats_reading reading;
     auto cpu = read_cpu(body, "cpu_stats", presence::required);
-    if (!cpu) return cpu.error();
-    reading.cpu = *cpu;
-    auto precpu = read_cpu(body, "precpu_stats", presence::optional);
-    if (!precpu) return precpu.error();
-    reading.precpu = *precpu;
-    auto mem = read_memory(body);
-    if (!mem) return mem.error();
-    reading.memory = *mem;
+    auto precpu = cpu ? read_cpu(body, "precpu_stats", presence::optional) : cpu;
+    if (cpu && precpu) {
+        reading.cpu = *cpu;
+        reading.precpu = *precpu;
+    } else {
+        reading.cpu_error = (cpu ? precpu : cpu).error().message;
+    }
+    if (auto mem = read_memory(body))
+        reading.memory = *mem;
+    else
+        reading.memory_error = mem.error().message;
     return reading;
 }
 
@@ -211,41 +214,100 @@ std::uint32_t cpu_count_of(cpu_reading const& reading) {
     return 1;
 }
 
-double cpu_percent(cpu_reading const& previous, cpu_reading const& current) {
+core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const& current) {
     // Unlike the CLI, a baseline without system time is no baseline: from a zeroed
     // precpu_stats the CLI divides the container's lifetime CPU by the host's uptime CPU.
-    if (!previous.system_usage || !current.system_usage) return 0;
-    if (current.total_usage <= previous.total_usage) return 0;
-    if (*current.system_usage <= *previous.system_usage) return 0;
+    if (!previous.system_usage) return core::failure{"no previous reading (precpu_stats has no system_cpu_usage)"};
+    if (!current.system_usage) return core::failure{"cpu_stats has no system_cpu_usage"};
+    if (*current.system_usage <= *previous.system_usage) return core::failure{"system_cpu_usage did not move forward"};
+    if (current.total_usage < previous.total_usage)
+        return core::failure{"total_usage went back (the container restarted)"};
     // Subtracted as integers: the counters pass 2^53, their differences do not.
     auto const container_delta = static_cast<double>(current.total_usage - previous.total_usage);
     auto const system_delta = static_cast<double>(*current.system_usage - *previous.system_usage);
+    auto const cpus = cpu_count_of(current);
     // The CLI's formula, in its order of operations.
-    return (container_delta / system_delta) * static_cast<double>(cpu_count_of(current)) * 100.0;
+    double const percent = (container_delta / system_delta) * static_cast<double>(cpus) * 100.0;
+    // The bound holds only for a count the engine gave; the fallback of 1 understates it.
+    bool const counted = current.online_cpus > 0 || current.percpu_count > 0;
+    if (counted && percent > static_cast<double>(cpus) * 110.0)
+        return core::failure{std::to_string(percent) + " % is more than " + std::to_string(cpus) +
+                             " CPUs can do: the counters were read too far apart"};
+    return percent;
 }
 
+namespace {
+
+// 1 EiB: no host has that much memory; a figure there is a counter's garbage.
+constexpr std::uint64_t max_real_bytes = std::uint64_t{1} << 60;
+
+}  // namespace
+
 std::optional<std::uint64_t> memory_used_cgroup_v1(memory_reading const& memory) {
-    if (!memory.v1_total_inactive_file || *memory.v1_total_inactive_file >= memory.usage) return std::nullopt;
-    return memory.usage - *memory.v1_total_inactive_file;
+    if (!memory.usage || !memory.v1_total_inactive_file || *memory.v1_total_inactive_file >= *memory.usage)
+        return std::nullopt;
+    return *memory.usage - *memory.v1_total_inactive_file;
 }
 
 std::optional<std::uint64_t> memory_used_cgroup_v2(memory_reading const& memory) {
-    if (!memory.v2_inactive_file || *memory.v2_inactive_file >= memory.usage) return std::nullopt;
-    return memory.usage - *memory.v2_inactive_file;
+    if (!memory.usage || !memory.v2_inactive_file || *memory.v2_inactive_file >= *memory.usage) return std::nullopt;
+    return *memory.usage - *memory.v2_inactive_file;
 }
 
-std::uint64_t memory_used(memory_reading const& memory) {
+core::outcome<std::uint64_t> memory_used(memory_reading const& memory) {
+    if (!memory.usage) return core::failure{"memory_stats has no usage"};
+    if (*memory.usage >= max_real_bytes)
+        return core::failure{"memory_stats.usage " + std::to_string(*memory.usage) + " is not a real figure"};
     if (auto const used = memory_used_cgroup_v1(memory)) return *used;
     if (auto const used = memory_used_cgroup_v2(memory)) return *used;
     // Neither key, or the cache counted at least as large as usage (the kernel reports
     // usage and memory.stat separately, and charges usage in per-CPU batches): usage is
     // then the best figure there is, as in the CLI.
-    return memory.usage;
+    return *memory.usage;
 }
 
-double memory_percent(memory_reading const& memory) {
-    if (memory.limit == 0) return 0;
-    return static_cast<double>(memory_used(memory)) / static_cast<double>(memory.limit) * 100.0;
+core::outcome<double> memory_percent(memory_reading const& memory) {
+    auto const used = memory_used(memory);
+    if (!used) return used.error();
+    if (!memory.limit || *memory.limit == 0) return core::failure{"memory_stats has no limit"};
+    if (*memory.limit >= max_real_bytes)
+        return core::failure{"memory_stats.limit " + std::to_string(*memory.limit) + " is no real limit"};
+    return static_cast<double>(*used) / static_cast<double>(*memory.limit) * 100.0;
+}
+
+figures figures_of(stats_reading const& reading, std::string_view state) {
+    figures f;
+    bool const has_process = state == "running" || state == "paused";
+    auto const note = [&](std::string_view part, std::string const& why) {
+        f.unknown.push_back(std::string(part) + ": " + why);
+    };
+    if (!reading.cpu_error.empty()) {
+        note("cpu", reading.cpu_error);
+    } else if (!has_process && !reading.cpu.system_usage) {
+        f.cpu_percent = 0.0;  // the Engine's empty reading: nothing runs
+    } else if (auto const cpu = cpu_percent(reading.precpu, reading.cpu)) {
+        f.cpu_percent = *cpu;
+    } else {
+        note("cpu", cpu.error().message);
+    }
+    if (!reading.memory_error.empty()) {
+        note("memory", reading.memory_error);
+    } else if (!has_process && !reading.memory.usage) {
+        f.memory_used_bytes = 0;
+        f.memory_percent = 0.0;
+    } else {
+        if (auto const used = memory_used(reading.memory)) {
+            f.memory_used_bytes = *used;
+        } else {
+            note("memory", used.error().message);
+        }
+        if (auto const percent = memory_percent(reading.memory)) {
+            f.memory_percent = *percent;
+        } else if (f.memory_used_bytes) {
+            note("memory %", percent.error().message);
+        }
+    }
+    return f;
 }
 
 double to_mib(std::uint64_t bytes) {

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace hicloud::docker {
 
@@ -26,13 +28,14 @@ struct cpu_reading {
     std::uint32_t percpu_count = 0;
 };
 
-// memory_stats. Every field is left out by the Engine when it is 0 (a stopped container
-// has "memory_stats": {}), so absent fields read as 0; the two page-cache counters stay
-// optional because the cgroup version is told by which of them exists.
+// memory_stats. The Engine leaves out a field that is 0, and writes "memory_stats": {} when it
+// has no reading (a container not running, a kernel booted without the memory cgroup), so
+// usage and limit are absent rather than zero then. The two page-cache counters tell the
+// cgroup version by which of them exists.
 struct memory_reading {
-    std::uint64_t usage = 0;
-    // The container's limit, or the host's memory when it has none; 0 only when not running.
-    std::uint64_t limit = 0;
+    std::optional<std::uint64_t> usage;
+    // The container's limit, or the host's memory when it has none.
+    std::optional<std::uint64_t> limit;
     // stats.total_inactive_file: cgroup v1 only (the hierarchy's inactive page cache).
     std::optional<std::uint64_t> v1_total_inactive_file;
     // stats.inactive_file: the cgroup v2 key. cgroup v1 writes it too (this cgroup
@@ -44,37 +47,57 @@ struct stats_reading {
     cpu_reading cpu;
     cpu_reading precpu;  // all zero on a first read or with one-shot=true
     memory_reading memory;
+    // Why cpu_stats / precpu_stats, or memory_stats, could not be read ("cpu_stats.online_cpus:
+    // must not be negative, got -1"); empty when it was. One part's fault costs only its figures.
+    std::string cpu_error;
+    std::string memory_error;
 };
 
-// Reads the fields above from a stats body and ignores the rest. cpu_stats (with
-// cpu_usage.total_usage) and memory_stats are required: the Engine always writes them,
-// and a body without them is not a stats object, which must not pass for an idle
-// container. precpu_stats and everything in it may be missing: it is only a baseline.
-// Counters are unsigned JSON integers. Never throws; a failure names the JSON path
-// ("cpu_stats.online_cpus: must not be negative, got -1").
+// Reads the fields above from a stats body and ignores the rest. Fails only when the body is not
+// a JSON object; a part that is not what the Engine writes is named in cpu_error or
+// memory_error: cpu_stats (with cpu_usage.total_usage) and memory_stats are required, as the
+// Engine always writes them; precpu_stats and everything in it may be missing, being only a
+// baseline. Counters are unsigned JSON integers. Never throws.
 core::outcome<stats_reading> parse_stats(std::string_view json);
 
 // The CPUs the percentage is scaled by: online_cpus, else the length of percpu_usage
 // (the CLI's fallback for API < 1.27), else 1.
 std::uint32_t cpu_count_of(cpu_reading const& reading);
 
-// (Δ total_usage / Δ system_usage) × CPUs of `current` × 100, so a container busy on two
-// CPUs shows 200. 0 when either reading lacks system_usage (a first read, a stopped
-// container) or either difference is not positive (no time passed, or the container
-// restarted and its counter began again). `previous` is the body's precpu_stats, or in
-// one-shot mode the cpu_stats the agent kept from its previous call.
-double cpu_percent(cpu_reading const& previous, cpu_reading const& current);
+// (Δ total_usage / Δ system_usage) × CPUs of `current` × 100 (docker/cli stats_helpers.go), so a
+// container busy on two CPUs shows 200; 0 when total_usage did not move (a paused container).
+// Unknown (the failure says why) when either reading lacks system_usage (a first read, a zeroed
+// precpu_stats), when system_usage did not move forward, when total_usage went back (the
+// container restarted and its counter began again), and when the result is more than the CPUs
+// could do (above 110 % of CPUs × 100: counters read far apart, seen at 1827 % on 12 CPUs).
+// `previous` is the body's precpu_stats, or in one-shot mode the cpu_stats the agent kept.
+core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const& current);
 
 // Memory in use without the inactive page cache, which the kernel reclaims before it
 // would fail an allocation; cadvisor, containerd and the CLI (since Docker 19.03) agree.
-// Each cgroup case gives nullopt when its key is absent or not below usage.
+// Each cgroup case gives nullopt when its key or usage is absent, or the key not below usage.
 std::optional<std::uint64_t> memory_used_cgroup_v1(memory_reading const& memory);  // usage - total_inactive_file
 std::optional<std::uint64_t> memory_used_cgroup_v2(memory_reading const& memory);  // usage - inactive_file
-// The v1 case, else the v2 case, else usage.
-std::uint64_t memory_used(memory_reading const& memory);
 
-// memory_used / limit × 100; 0 when limit is 0 (the container is not running).
-double memory_percent(memory_reading const& memory);
+// The v1 case, else the v2 case, else usage, in bytes. Unknown without usage, or when usage is
+// 1 EiB or more (18446744073709551615, 2^64 − 1, is seen from real engines): no host has that.
+core::outcome<std::uint64_t> memory_used(memory_reading const& memory);
+
+// memory_used / limit × 100. Unknown when memory_used is, and without a limit (absent, 0, or
+// 1 EiB or more: a cgroup's "unlimited", which the Engine normally replaces by the host's memory).
+core::outcome<double> memory_percent(memory_reading const& memory);
+
+// The figures `docker stats` shows for a container in `state` (the engine's State), each
+// nullopt when unknown, with the reasons in `unknown`. A restarting container has no process
+// between its runs, and the Engine then answers an empty reading: its figures are 0, as the CLI
+// shows them. A running or paused one has a process, so an absent figure is unknown.
+struct figures {
+    std::optional<double> cpu_percent;
+    std::optional<std::uint64_t> memory_used_bytes;
+    std::optional<double> memory_percent;
+    std::vector<std::string> unknown;  // "cpu: ...", "memory: ..."
+};
+figures figures_of(stats_reading const& reading, std::string_view state);
 
 // Bytes as MiB (2^20 bytes), the unit the agent reports container memory in.
 double to_mib(std::uint64_t bytes);

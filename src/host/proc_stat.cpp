@@ -82,7 +82,7 @@ core::outcome<int> parse_cpu_count(std::string_view proc_stat) {
     return count;
 }
 
-double cpu_busy_percent(cpu_times const& before, cpu_times const& after) {
+std::optional<double> cpu_busy_percent(cpu_times const& before, cpu_times const& after) {
     cpu_times delta;
     for (auto const column : columns) delta.*column = increase(before.*column, after.*column);
     // psutil's total is the sum of all ten less guest and guest_nice, and busy is the total
@@ -93,7 +93,7 @@ double cpu_busy_percent(cpu_times const& before, cpu_times const& after) {
     double const busy = ticks(delta.user) + ticks(delta.nice) + ticks(delta.system) + ticks(delta.irq) +
                         ticks(delta.softirq) + ticks(delta.steal);
     double const total = busy + ticks(delta.idle) + ticks(delta.iowait);
-    if (total == 0) return 0.0;
+    if (total == 0) return std::nullopt;
     return busy / total * 100.0;
 }
 

@@ -5,6 +5,7 @@
 #include "core/failure.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace hicloud::host {
@@ -42,7 +43,8 @@ core::outcome<int> parse_cpu_count(std::string_view proc_stat);
 // the report rounds). As psutil: each field's delta is clamped at 0, because counters do go
 // backwards (iowait on tickless kernels, steal on some hypervisors); the total leaves out
 // guest and guest_nice, which user and nice already include; busy is the total less idle
-// and iowait. 0 when no time passed (or `after` is not later than `before`).
-double cpu_busy_percent(cpu_times const& before, cpu_times const& after);
+// and iowait. nullopt (unknown) when no time passed (or `after` is not later than `before`):
+// lxcfs views have shown an all-zero "cpu" line, which psutil reports as 0 %.
+std::optional<double> cpu_busy_percent(cpu_times const& before, cpu_times const& after);
 
 }  // namespace hicloud::host

@@ -7,7 +7,10 @@
 
 #include <boost/json/parse.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <regex>
+#include <thread>
 #include <sstream>
 
 using namespace hicloud;
@@ -20,6 +23,12 @@ std::string fixture(std::string const& name) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+bool any_request(scripted_engine const& engine, std::string const& prefix) {
+    for (auto const& r : engine.requests())
+        if (r.starts_with(prefix)) return true;
+    return false;
 }
 
 test::process_result dry_run(std::string const& host) {
@@ -36,7 +45,7 @@ TEST_CASE("agent: an engine older than API 1.24 is named as too old", "[agent]")
     CHECK_THAT(r.err, Catch::Contains("the Docker Engine API is 1.20, too old: HiCloud needs 1.24 or newer"));
 }
 
-TEST_CASE("agent: one container's failing stats leave it at zero and do not sink the cycle", "[agent]") {
+TEST_CASE("agent: one container's failing stats leave its figures unknown and do not sink the cycle", "[agent]") {
     scripted_engine engine([](std::string const& target) -> std::pair<int, std::string> {
         if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
         if (target == "/v1.41/containers/json?all=1")
@@ -49,7 +58,7 @@ TEST_CASE("agent: one container's failing stats leave it at zero and do not sink
     auto const r = dry_run(engine.host());
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    CHECK_THAT(r.err, Catch::Contains("container left out of this cycle's figures") && Catch::Contains("broken") &&
+    CHECK_THAT(r.err, Catch::Contains("container figures unknown this cycle; sent as null") && Catch::Contains("broken") &&
                           Catch::Contains("stats collection failed"));
     auto const sample = boost::json::parse(r.out);
     auto const& containers = sample.at("container_stats").as_array();
@@ -58,6 +67,114 @@ TEST_CASE("agent: one container's failing stats leave it at zero and do not sink
     CHECK(containers[0].at("con_cpu_percent").to_number<double>() > 0);
     CHECK(containers[1].at("container_name").as_string() == "broken");
     CHECK(containers[1].at("status").as_string() == "running");
-    CHECK(containers[1].at("con_cpu_percent").to_number<double>() == 0);
+    // Not 0, which would read as an idle container: unknown.
+    CHECK(containers[1].at("con_cpu_percent").is_null());
+    CHECK(containers[1].at("con_memory_usage").is_null());
+    CHECK(containers[1].at("con_memory_percent").is_null());
+    // An exited container uses nothing, and the engine is not asked.
     CHECK(containers[2].at("status").as_string() == "exited");
+    CHECK(containers[2].at("con_memory_usage").to_number<double>() == 0);
+    CHECK_FALSE(any_request(engine, "GET /v1.41/containers/ccc/stats"));
+}
+
+namespace {
+
+// An engine of one API window, as dockerd answers: a request for a version outside it gets
+// dockerd's 400, and only the version it asked for is served.
+scripted_engine::script engine_of_versions(std::string const& api, std::string const& min_api) {
+    return [api, min_api](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version")
+            return {200, R"({"Version":"test","ApiVersion":")" + api + R"(","MinAPIVersion":")" + min_api + R"("})"};
+        auto const number = [](std::string const& v) { return std::stoi(v.substr(2)); };  // "1.41" -> 41
+        std::smatch m;
+        if (!std::regex_match(target, m, std::regex(R"(/v(1\.\d+)(/.*))")))
+            return {404, R"({"message":"page not found"})"};
+        if (number(m[1]) < number(min_api))
+            return {400, R"({"message":"client version )" + m[1].str() +
+                             R"( is too old. Minimum supported API version is )" + min_api +
+                             R"(, please upgrade your client to a newer version"})"};
+        if (number(m[1]) > number(api))
+            return {400, R"({"message":"client version )" + m[1].str() + R"( is too new. Maximum supported API version is )" +
+                             api + R"("})"};
+        if (m[2] == "/containers/json?all=1") return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"}])"};
+        if (m[2] == "/containers/aaa/stats?stream=false") return {200, fixture("cgroup_v2")};
+        return {404, R"({"message":"no such path"})"};
+    };
+}
+
+}  // namespace
+
+TEST_CASE("agent: the Engine API version is negotiated, from Docker 1.12 to Docker 29 and beyond", "[agent]") {
+    struct window {
+        std::string api, min_api, used;
+    };
+    // Docker 1.12, 20.10, 25, 29.0, and a future engine that still answers 1.52.
+    for (auto const& w : {window{"1.24", "1.12", "1.24"}, window{"1.41", "1.12", "1.41"}, window{"1.44", "1.24", "1.44"},
+                          window{"1.52", "1.44", "1.52"}, window{"1.54", "1.40", "1.52"}}) {
+        INFO("engine " << w.api << " (from " << w.min_api << ")");
+        scripted_engine engine(engine_of_versions(w.api, w.min_api));
+        auto const r = dry_run(engine.host());
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        auto const sample = boost::json::parse(r.out);
+        auto const& containers = sample.at("container_stats").as_array();
+        REQUIRE(containers.size() == 1);
+        CHECK(containers[0].at("container_name").as_string() == "web");
+        CHECK(containers[0].at("con_cpu_percent").to_number<double>() == Approx(16.11).margin(0.005));
+        for (auto const& request : engine.requests())
+            if (request != "GET /version") CHECK_THAT(request, Catch::StartsWith("GET /v" + w.used + "/"));
+    }
+}
+
+TEST_CASE("agent: an engine that no longer answers the newest API HiCloud knows says to upgrade", "[agent]") {
+    scripted_engine engine(engine_of_versions("1.60", "1.53"));
+    auto const r = dry_run(engine.host());
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("the Docker engine answers API 1.53 and newer, HiCloud speaks up to 1.52: upgrade HiCloud"));
+    // The host's figures are still sent.
+    CHECK(boost::json::parse(r.out).at("ser_cpu_count").to_number<int>() > 0);
+}
+
+TEST_CASE("agent: every state as docker ps shows it, linked names, and stats that miss the deadline", "[agent]") {
+    scripted_engine engine([](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.52","MinAPIVersion":"1.44"})"};
+        if (target == "/v1.52/containers/json?all=1")
+            return {200, R"([{"Id":"db","Names":["/dashboard/metricsdb","/metricsdb"],"State":"running"},)"
+                         R"({"Id":"pp","Names":["/frozen"],"State":"paused"},)"
+                         R"({"Id":"rr","Names":["/flapping"],"State":"restarting"},)"
+                         R"({"Id":"ss","Names":["/slow"],"State":"running"},)"
+                         R"({"Id":"cc","Names":["/fresh"],"State":"created"}])"};
+        if (target == "/v1.52/containers/db/stats?stream=false") return {200, fixture("cgroup_v2")};
+        if (target == "/v1.52/containers/pp/stats?stream=false") return {200, fixture("paused_container")};
+        if (target == "/v1.52/containers/rr/stats?stream=false") return {200, fixture("restarting_between_runs")};
+        if (target == "/v1.52/containers/ss/stats?stream=false") {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past --timeout 1
+            return {200, fixture("cgroup_v2")};
+        }
+        return {404, R"({"message":"no such container"})"};
+    });
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--timeout", "1"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    auto const containers = boost::json::parse(r.out).at("container_stats").as_array();
+    REQUIRE(containers.size() == 5);
+    auto const figures = [](boost::json::value const& c) {
+        auto const figure = [&](char const* key) {
+            auto const& v = c.at(key);
+            return v.is_null() ? std::string("null") : std::to_string(v.to_number<double>()).substr(0, 6);
+        };
+        return std::string(c.at("container_name").as_string()) + " " + std::string(c.at("status").as_string()) + " " +
+               figure("con_cpu_percent") + " " + figure("con_memory_usage") + " " + figure("con_memory_percent");
+    };
+    // The alias of a legacy link sorts first; the name is the one docker ps shows.
+    CHECK(figures(containers[0]) == "metricsdb running 16.110 204.00 19.920");
+    // Paused: 0 % CPU, its memory held: 300 MiB less 100 MiB of inactive cache of 1 GiB.
+    CHECK(figures(containers[1]) == "frozen paused 0.0000 200.00 19.530");
+    // Between its runs a restarting container has no process: 0, as docker stats shows.
+    CHECK(figures(containers[2]) == "flapping restarting 0.0000 0.0000 0.0000");
+    // Its stats missed the deadline: unknown, not an idle container.
+    CHECK(figures(containers[3]) == "slow running null null null");
+    CHECK(figures(containers[4]) == "fresh created 0.0000 0.0000 0.0000");
+    CHECK_THAT(r.err, Catch::Contains("container figures unknown this cycle") && Catch::Contains("slow"));
 }

@@ -19,7 +19,7 @@ std::string hicloud_binary() {
 
 process_result run_process(std::string const& program, std::vector<std::string> const& args,
                            std::vector<std::string> const& env, std::chrono::seconds deadline,
-                           std::chrono::milliseconds terminate_after) {
+                           std::chrono::milliseconds terminate_after, std::atomic<pid_t>* child) {
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 
@@ -39,6 +39,7 @@ process_result run_process(std::string const& program, std::vector<std::string> 
         execve(program.c_str(), argv.data(), envp.data());
         _exit(127);
     }
+    if (child) *child = pid;
     close(out_pipe[1]);
     close(err_pipe[1]);
 

@@ -1,8 +1,11 @@
 #pragma once
 // Runs the hicloud binary as a child process for integration tests.
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace hicloud::test {
 
@@ -15,11 +18,13 @@ struct process_result {
 
 // Runs `program args...` with exactly `env` ("NAME=value") as its environment,
 // sends SIGTERM after `terminate_after` (when not zero), kills it at `deadline`,
-// and returns what it printed.
+// and returns what it printed. `pid`, when given, gets the child's pid as soon as it
+// runs, so another thread can signal it (run_process blocks until the child exits).
 process_result run_process(std::string const& program, std::vector<std::string> const& args,
                            std::vector<std::string> const& env,
                            std::chrono::seconds deadline = std::chrono::seconds(120),
-                           std::chrono::milliseconds terminate_after = std::chrono::milliseconds(0));
+                           std::chrono::milliseconds terminate_after = std::chrono::milliseconds(0),
+                           std::atomic<pid_t>* pid = nullptr);
 
 // The hicloud binary under test: $HICLOUD_TEST_BINARY (set by scripts/test).
 std::string hicloud_binary();

@@ -15,8 +15,9 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using local = asio::local::stream_protocol;
 
-scripted_engine::scripted_engine(script s)
-    : path_((fs::temp_directory_path() / unique_name("hicloud-engine")).string() + ".sock"), script_(std::move(s)) {
+scripted_engine::scripted_engine(script s, std::string path)
+    : path_(path.empty() ? (fs::temp_directory_path() / unique_name("hicloud-engine")).string() + ".sock" : std::move(path)),
+      script_(std::move(s)) {
     fs::remove(path_);
     acceptor_.open();
     acceptor_.bind(local::endpoint(path_));

@@ -20,7 +20,8 @@ public:
     // connection, each on a thread of its own, so a script that keeps state must lock it.
     using script = std::function<std::pair<int, std::string>(std::string const& target)>;
 
-    explicit scripted_engine(script s);
+    // On a socket of its own, or at `path` (an engine that comes back where it was).
+    explicit scripted_engine(script s, std::string path = {});
     ~scripted_engine();
     scripted_engine(scripted_engine const&) = delete;
     scripted_engine& operator=(scripted_engine const&) = delete;

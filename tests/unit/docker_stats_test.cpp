@@ -18,6 +18,7 @@
 using hicloud::docker::cpu_count_of;
 using hicloud::docker::cpu_percent;
 using hicloud::docker::cpu_reading;
+using hicloud::docker::figures_of;
 using hicloud::docker::memory_percent;
 using hicloud::docker::memory_reading;
 using hicloud::docker::memory_used;
@@ -47,13 +48,19 @@ std::string read_file(fs::path const& path) {
 stats_reading parse_ok(std::string_view body) {
     auto result = parse_stats(body);
     if (!result) FAIL("unexpected failure: " << result.error().message);
+    if (!result->cpu_error.empty()) FAIL("unexpected CPU failure: " << result->cpu_error);
+    if (!result->memory_error.empty()) FAIL("unexpected memory failure: " << result->memory_error);
     return *result;
 }
 
+// The body's failure, else its CPU part's, else its memory part's.
 std::string parse_error(std::string_view body) {
     auto result = parse_stats(body);
-    if (result) FAIL("expected a failure, got a reading of total_usage " << result->cpu.total_usage);
-    return result.error().message;
+    if (!result) return result.error().message;
+    if (!result->cpu_error.empty()) return result->cpu_error;
+    if (!result->memory_error.empty()) return result->memory_error;
+    FAIL("expected a failure, got a reading of total_usage " << result->cpu.total_usage);
+    return {};
 }
 
 // A body with what parse_stats requires and nothing else, around a cpu_stats and a memory_stats.
@@ -107,6 +114,37 @@ cpu_reading cpu(std::uint64_t total_usage, std::optional<std::uint64_t> system_u
 
 }  // namespace
 
+std::string join(std::vector<std::string> const& lines) {
+    std::string all;
+    for (auto const& line : lines) all += (all.empty() ? "" : "; ") + line;
+    return all;
+}
+
+// A figure of expected.json: a number (a percentage to 1e-6, bytes exactly) or null (unknown).
+void check_figure(std::optional<double> got, json::object const& expected, std::string_view key) {
+    INFO(key);
+    auto const* value = expected.if_contains(key);
+    if (value == nullptr) FAIL("expected.json: " << key << " is missing");
+    if (value->is_null()) {
+        CHECK_FALSE(got);
+        return;
+    }
+    REQUIRE(got);
+    CHECK(*got == percent(number_of(expected, key)));
+}
+
+void check_figure(std::optional<std::uint64_t> got, json::object const& expected, std::string_view key) {
+    INFO(key);
+    auto const* value = expected.if_contains(key);
+    if (value == nullptr) FAIL("expected.json: " << key << " is missing");
+    if (value->is_null()) {
+        CHECK_FALSE(got);
+        return;
+    }
+    REQUIRE(got);
+    CHECK(*got == bytes_of(expected, key));
+}
+
 // --- the fixture cases: one folder each ---
 
 TEST_CASE("docker stats: every fixture case gives its expected figures", "[docker]") {
@@ -129,9 +167,18 @@ TEST_CASE("docker stats: every fixture case gives its expected figures", "[docke
         REQUIRE(expected_value.is_object());
         json::object const& expected = expected_value.get_object();
 
-        CHECK(cpu_percent(reading->precpu, reading->cpu) == percent(number_of(expected, "cpu_percent")));
-        CHECK(memory_used(reading->memory) == bytes_of(expected, "memory_used_bytes"));
-        CHECK(memory_percent(reading->memory) == percent(number_of(expected, "memory_percent")));
+        // The container's state, when the case says: running unless told.
+        std::string state = "running";
+        if (auto const* v = expected.if_contains("state"); v && v->is_string()) state = v->get_string();
+        auto const figures = figures_of(*reading, state);
+        INFO("unknown: " << join(figures.unknown));
+        check_figure(figures.cpu_percent, expected, "cpu_percent");
+        check_figure(figures.memory_used_bytes, expected, "memory_used_bytes");
+        check_figure(figures.memory_percent, expected, "memory_percent");
+        // Every unknown figure says why.
+        std::size_t const unknown = !figures.cpu_percent + !figures.memory_used_bytes +
+                                    (!figures.memory_percent && figures.memory_used_bytes);
+        CHECK(figures.unknown.size() == unknown);
     }
 }
 
@@ -165,8 +212,8 @@ TEST_CASE("parse_stats: a stopped container reads as zeros without system time",
     CHECK_FALSE(r.cpu.system_usage);
     CHECK(r.cpu.online_cpus == 0);
     CHECK_FALSE(r.precpu.system_usage);
-    CHECK(r.memory.usage == 0);
-    CHECK(r.memory.limit == 0);
+    CHECK_FALSE(r.memory.usage);  // "memory_stats": {}: absent, not 0
+    CHECK_FALSE(r.memory.limit);
     CHECK_FALSE(r.memory.v1_total_inactive_file);
     CHECK_FALSE(r.memory.v2_inactive_file);
 }
@@ -182,7 +229,7 @@ TEST_CASE("parse_stats: precpu_stats may be empty or missing: a zero baseline", 
         CHECK(r.precpu.total_usage == 0);
         CHECK_FALSE(r.precpu.system_usage);
         CHECK(r.cpu.total_usage == 500);
-        CHECK(cpu_percent(r.precpu, r.cpu) == 0);
+        CHECK_FALSE(cpu_percent(r.precpu, r.cpu).has_value());  // no baseline: unknown
     }
 }
 
@@ -194,7 +241,7 @@ TEST_CASE("parse_stats: optional fields that are null are absent", "[docker]") {
     CHECK(r.cpu.percpu_count == 0);
     CHECK_FALSE(r.cpu.system_usage);
     CHECK(r.cpu.online_cpus == 0);
-    CHECK(r.memory.usage == 0);
+    CHECK_FALSE(r.memory.usage);
     CHECK_FALSE(r.memory.v1_total_inactive_file);
     CHECK_FALSE(r.memory.v2_inactive_file);
 }
@@ -314,46 +361,57 @@ TEST_CASE("cpu_percent: one-shot mode compares with the reading the agent kept",
     auto const second = parse_ok(R"({"cpu_stats":{"cpu_usage":{"total_usage":10300000000},)"
                                  R"("system_cpu_usage":502000000000,"online_cpus":2},"precpu_stats":)" +
                                  zeroed + R"(,"memory_stats":{}})");
-    CHECK(cpu_percent(first.precpu, first.cpu) == 0);
-    CHECK(cpu_percent(second.precpu, second.cpu) == 0);
+    CHECK_FALSE(cpu_percent(first.precpu, first.cpu).has_value());
+    CHECK_FALSE(cpu_percent(second.precpu, second.cpu).has_value());
     cpu_reading const kept = first.cpu;
     // 300,000,000 / 2,000,000,000 × 2 × 100
-    CHECK(cpu_percent(kept, second.cpu) == percent(30.0));
+    CHECK(cpu_percent(kept, second.cpu).value() == percent(30.0));
 }
 
 TEST_CASE("cpu_percent: the CPU count is that of the current reading", "[docker]") {
     // A CPU brought online between the readings: the CLI scales by the current count.
-    CHECK(cpu_percent(cpu(0, 1000, 2), cpu(100, 2000, 4)) == percent(40.0));
+    CHECK(cpu_percent(cpu(0, 1000, 2), cpu(100, 2000, 4)).value() == percent(40.0));
+}
+
+std::string cpu_unknown(cpu_reading const& previous, cpu_reading const& current) {
+    auto const result = cpu_percent(previous, current);
+    if (result) FAIL("expected unknown, got " << *result);
+    return result.error().message;
 }
 
 TEST_CASE("cpu_percent: no interval, no figure", "[docker]") {
     SECTION("the previous reading has no system time (first read)") {
-        CHECK(cpu_percent(cpu(0, std::nullopt), cpu(5000, 100000)) == 0);
+        CHECK(cpu_unknown(cpu(0, std::nullopt), cpu(5000, 100000)) ==
+              "no previous reading (precpu_stats has no system_cpu_usage)");
     }
     SECTION("the current reading has no system time (stopped)") {
-        CHECK(cpu_percent(cpu(5000, 100000), cpu(6000, std::nullopt)) == 0);
+        CHECK(cpu_unknown(cpu(5000, 100000), cpu(6000, std::nullopt)) == "cpu_stats has no system_cpu_usage");
     }
     SECTION("the same reading twice") {
-        CHECK(cpu_percent(cpu(5000, 100000), cpu(5000, 100000)) == 0);
-    }
-    SECTION("the container did not run") {
-        CHECK(cpu_percent(cpu(5000, 100000), cpu(5000, 200000)) == 0);
+        CHECK(cpu_unknown(cpu(5000, 100000), cpu(5000, 100000)) == "system_cpu_usage did not move forward");
     }
     SECTION("the container restarted, so its counter went back") {
-        CHECK(cpu_percent(cpu(900000, 100000), cpu(1000, 200000)) == 0);
+        CHECK(cpu_unknown(cpu(900000, 100000), cpu(1000, 200000)) == "total_usage went back (the container restarted)");
     }
     SECTION("the system counter did not move") {
-        CHECK(cpu_percent(cpu(5000, 100000), cpu(6000, 100000)) == 0);
+        CHECK(cpu_unknown(cpu(5000, 100000), cpu(6000, 100000)) == "system_cpu_usage did not move forward");
     }
     SECTION("the system counter went back") {
-        CHECK(cpu_percent(cpu(5000, 100000), cpu(6000, 90000)) == 0);
+        CHECK(cpu_unknown(cpu(5000, 100000), cpu(6000, 90000)) == "system_cpu_usage did not move forward");
     }
 }
 
-TEST_CASE("cpu_percent: large counters are subtracted exactly", "[docker]") {
-    // Past 2^53 a double cannot tell these apart; their difference is small and exact.
-    std::uint64_t const base = 18000000000000000000u;
-    CHECK(cpu_percent(cpu(base, base, 1), cpu(base + 1, base + 4, 1)) == percent(25.0));
+TEST_CASE("cpu_percent: a container that did not run is 0 %, known", "[docker]") {
+    // A paused container: its CPU counter stands still while the host's moves on.
+    CHECK(cpu_percent(cpu(5000, 100000), cpu(5000, 200000)).value() == 0.0);
+}
+
+TEST_CASE("cpu_percent: more than the CPUs can do is unknown", "[docker]") {
+    // 4 CPUs: up to 440 % is believed (counters are read a little apart); 440.8 % is not.
+    CHECK(cpu_percent(cpu(0, 0, 4), cpu(1099, 1000, 4)).value() == percent(439.6));
+    CHECK(cpu_unknown(cpu(0, 0, 4), cpu(1102, 1000, 4)).find("is more than 4 CPUs can do") != std::string::npos);
+    // Without a count from the engine (the fallback of 1) there is no bound to hold it to.
+    CHECK(cpu_percent(cpu(0, 0, 0), cpu(3000, 1000, 0)).value() == percent(300.0));
 }
 
 TEST_CASE("cpu_count_of: online_cpus, else len(percpu_usage), else 1", "[docker]") {
@@ -367,36 +425,53 @@ TEST_CASE("cpu_count_of: online_cpus, else len(percpu_usage), else 1", "[docker]
 TEST_CASE("memory_used: cgroup v1 subtracts total_inactive_file", "[docker]") {
     auto const m = memory(1000, 4000, 300, 200);
     CHECK(memory_used_cgroup_v1(m) == std::optional<std::uint64_t>(700u));
-    CHECK(memory_used(m) == 700);  // v1 first, though inactive_file is there too
+    CHECK(memory_used(m).value() == 700);  // v1 first, though inactive_file is there too
 }
 
 TEST_CASE("memory_used: cgroup v2 subtracts inactive_file", "[docker]") {
     auto const m = memory(1000, 4000, std::nullopt, 200);
     CHECK_FALSE(memory_used_cgroup_v1(m));
     CHECK(memory_used_cgroup_v2(m) == std::optional<std::uint64_t>(800u));
-    CHECK(memory_used(m) == 800);
+    CHECK(memory_used(m).value() == 800);
 }
 
 TEST_CASE("memory_used: total_inactive_file not below usage falls to inactive_file", "[docker]") {
-    CHECK(memory_used(memory(1000, 4000, 1000, 200)) == 800);
-    CHECK(memory_used(memory(1000, 4000, 1500, 200)) == 800);
-    CHECK(memory_used(memory(1000, 4000, 1500, std::nullopt)) == 1000);
+    CHECK(memory_used(memory(1000, 4000, 1000, 200)).value() == 800);
+    CHECK(memory_used(memory(1000, 4000, 1500, 200)).value() == 800);
+    CHECK(memory_used(memory(1000, 4000, 1500, std::nullopt)).value() == 1000);
 }
 
 TEST_CASE("memory_used: without a usable cache figure it is usage", "[docker]") {
     auto const cache_too_large = memory(1000, 4000, std::nullopt, 1000);
     CHECK_FALSE(memory_used_cgroup_v2(cache_too_large));
-    CHECK(memory_used(cache_too_large) == 1000);
-    CHECK(memory_used(memory(1000, 4000, 1001, 1001)) == 1000);
-    CHECK(memory_used(memory(1000, 4000, std::nullopt, std::nullopt)) == 1000);
-    CHECK(memory_used(memory(0, 0, 0, 0)) == 0);
-    CHECK(memory_used(memory(1000, 4000, 0, std::nullopt)) == 1000);  // nothing to subtract
+    CHECK(memory_used(cache_too_large).value() == 1000);
+    CHECK(memory_used(memory(1000, 4000, 1001, 1001)).value() == 1000);
+    CHECK(memory_used(memory(1000, 4000, std::nullopt, std::nullopt)).value() == 1000);
+    CHECK(memory_used(memory(0, 0, 0, 0)).value() == 0);
+    CHECK(memory_used(memory(1000, 4000, 0, std::nullopt)).value() == 1000);  // nothing to subtract
 }
 
-TEST_CASE("memory_percent: used over limit, 0 without a limit", "[docker]") {
-    CHECK(memory_percent(memory(1000, 4000, 200, std::nullopt)) == percent(20.0));
-    CHECK(memory_percent(memory(1000, 0, 200, std::nullopt)) == 0);
-    CHECK(memory_percent(memory(0, 4000, std::nullopt, std::nullopt)) == 0);
+TEST_CASE("memory_percent: used over limit, unknown without a limit", "[docker]") {
+    CHECK(memory_percent(memory(1000, 4000, 200, std::nullopt)).value() == percent(20.0));
+    CHECK(memory_percent(memory(0, 4000, std::nullopt, std::nullopt)).value() == 0);
+    CHECK(memory_percent(memory(1000, 0, 200, std::nullopt)).error().message == "memory_stats has no limit");
+    memory_reading no_limit = memory(1000, 0, 200, std::nullopt);
+    no_limit.limit.reset();
+    CHECK(memory_percent(no_limit).error().message == "memory_stats has no limit");
+    // cgroup v1's "unlimited", 2^63 - 4096, when an engine does not replace it by the host's memory.
+    CHECK(memory_percent(memory(1000, 9223372036854771712u, std::nullopt, std::nullopt)).error().message ==
+          "memory_stats.limit 9223372036854771712 is no real limit");
+}
+
+TEST_CASE("memory_used: no usage, or one no host can have, is unknown", "[docker]") {
+    memory_reading none;
+    CHECK(memory_used(none).error().message == "memory_stats has no usage");
+    CHECK(memory_used(memory(18446744073709551615u, 1u << 30, std::nullopt, std::nullopt)).error().message ==
+          "memory_stats.usage 18446744073709551615 is not a real figure");
+    // Just below 1 EiB is still a figure; the agent's column check is the next guard.
+    CHECK(memory_used(memory((std::uint64_t{1} << 60) - 1, 1u << 30, std::nullopt, std::nullopt)).value() ==
+          (std::uint64_t{1} << 60) - 1);
+    CHECK_FALSE(memory_used(memory(std::uint64_t{1} << 60, 1u << 30, std::nullopt, std::nullopt)).has_value());
 }
 
 TEST_CASE("to_mib: bytes over 2^20", "[docker]") {

@@ -1,0 +1,146 @@
+// hicloud agent --interval 1 against what real hosts do to it: a /proc/meminfo it cannot read, a
+// Docker engine that goes away and comes back. A daemon never exits for one bad cycle: it keeps
+// sending the figures it has, each unknown one as null, and picks up again by itself.
+#include "support/process.hpp"
+#include "support/scripted_engine.hpp"
+#include "support/test_database.hpp"
+#include "support/server_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+using namespace hicloud;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(fs::path const& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Replaces `path` whole (a rename), so the agent never reads half a file.
+void write_atomically(fs::path const& path, std::string const& text) {
+    auto const temp = path.string() + ".new";
+    std::ofstream(temp) << text;
+    fs::rename(temp, path);
+}
+
+// Polls `condition` every 100 ms until it holds or 30 s pass.
+bool eventually(std::function<bool()> const& condition) {
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return condition();
+}
+
+std::string stats_fixture() {
+    return read_text(fs::path(HICLOUD_FIXTURES_DIR) / "docker_stats" / "cgroup_v2" / "stats.json");
+}
+
+std::pair<int, std::string> one_container_engine(std::string const& target) {
+    if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+    if (target == "/v1.41/containers/json?all=1") return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"}])"};
+    if (target == "/v1.41/containers/aaa/stats?stream=false") return {200, stats_fixture()};
+    return {404, R"({"message":"no such path"})"};
+}
+
+}  // namespace
+
+TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that goes and comes back",
+          "[mysql][agent]") {
+    test::scratch_database database;
+    auto const db_env = test::hicloud_admin_env(database.name());
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
+    test::server_process server({}, db_env);
+
+    auto const dir = fs::temp_directory_path() / test::unique_name("hicloud_resilience");
+    fs::create_directories(dir / "proc");
+    fs::create_directories(dir / "home");
+    // The host's real CPU counters; a meminfo of the test's choosing.
+    fs::create_symlink("/proc/stat", dir / "proc" / "stat");
+    write_atomically(dir / "proc" / "meminfo", "MemTotal: lots of it\nMemFree: 1 kB\n");
+    std::string const socket = (dir / "docker.sock").string();
+    std::optional<test::scripted_engine> engine(std::in_place, one_container_engine, socket);
+
+    std::string const agent_id = test::unique_name("resilient");
+    std::atomic<pid_t> pid{0};
+    test::process_result agent;
+    std::thread runner([&] {
+        agent = test::run_process(
+            test::hicloud_binary(),
+            {"agent", "--interval", "1", "--id", agent_id, "--proc-root", (dir / "proc").string(), "--url",
+             "http://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"},
+            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + (dir / "home").string(), "HICLOUD_AGENT_DOCKER_HOST=unix://" + socket},
+            std::chrono::seconds(180), std::chrono::milliseconds(0), &pid);
+    });
+    auto const stop_agent = [&] {
+        if (pid != 0) kill(pid, SIGTERM);
+        runner.join();
+    };
+
+    auto c = database.connect();
+    auto const count = [&](std::string const& sql) {
+        return std::stoll(*c->query(sql).at(0).at(0));
+    };
+    std::string const mine = "agent_id = '" + agent_id + "'";
+
+    // 1. meminfo cannot be read: the memory figures are null, the CPU and the containers are there.
+    bool const memory_unknown = eventually([&] {
+        return count("SELECT COUNT(*) FROM server s JOIN container k ON k.agent_id = s.agent_id AND "
+                     "k.con_get_datetime = s.ser_get_datetime WHERE s." + mine +
+                     " AND s.ser_memory_total IS NULL AND s.ser_memory_used IS NULL AND s.ser_memory_percent IS NULL"
+                     " AND s.ser_cpu_count > 0 AND k.container_name = 'web' AND k.con_memory_usage = 204") > 0;
+    });
+    CHECK(memory_unknown);
+
+    // 2. An arm64 meminfo (ShadowCallStack:10373888 kB): read again, and right.
+    write_atomically(dir / "proc" / "meminfo",
+                     read_text(fs::path(HICLOUD_FIXTURES_DIR) / "host" / "arm64_shadow_call_stack" / "meminfo"));
+    bool const memory_back = eventually([&] {
+        return count("SELECT COUNT(*) FROM server WHERE " + mine +
+                     " AND ser_memory_total = 128000 AND ser_memory_used = 44503 AND ser_memory_percent = 31.34") > 0;
+    });
+    CHECK(memory_back);
+
+    // 3. The engine goes away: host samples keep coming, without containers.
+    engine.reset();
+    auto const gone_at = count("SELECT COALESCE(MAX(id), 0) FROM server WHERE " + mine);
+    auto const host_only = [&] {
+        return count("SELECT COUNT(*) FROM server s WHERE s." + mine + " AND s.id > " + std::to_string(gone_at) +
+                     " AND NOT EXISTS (SELECT 1 FROM container k WHERE k.agent_id = s.agent_id AND "
+                     "k.con_get_datetime = s.ser_get_datetime)");
+    };
+    bool const host_goes_on = eventually([&] { return host_only() >= 2; });
+    CHECK(host_goes_on);
+
+    // 4. It comes back at the same socket: the containers are back, without a restart.
+    engine.emplace(one_container_engine, socket);
+    auto const back_at = count("SELECT COALESCE(MAX(id), 0) FROM server WHERE " + mine);
+    bool const containers_back = eventually([&] {
+        return count("SELECT COUNT(*) FROM server s JOIN container k ON k.agent_id = s.agent_id AND "
+                     "k.con_get_datetime = s.ser_get_datetime WHERE s." + mine + " AND s.id > " +
+                     std::to_string(back_at)) > 0;
+    });
+    CHECK(containers_back);
+
+    stop_agent();
+    INFO(agent.err);
+    CHECK(agent.exit_code == 0);  // a stop asked for, after cycles that went wrong: not a failure
+    CHECK_THAT(agent.err, Catch::Contains("host figure unknown this cycle; sent as null") &&
+                              Catch::Contains("MemTotal: expected a value in kB") &&
+                              Catch::Contains("no container figures this cycle"));
+    engine.reset();  // before its socket's folder goes
+    fs::remove_all(dir);
+}
