@@ -1,5 +1,6 @@
 // The Engine's container answers, parsed: bodies captured from Docker 20.10 (API 1.41) on
 // the test dockerd, and the wrong shapes a broken engine or proxy could send.
+#include "docker/client.hpp"
 #include "docker/containers.hpp"
 
 #include <catch2/catch.hpp>
@@ -98,4 +99,51 @@ TEST_CASE("docker containers: names and image references are encoded for the URL
     CHECK(repository_and_tag("nginx@sha256:0123abcd") == std::pair<std::string, std::string>{"nginx", "sha256:0123abcd"});
     CHECK(repository_and_tag("registry:5000/app@sha256:0123abcd") ==
           std::pair<std::string, std::string>{"registry:5000/app", "sha256:0123abcd"});
+}
+
+TEST_CASE("docker containers: a linked container is named as docker ps names it, not by its alias", "[docker-api]") {
+    // Captured: the link's alias "/hc-dashboard/metricsdb" sorts before the container's own name.
+    auto const listed = parse_container_list(fixture("containers_list_legacy_links_docker20.json"));
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].name == "hc-dashboard");
+    CHECK(listed[1].name == "hc-metricsdb");
+}
+
+TEST_CASE("canonical_name: the first name without a further '/'", "[docker-api]") {
+    CHECK(canonical_name({"/dashboard/metricsdb", "/metricsdb"}) == "metricsdb");
+    CHECK(canonical_name({"/metricsdb", "/dashboard/metricsdb", "/web/db"}) == "metricsdb");
+    CHECK(canonical_name({"/web"}) == "web");
+    CHECK(canonical_name({"web"}) == "web");  // no leading '/' (engines that imitate the API)
+    // Only aliases (no engine lists them so, but the name must still be a name): the alias itself.
+    CHECK(canonical_name({"/dashboard/metricsdb"}) == "metricsdb");
+    CHECK(canonical_name({}).empty());
+    CHECK(canonical_name({"/"}).empty());
+}
+
+TEST_CASE("negotiated_version: the lower of the engine's and the newest HiCloud knows", "[docker-api]") {
+    CHECK(negotiated_version(fixture("version_docker20.json")).value() == "1.41");
+    CHECK(negotiated_version(fixture("version_docker29.json")).value() == "1.52");
+    // Podman: the top-level ApiVersion, not its own API's version in Components.
+    CHECK(negotiated_version(fixture("version_podman344.json")).value() == "1.40");
+    CHECK(negotiated_version(R"({"ApiVersion":"1.24"})").value() == "1.24");
+    CHECK(negotiated_version(R"({"ApiVersion":"1.54","MinAPIVersion":"1.40"})").value() == "1.52");
+    CHECK(negotiated_version(R"({"ApiVersion":"2.0"})").value() == "1.52");
+    // No ApiVersion: the oldest, as the docker CLI falls back.
+    CHECK(negotiated_version(R"({"Version":"17.03"})").value() == "1.24");
+}
+
+TEST_CASE("negotiated_version: no version both speak is named, with what to do", "[docker-api]") {
+    auto const error = [](std::string_view body) {
+        auto const r = negotiated_version(body);
+        if (r) FAIL("expected a failure, got " << *r);
+        return r.error().message;
+    };
+    CHECK(error(R"({"ApiVersion":"1.20"})") ==
+          "the Docker Engine API is 1.20, too old: HiCloud needs 1.24 or newer (Docker 1.12+)");
+    CHECK(error(R"({"ApiVersion":"1.60","MinAPIVersion":"1.53"})") ==
+          "the Docker engine answers API 1.53 and newer, HiCloud speaks up to 1.52: upgrade HiCloud");
+    CHECK(error(R"({"ApiVersion":"1.0.0"})") == "Docker GET /version: ApiVersion '1.0.0' is not a version");
+    CHECK(error(R"({"ApiVersion":"latest"})") == "Docker GET /version: ApiVersion 'latest' is not a version");
+    CHECK(error("<html>") == "Docker GET /version: expected a JSON object");
+    CHECK(error("[]") == "Docker GET /version: expected a JSON object");
 }
