@@ -33,6 +33,9 @@ bool duplicate_key(std::exception_ptr e) {
 // rule, a CHECK or foreign-key constraint, a trigger's SIGNAL — rather than for the
 // connection or its own state. The validator keeps HiCloud's own schema from
 // raising them; an operator's constraint or changed column still can.
+constexpr std::string_view tables_out_of_date =
+    "the tables are out of date (a value is longer than its column): run hicloud migrate";
+
 bool refuses_the_values(db::error const& e) {
     constexpr unsigned mysql_check_constraint_violated = 3819;  // MySQL 8; MariaDB says ER_CONSTRAINT_FAILED
     switch (e.code()) {
@@ -129,6 +132,16 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
                 try {
                     outcome.results.push_back(store_with_retry(c, std::span(&samples[i], 1)).front());
                 } catch (db::error const& e) {
+                    // Names are checked against the widths of the latest migration: a value too long
+                    // for its column means the tables are behind, not that the sample is bad. It is
+                    // answered 503, so the agent keeps it and sends it again once migrated.
+                    if (e.code() == ER_DATA_TOO_LONG) {
+                        core::log::error("a value is longer than its column: the tables are out of date — run "
+                                         "`hicloud migrate`; the sample is answered 503 and sent again",
+                                         {{"error", e.what()}});
+                        outcome.results.push_back({ingest_status::unavailable, std::string(tables_out_of_date)});
+                        continue;
+                    }
                     if (refuses_the_values(e)) {
                         outcome.results.push_back({ingest_status::refused, "the database refused the sample: " + std::string(e.what())});
                         continue;

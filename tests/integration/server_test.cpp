@@ -190,6 +190,29 @@ TEST_CASE("server: bad container entries are left out, and the host row, the goo
                         Catch::Contains("container_stats[4]: expected an object, got string"));
 }
 
+TEST_CASE("server: tables a migration behind answer a long name 503, and store it once migrated", "[mysql][server]") {
+    migrated_database db;
+    auto c = db.database.connect();
+    // As before migration 003.
+    c->execute("ALTER TABLE container MODIFY COLUMN container_name VARCHAR(100)");
+    test::server_process server({}, db.env);
+    std::string const long_name = "k8s_app_" + std::string(110, 'p') + "_default_0";
+    auto const with_long_name = std::regex_replace(sample("a", 2), std::regex(R"("c1")"), "\"" + long_name + "\"");
+    auto const behind = http_request(server.port(), "POST", "/monitor_info", with_long_name, {{"Idempotency-Key", "long-1"}});
+    CHECK(behind.status == 503);  // kept by the agent and sent again: not a bad sample
+    CHECK_THAT(behind.body, Catch::Contains("the tables are out of date") && Catch::Contains("run hicloud migrate"));
+    CHECK_THAT(server.log(), Catch::Contains("a value is longer than its column"));
+    // Other samples are not held up by it.
+    CHECK(http_request(server.port(), "POST", "/monitor_info", sample("b", 2)).status == 200);
+    CHECK(db.count("server") == 1);
+
+    c->execute("ALTER TABLE container MODIFY COLUMN container_name VARCHAR(500)");
+    auto const again = http_request(server.port(), "POST", "/monitor_info", with_long_name, {{"Idempotency-Key", "long-1"}});
+    CHECK(again.status == 200);
+    CHECK(c->query("SELECT COUNT(*) FROM container WHERE container_name = '" + long_name + "'") ==
+          std::vector<db::row>{{"1"}});
+}
+
 TEST_CASE("server: a re-sent sample with the same Idempotency-Key is stored once, key-less twice",
           "[mysql][server][idempotency]") {
     migrated_database db;
