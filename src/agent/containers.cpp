@@ -1,6 +1,5 @@
 #include "agent/containers.hpp"
 
-#include "core/log.hpp"
 #include "docker/stats.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -18,13 +17,16 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The states in which a container may have a process, and the engine serves its stats.
-bool stats_served(std::string_view state) {
-    return state == "running" || state == "paused" || state == "restarting";
+// Created, exited and dead containers have no process: they use nothing, as docker stats -a shows
+// them. Every other state (running, paused, restarting, removing, one a newer engine adds) may.
+bool has_no_process(std::string_view state) {
+    return state == "created" || state == "exited" || state == "dead";
 }
 
-// Figures of one container from its stats body; what cannot be had stays unknown (null), logged.
-asio::awaitable<void> sample_one(docker::client& engine, docker::container_summary const& c, container_figures& out) {
+// Figures of one container from its stats body; what cannot be had stays unknown (null), and
+// `why` says why.
+asio::awaitable<void> sample_one(docker::client& engine, docker::container_summary const& c, container_figures& out,
+                                 std::string& why) {
     try {
         auto const body = co_await engine.get("/containers/" + docker::url_encoded(c.id) + "/stats?stream=false");
         auto const stats = docker::parse_stats(body);
@@ -33,29 +35,28 @@ asio::awaitable<void> sample_one(docker::client& engine, docker::container_summa
         out.cpu_percent = figures.cpu_percent;
         if (figures.memory_used_bytes) out.memory_mib = docker::to_mib(*figures.memory_used_bytes);
         out.memory_percent = figures.memory_percent;
-        if (!figures.unknown.empty()) {
-            std::string why;
-            for (auto const& u : figures.unknown) why += (why.empty() ? "" : "; ") + u;
-            core::log::warn("container figures unknown this cycle; sent as null", {{"container", c.name}, {"why", why}});
-        }
+        for (auto const& u : figures.unknown) why += (why.empty() ? "" : "; ") + u;
     } catch (std::exception const& e) {
-        core::log::warn("container figures unknown this cycle; sent as null", {{"container", c.name}, {"why", e.what()}});
+        why = e.what();
     }
 }
 
 }  // namespace
 
-asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine) {
-    co_return co_await sample_containers(engine, co_await docker::list_containers(engine));
+asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine,
+                                                                  std::map<std::string, std::string>& unknown) {
+    auto const listed = co_await docker::list_containers(engine);
+    co_return co_await sample_containers(engine, listed, unknown);
 }
 
 asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine,
-                                                                  std::vector<docker::container_summary> const& listed) {
+                                                                  std::vector<docker::container_summary> const& listed,
+                                                                  std::map<std::string, std::string>& unknown) {
     std::vector<container_figures> figures;
+    std::vector<std::string> why(listed.size());  // one slot each: no two coroutines share one
     for (auto const& c : listed) {
         figures.push_back({c.name, c.state});
-        // Created, exited or dead: no process, so nothing used, as docker stats shows it.
-        if (!stats_served(c.state)) figures.back().cpu_percent = figures.back().memory_mib = figures.back().memory_percent = 0.0;
+        if (has_no_process(c.state)) figures.back().cpu_percent = figures.back().memory_mib = figures.back().memory_percent = 0.0;
     }
 
     // Every container with a process at once; the timer wakes this coroutine when the last one is done.
@@ -63,13 +64,15 @@ asio::awaitable<std::vector<container_figures>> sample_containers(docker::client
     asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
     auto remaining = std::make_shared<std::size_t>(0);
     for (std::size_t i = 0; i < listed.size(); ++i) {
-        if (!stats_served(listed[i].state)) continue;
+        if (has_no_process(listed[i].state)) continue;
         ++*remaining;
-        asio::co_spawn(executor, sample_one(engine, listed[i], figures[i]), [&all_done, remaining](std::exception_ptr) {
+        asio::co_spawn(executor, sample_one(engine, listed[i], figures[i], why[i]), [&all_done, remaining](std::exception_ptr) {
             if (--*remaining == 0) all_done.cancel();
         });
     }
     if (*remaining > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    for (std::size_t i = 0; i < listed.size(); ++i)
+        if (!why[i].empty()) unknown["container " + listed[i].name] = why[i];
     co_return figures;
 }
 

@@ -53,26 +53,32 @@ void fit(std::optional<T>& v, T max, std::string const& what, std::vector<std::s
     v.reset();
 }
 
-// Why the server would refuse this name, or empty. Counted in code points, as the server does.
-std::string name_problem(std::string const& name) {
-    if (name.empty()) return "an empty name";
-    std::size_t chars = 0;
-    for (char c : core::valid_utf8(name)) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) return "a control character in its name";
-        if ((byte & 0xC0u) != 0x80u) ++chars;
-    }
-    if (chars > limits::container_name_chars)
-        return "a name of " + std::to_string(chars) + " characters (at most " +
-               std::to_string(limits::container_name_chars) + ")";
+// Why the server would refuse this entry, or empty.
+std::string entry_problem(container_figures const& c) {
+    if (c.name.empty()) return "an empty name";
+    if (auto const p = text_problem(c.name, limits::container_name_chars); !p.empty()) return "its name has " + p;
+    if (auto const p = text_problem(c.status, limits::status_chars); !p.empty()) return "its status has " + p;
     return {};
 }
 
+// Kept first when a sample must leave entries out: those that run, or may.
 bool has_process(container_figures const& c) {
-    return c.status == "running" || c.status == "paused" || c.status == "restarting";
+    return c.status != "created" && c.status != "exited" && c.status != "dead";
 }
 
 }  // namespace
+
+// Counted in code points after valid_utf8, as the server counts what to_json sends.
+std::string text_problem(std::string const& text, std::size_t max_chars) {
+    std::size_t chars = 0;
+    for (char c : core::valid_utf8(text)) {
+        auto const byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7F) return "a control character";
+        if ((byte & 0xC0u) != 0x80u) ++chars;
+    }
+    if (chars > max_chars) return std::to_string(chars) + " characters (at most " + std::to_string(max_chars) + ")";
+    return {};
+}
 
 std::string format_timestamp(std::chrono::system_clock::time_point t, bool local) {
     auto const secs = std::chrono::system_clock::to_time_t(t);
@@ -98,7 +104,7 @@ std::vector<std::string> fit_to_limits(report& r) {
     std::vector<container_figures> kept;
     kept.reserve(r.containers.size());
     for (auto& c : r.containers) {
-        if (auto const problem = name_problem(c.name); !problem.empty()) {
+        if (auto const problem = entry_problem(c); !problem.empty()) {
             notes.push_back("container " + core::valid_utf8(c.name.substr(0, 80)) + " left out: " + problem);
             continue;
         }

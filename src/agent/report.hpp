@@ -38,11 +38,15 @@ struct report {
 std::string format_timestamp(std::chrono::system_clock::time_point t, bool local = false);
 
 // Brings `r` within report/limits.hpp, so the server takes it whole: a figure its column cannot
-// hold becomes null; an entry whose name the server would refuse (empty, too long, a control
-// character) is left out; past max_containers entries or max_body_bytes, entries are left out
-// from the end, those with a process (running, paused, restarting) kept first. Returns what it
-// changed, a line each, for the log.
+// hold becomes null; an entry whose name or status the server would refuse (an empty name, too
+// long, a control character) is left out; past max_containers entries or max_body_bytes, entries
+// are left out from the end, those that may have a process (all but created, exited and dead)
+// kept first. Returns what it changed, a line each, for the log.
 std::vector<std::string> fit_to_limits(report& r);
+
+// Why the server would refuse `text` in a VARCHAR(max_chars) column (too long, or a control
+// character), or empty when it would take it.
+std::string text_problem(std::string const& text, std::size_t max_chars);
 
 // The body of POST /monitor_info. Figures are rounded to the two decimals their columns keep.
 std::string to_json(report const& r);

@@ -5,6 +5,7 @@
 #include "agent/report.hpp"
 #include "agent/pacing.hpp"
 #include "agent/spool.hpp"
+#include "agent/trouble_log.hpp"
 #include "cli/command_table.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -74,13 +75,10 @@ agent_settings settings_from(core::config const& c) {
     s.url = *url;
     s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
     s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
-    // The server would refuse every sample: say so now, not at every cycle.
+    // The server would refuse every sample (a trailing '\r' from a CRLF file, say): say so now.
     auto const check_name = [&](std::string const& value, std::string const& key, std::size_t max_chars) {
-        std::size_t chars = 0;
-        for (char ch : value) chars += (static_cast<unsigned char>(ch) & 0xC0u) != 0x80u;
-        if (chars > max_chars)
-            throw core::config_error(key + ": " + std::to_string(chars) + " characters, at most " + std::to_string(max_chars) +
-                                     " (from " + c.origin(key) + ")");
+        if (auto const problem = agent::text_problem(value, max_chars); !problem.empty())
+            throw core::config_error(key + ": " + problem + ", which the server refuses (from " + c.origin(key) + ")");
     };
     check_name(s.agent_id, "agent.id", hicloud::report::agent_id_chars);
     check_name(s.node_name, "agent.node_name", hicloud::report::node_name_chars);
@@ -114,6 +112,9 @@ struct agent_state {
     std::chrono::steady_clock::time_point next_attempt{};
     // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
     bool stopping = false;
+    // Unknown figures are warned about when they start or change, not every cycle.
+    agent::trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
+    agent::trouble_log engine_trouble{"no container figures: the Docker engine cannot be read", "the Docker engine answers again"};
 };
 
 // One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
@@ -123,26 +124,32 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
     auto const window_start = std::chrono::steady_clock::now();
     a.host.begin();
     std::vector<agent::container_figures> containers;
+    std::map<std::string, std::string> unknown, engine_trouble;
     try {
         if (!a.engine_ready) {
             co_await a.engine.negotiate();
             a.engine_ready = true;
         }
-        containers = co_await agent::sample_containers(a.engine);
+        containers = co_await agent::sample_containers(a.engine, unknown);
     } catch (std::exception const& e) {
         docker_failed = true;
         a.engine_ready = false;
-        core::log::error(std::string("no container figures this cycle: ") + e.what());
+        engine_trouble["docker"] = e.what();
     }
+    a.engine_trouble.cycle(engine_trouble);
     auto const elapsed = std::chrono::steady_clock::now() - window_start;
     if (elapsed < 1s) {
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    std::vector<std::string> unknown;
+    std::vector<std::string> host_unknown;
     agent::report r{a.settings.agent_id, a.settings.node_name, agent::format_timestamp(taken, a.settings.local_time),
-                    a.host.finish(unknown), std::move(containers)};
-    for (auto const& why : unknown) core::log::warn("host figure unknown this cycle; sent as null", {{"why", why}});
+                    a.host.finish(host_unknown), std::move(containers)};
+    for (auto const& line : host_unknown) {  // "ser_cpu_percent: why"
+        auto const colon = line.find(": ");
+        unknown["host " + line.substr(0, colon)] = colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+    a.unknown_figures.cycle(unknown);
     for (auto const& change : agent::fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
     co_return r;
 }

@@ -184,7 +184,9 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
     // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
     std::string_view const label = all ? std::string_view() : managed_label;
     auto const listed = co_await docker::list_containers(engine, label);
-    auto const figures = co_await agent::sample_containers(engine, listed);
+    std::map<std::string, std::string> unknown;
+    auto const figures = co_await agent::sample_containers(engine, listed, unknown);
+    for (auto const& [subject, why] : unknown) core::log::warn("figures unknown; shown as --", {{"subject", subject}, {"why", why}});
     if (as_json) {
         // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
         using core::json_quoted;

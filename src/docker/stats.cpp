@@ -277,13 +277,17 @@ core::outcome<double> memory_percent(memory_reading const& memory) {
 
 figures figures_of(stats_reading const& reading, std::string_view state) {
     figures f;
-    bool const has_process = state == "running" || state == "paused";
+    // Created, exited and dead containers have no process, nor has a restarting one between its
+    // runs or one being removed: the Engine's empty reading then means "nothing runs". Running,
+    // paused, or a state this HiCloud does not know: it means unknown.
+    bool const empty_is_zero = state == "created" || state == "exited" || state == "dead" ||
+                               state == "restarting" || state == "removing";
     auto const note = [&](std::string_view part, std::string const& why) {
         f.unknown.push_back(std::string(part) + ": " + why);
     };
     if (!reading.cpu_error.empty()) {
         note("cpu", reading.cpu_error);
-    } else if (!has_process && !reading.cpu.system_usage) {
+    } else if (empty_is_zero && !reading.cpu.system_usage) {
         f.cpu_percent = 0.0;  // the Engine's empty reading: nothing runs
     } else if (auto const cpu = cpu_percent(reading.precpu, reading.cpu)) {
         f.cpu_percent = *cpu;
@@ -292,7 +296,7 @@ figures figures_of(stats_reading const& reading, std::string_view state) {
     }
     if (!reading.memory_error.empty()) {
         note("memory", reading.memory_error);
-    } else if (!has_process && !reading.memory.usage) {
+    } else if (empty_is_zero && !reading.memory.usage) {
         f.memory_used_bytes = 0;
         f.memory_percent = 0.0;
     } else {

@@ -88,9 +88,10 @@ core::outcome<std::uint64_t> memory_used(memory_reading const& memory);
 core::outcome<double> memory_percent(memory_reading const& memory);
 
 // The figures `docker stats` shows for a container in `state` (the engine's State), each
-// nullopt when unknown, with the reasons in `unknown`. A restarting container has no process
-// between its runs, and the Engine then answers an empty reading: its figures are 0, as the CLI
-// shows them. A running or paused one has a process, so an absent figure is unknown.
+// nullopt when unknown, with the reasons in `unknown`. A created, exited or dead container has no
+// process, nor has a restarting one between its runs or one being removed, and the Engine then
+// answers an empty reading: its figures are 0, as the CLI shows them. In any other state
+// (running, paused, one this HiCloud does not know) an absent figure is unknown.
 struct figures {
     std::optional<double> cpu_percent;
     std::optional<std::uint64_t> memory_used_bytes;

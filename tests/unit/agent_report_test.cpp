@@ -1,4 +1,5 @@
 #include "agent/report.hpp"
+#include "server/monitor_info.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -84,9 +85,9 @@ TEST_CASE("fit_to_limits: an entry the server would refuse is left out, the rest
     CHECK(r.containers[1].name == std::string(500, 'k'));  // 500 characters fit
     CHECK(r.containers[2].name == "last");
     REQUIRE(notes.size() == 3);
-    CHECK(notes[0] == "container " + std::string(80, 'k') + " left out: a name of 501 characters (at most 500)");
+    CHECK(notes[0] == "container " + std::string(80, 'k') + " left out: its name has 501 characters (at most 500)");
     CHECK(notes[1] == "container  left out: an empty name");
-    CHECK(notes[2] == "container tab\tname left out: a control character in its name");
+    CHECK(notes[2] == "container tab\tname left out: its name has a control character");
 }
 
 TEST_CASE("fit_to_limits: past 10,000 entries those with a process are kept first", "[agent]") {
@@ -134,4 +135,23 @@ TEST_CASE("fit_to_limits: a sample within every limit is left as it is", "[agent
     auto const before = to_json(r);
     CHECK(fit_to_limits(r).empty());
     CHECK(to_json(r) == before);  // the engine's order too
+}
+
+TEST_CASE("fit_to_limits: what the agent sends, the server takes whole", "[agent]") {
+    // Values at and around every bound, names at their longest, unknown figures, every state.
+    report r{std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00",
+             host_figures{2147483647, 999.994, 2147483648, -1, 999.995}, {}};
+    double const edges[] = {0.0, 0.004, 0.005, 999.99, 999.994, 999.995, 1000.0, 99999.99, 99999.994, 99999.995,
+                            99999999.99, 99999999.994, 99999999.995, 1e300, -0.004, -0.005, -1.0};
+    int i = 0;
+    for (double cpu : edges)
+        for (double memory : edges)
+            r.containers.push_back({std::to_string(i++) + std::string(495, 'x'), "running", cpu, memory, cpu});
+    r.containers.push_back({"unknowns", "paused"});
+    r.containers.push_back({"\xFF\xFE" + std::string(498, 'y'), "exited", 0.0, 0.0, 0.0});  // not UTF-8
+    fit_to_limits(r);
+    auto const parsed = hicloud::server::parse_monitor_info(to_json(r));
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->refused_entries.empty());
+    CHECK(parsed->containers.size() == r.containers.size());
 }

@@ -481,3 +481,24 @@ TEST_CASE("to_mib: bytes over 2^20", "[docker]") {
     CHECK(to_mib(524288) == 0.5);
     CHECK(to_mib(18446744073709551615u) == 17592186044416.0);
 }
+
+TEST_CASE("figures_of: an empty reading is 0 without a process, unknown with one", "[docker]") {
+    auto const empty = parse_ok(read_file(cases_dir() / "stopped_container" / "stats.json"));
+    for (std::string state : {"created", "exited", "dead", "restarting", "removing"}) {
+        INFO(state);
+        auto const f = figures_of(empty, state);
+        CHECK(f.cpu_percent == 0.0);
+        CHECK(f.memory_used_bytes == 0u);
+        CHECK(f.memory_percent == 0.0);
+        CHECK(f.unknown.empty());
+    }
+    // A state a newer engine may add is not taken to mean "nothing runs".
+    for (std::string state : {"running", "paused", "hibernating", ""}) {
+        INFO(state);
+        auto const f = figures_of(empty, state);
+        CHECK_FALSE(f.cpu_percent.has_value());
+        CHECK_FALSE(f.memory_used_bytes.has_value());
+        CHECK_FALSE(f.memory_percent.has_value());
+        CHECK(f.unknown.size() == 2);
+    }
+}
