@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/expected_figure.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -19,6 +21,7 @@ using hicloud::docker::cpu_count_of;
 using hicloud::docker::cpu_percent;
 using hicloud::docker::cpu_reading;
 using hicloud::docker::figures_of;
+using hicloud::test::check_expected_figure;
 using hicloud::docker::memory_percent;
 using hicloud::docker::memory_reading;
 using hicloud::docker::memory_used;
@@ -78,20 +81,6 @@ Approx percent(double expected) {
     return Approx(expected).epsilon(0).margin(1e-6);
 }
 
-double number_of(json::object const& expected, std::string_view key) {
-    auto const* value = expected.if_contains(key);
-    if (value == nullptr || !value->is_number()) FAIL("expected.json: " << key << " must be a number");
-    return value->to_number<double>();
-}
-
-std::uint64_t bytes_of(json::object const& expected, std::string_view key) {
-    auto const* value = expected.if_contains(key);
-    if (value == nullptr || !(value->is_uint64() || (value->is_int64() && value->get_int64() >= 0))) {
-        FAIL("expected.json: " << key << " must be an unsigned integer");
-    }
-    return value->to_number<std::uint64_t>();
-}
-
 memory_reading memory(std::uint64_t usage, std::uint64_t limit, std::optional<std::uint64_t> total_inactive_file,
                       std::optional<std::uint64_t> inactive_file) {
     memory_reading m;
@@ -118,31 +107,6 @@ std::string join(std::vector<std::string> const& lines) {
     std::string all;
     for (auto const& line : lines) all += (all.empty() ? "" : "; ") + line;
     return all;
-}
-
-// A figure of expected.json: a number (a percentage to 1e-6, bytes exactly) or null (unknown).
-void check_figure(std::optional<double> got, json::object const& expected, std::string_view key) {
-    INFO(key);
-    auto const* value = expected.if_contains(key);
-    if (value == nullptr) FAIL("expected.json: " << key << " is missing");
-    if (value->is_null()) {
-        CHECK_FALSE(got);
-        return;
-    }
-    REQUIRE(got);
-    CHECK(*got == percent(number_of(expected, key)));
-}
-
-void check_figure(std::optional<std::uint64_t> got, json::object const& expected, std::string_view key) {
-    INFO(key);
-    auto const* value = expected.if_contains(key);
-    if (value == nullptr) FAIL("expected.json: " << key << " is missing");
-    if (value->is_null()) {
-        CHECK_FALSE(got);
-        return;
-    }
-    REQUIRE(got);
-    CHECK(*got == bytes_of(expected, key));
 }
 
 // --- the fixture cases: one folder each ---
@@ -172,9 +136,10 @@ TEST_CASE("docker stats: every fixture case gives its expected figures", "[docke
         if (auto const* v = expected.if_contains("state"); v && v->is_string()) state = v->get_string();
         auto const figures = figures_of(*reading, state);
         INFO("unknown: " << join(figures.unknown));
-        check_figure(figures.cpu_percent, expected, "cpu_percent");
-        check_figure(figures.memory_used_bytes, expected, "memory_used_bytes");
-        check_figure(figures.memory_percent, expected, "memory_percent");
+        check_expected_figure(figures.cpu_percent, expected, "cpu_percent");
+        // Bytes below 2^53 are exact as doubles: a margin of 1e-6 is an exact comparison.
+        check_expected_figure(figures.memory_used_bytes, expected, "memory_used_bytes");
+        check_expected_figure(figures.memory_percent, expected, "memory_percent");
         // Every unknown figure says why.
         std::size_t const unknown = !figures.cpu_percent + !figures.memory_used_bytes +
                                     (!figures.memory_percent && figures.memory_used_bytes);

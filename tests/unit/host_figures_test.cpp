@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/expected_figure.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -37,19 +39,6 @@ agent::host_reading reading_of(fs::path const& dir) {
     return {host::read_cpu_times(proc), std::move(closing), host::read_cpu_count(proc), host::read_memory(proc, 4096)};
 }
 
-template <class T>
-void check_figure(std::optional<T> got, json::object const& expected, std::string_view key) {
-    INFO(key);
-    auto const* value = expected.if_contains(key);
-    if (value == nullptr) FAIL("expected.json: " << key << " is missing");
-    if (value->is_null()) {
-        CHECK_FALSE(got.has_value());
-        return;
-    }
-    REQUIRE(got.has_value());
-    CHECK(static_cast<double>(*got) == Approx(value->to_number<double>()).epsilon(0).margin(1e-6));
-}
-
 }  // namespace
 
 TEST_CASE("host figures: every fixture case gives its expected figures", "[host]") {
@@ -69,11 +58,11 @@ TEST_CASE("host figures: every fixture case gives its expected figures", "[host]
         std::string why;
         for (auto const& u : unknown) why += u + "; ";
         INFO("unknown: " << why);
-        check_figure(figures.cpu_count, expected, "cpu_count");
-        check_figure(figures.cpu_percent, expected, "cpu_percent");
-        check_figure(figures.memory_total_mib, expected, "memory_total_mib");
-        check_figure(figures.memory_used_mib, expected, "memory_used_mib");
-        check_figure(figures.memory_percent, expected, "memory_percent");
+        test::check_expected_figure(figures.cpu_count, expected, "cpu_count");
+        test::check_expected_figure(figures.cpu_percent, expected, "cpu_percent");
+        test::check_expected_figure(figures.memory_total_mib, expected, "memory_total_mib");
+        test::check_expected_figure(figures.memory_used_mib, expected, "memory_used_mib");
+        test::check_expected_figure(figures.memory_percent, expected, "memory_percent");
         // Every unknown figure says why: one line for the count, one for the percentage, one for memory.
         std::size_t const lines = !figures.cpu_count + !figures.cpu_percent + !figures.memory_total_mib;
         CHECK(unknown.size() == lines);
