@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -103,21 +105,31 @@ int run_server(command_context& ctx) {
                                   {"threads", std::to_string(s.threads)},
                                   {"database", pool.config().endpoint()}});
 
-    int exit_code = 0;
     boost::asio::steady_timer deadline(ctx.io);
     boost::asio::signal_set stop_signals(ctx.io, SIGINT, SIGTERM);
     stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
         core::log::info("stopping: answering requests in flight", {{"signal", std::to_string(signal)}});
+        // At the deadline the process ends, whatever it is waiting for. A pool worker may sit in
+        // a blocking libmariadb call until db.connect_timeout or db.query_timeout, and unwinding
+        // would wait for it (or destroy completions that still point at the ingest). Nothing is
+        // lost by not unwinding: a sample is acknowledged only once committed.
         deadline.expires_after(s.shutdown_timeout);
         deadline.async_wait([&](boost::system::error_code ec) {
             if (ec) return;
             core::log::error("requests still in flight at server.shutdown_timeout; exiting anyway",
                              {{"connections", std::to_string(http.connections())},
                               {"samples_waiting", std::to_string(ingest.queued())}});
-            exit_code = 1;
-            ctx.io.stop();
+            std::fflush(nullptr);
+            std::_Exit(1);
         });
+        // The same deadline holds for the teardown after the loop, which may wait for such a worker.
+        std::thread([timeout = s.shutdown_timeout] {
+            std::this_thread::sleep_for(timeout);
+            core::log::error("the teardown did not finish by server.shutdown_timeout; exiting anyway");
+            std::fflush(nullptr);
+            std::_Exit(1);
+        }).detach();
         http.stop([&] {
             ingest.when_idle([&] {
                 core::log::info("stopped: every acknowledged sample is committed");
@@ -148,7 +160,7 @@ int run_server(command_context& ctx) {
     for (unsigned i = 1; i < s.threads; ++i) threads.emplace_back([&] { ctx.io.run(); });
     ctx.io.run();
     for (auto& t : threads) t.join();
-    return exit_code;
+    return 0;
 }
 
 }  // namespace hicloud::cli

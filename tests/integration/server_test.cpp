@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -320,6 +322,63 @@ TEST_CASE("server: keep-alive carries several requests on one connection", "[mys
         CHECK(a.keep_alive);
     }
     CHECK(db.count("server") == 5);
+}
+
+TEST_CASE("server: SIGTERM with the database hung exits 1 at the shutdown deadline", "[server][shutdown]") {
+    // A database that accepts connections and never says a word: a listening socket nobody reads.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor hung(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    std::vector<std::string> const env{"HICLOUD_CONFIG=", "HICLOUD_DB_HOST=127.0.0.1",
+                                       "HICLOUD_DB_PORT=" + std::to_string(hung.local_endpoint().port()),
+                                       "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused",
+                                       "HICLOUD_DB_CONNECT_TIMEOUT=20"};
+    test::server_process server({"--shutdown-timeout", "2"}, env);
+    std::vector<std::future<int>> posts;
+    for (int i = 0; i < 3; ++i)
+        posts.push_back(std::async(std::launch::async, [&, i] {
+            try {
+                return test::http_request(server.port(), "POST", "/monitor_info", sample("hung", 1, i)).status;
+            } catch (std::exception const&) {
+                return 0;  // the connection closed without an answer
+            }
+        }));
+    // Every sample is in: waiting for a database that does not answer.
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto const received = [&] {
+        auto const log = server.log();
+        std::size_t n = 0;
+        for (auto at = log.find("HiCloud received data"); at != std::string::npos; at = log.find("HiCloud received data", at + 1)) ++n;
+        return n;
+    };
+    while (received() < 3 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(received() == 3);
+
+    auto const stopping = std::chrono::steady_clock::now();
+    int const code = server.stop(SIGTERM, std::chrono::seconds(60));
+    auto const took = std::chrono::steady_clock::now() - stopping;
+    INFO(server.log());
+    CHECK(code == 1);  // not a hang (-1 after 60 s) nor an abort (134)
+    CHECK(took < std::chrono::seconds(10));  // the deadline is 2 s; the database's connect timeout 20 s
+    CHECK_THAT(server.log(), Catch::Contains("exiting anyway"));
+    // Nothing was acknowledged: nothing was committed.
+    for (auto& p : posts) CHECK(p.get() != 200);
+}
+
+TEST_CASE("server: SIGTERM with the database hung and nothing in flight ends by the deadline", "[server][shutdown]") {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor hung(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    std::vector<std::string> const env{"HICLOUD_CONFIG=", "HICLOUD_DB_HOST=127.0.0.1",
+                                       "HICLOUD_DB_PORT=" + std::to_string(hung.local_endpoint().port()),
+                                       "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused",
+                                       "HICLOUD_DB_CONNECT_TIMEOUT=20"};
+    test::server_process server({"--shutdown-timeout", "2"}, env);
+    // The start's schema check holds a pool worker in its connect for 20 s.
+    auto const stopping = std::chrono::steady_clock::now();
+    int const code = server.stop(SIGTERM, std::chrono::seconds(60));
+    auto const took = std::chrono::steady_clock::now() - stopping;
+    INFO(server.log());
+    CHECK(code >= 0);  // it exited by itself
+    CHECK(took < std::chrono::seconds(10));
 }
 
 TEST_CASE("server: SIGTERM under load loses no acknowledged sample and exits 0", "[mysql][server][shutdown]") {
