@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 [[noreturn]] void fail(std::string const& what, fs::path const& path) {
-    throw std::runtime_error("spool: cannot " + what + " " + path.string() + ": " + std::strerror(errno));
+    int const error = errno;
+    throw spool_error("spool: cannot " + what + " " + path.string() + ": " + std::strerror(error), error);
 }
 
 void write_all(int fd, std::string const& data, fs::path const& path) {
@@ -70,6 +71,20 @@ spooled_sample spool::put(std::string const& key, std::string const& body) {
     if (::rename(temp_path.c_str(), final_path.c_str()) != 0) fail("rename", temp_path);
     sync_dir(dir_);
     return {final_path, key, body};
+}
+
+spooled_sample spool::put_dropping_oldest(std::string const& key, std::string const& body, std::size_t& dropped) {
+    for (;;) {
+        try {
+            return put(key, body);
+        } catch (spool_error const& e) {
+            if (e.error != ENOSPC && e.error != EDQUOT) throw;
+            auto const oldest = waiting();
+            if (oldest.empty()) throw;
+            remove(oldest.front());
+            ++dropped;
+        }
+    }
 }
 
 std::vector<spooled_sample> spool::waiting() const {

@@ -11,10 +11,17 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace hicloud::agent {
+
+// A file operation the disk refused; `error` is its errno (ENOSPC: the disk is full).
+struct spool_error : std::runtime_error {
+    spool_error(std::string const& what, int error) : std::runtime_error(what), error(error) {}
+    int error;
+};
 
 struct spooled_sample {
     std::filesystem::path path;
@@ -38,8 +45,13 @@ class spool {
 public:
     spool(std::filesystem::path dir, std::size_t max_samples, std::uintmax_t max_bytes);
 
-    // Stores a sample; throws std::runtime_error naming the file when the disk refuses.
+    // Stores a sample; throws spool_error naming the file when the disk refuses.
     spooled_sample put(std::string const& key, std::string const& body);
+    // As put, but when the disk is full (ENOSPC, EDQUOT) drops the oldest waiting samples, one at a
+    // time, until the new one fits: the policy of the bounds, whichever bound is met first. Adds
+    // what it dropped to `dropped`. For the holder of the drain lock only. Throws spool_error when
+    // nothing is left to drop, or for any other refusal.
+    spooled_sample put_dropping_oldest(std::string const& key, std::string const& body, std::size_t& dropped);
     // The samples waiting, oldest first, with path and key but no body: cheap for a long backlog.
     std::vector<spooled_sample> waiting() const;
     // Reads the body of a listed sample; false when it is gone since it was listed.

@@ -217,10 +217,17 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
         }
         note_failure(r.detail);
     }
-    spool.put(key, body);
-    if (!drain_lock) co_return fate::spooled;  // the agent that holds it trims
-    if (auto const dropped = spool.enforce_bounds())
-        core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(dropped)}});
+    if (!drain_lock) {
+        spool.put(key, body);
+        co_return fate::spooled;  // the agent that holds the lock trims
+    }
+    // A full disk is one more bound: the oldest samples make room for the newest, as the others do.
+    std::size_t dropped = 0;
+    spool.put_dropping_oldest(key, body, dropped);
+    if (dropped)
+        core::log::warn("the disk under the spool is full: dropped the oldest samples", {{"dropped", std::to_string(dropped)}});
+    if (auto const trimmed = spool.enforce_bounds())
+        core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(trimmed)}});
     co_return fate::spooled;
 }
 

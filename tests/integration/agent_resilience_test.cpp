@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -49,6 +50,15 @@ std::size_t occurrences(std::string const& text, std::string const& part) {
     std::size_t n = 0;
     for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
     return n;
+}
+
+// The stamp of the newest spooled sample under `home`, or "" when there is none.
+std::string newest_stamp_or_empty(fs::path const& home) {
+    std::string newest;
+    if (!fs::exists(home / "spool")) return newest;
+    for (auto const& e : fs::directory_iterator(home / "spool"))
+        if (e.path().extension() == ".json") newest = std::max(newest, e.path().filename().string().substr(0, 20));
+    return newest;
 }
 
 std::string stats_fixture() {
@@ -160,4 +170,36 @@ TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that
     CHECK(occurrences(agent.result.err, "MemTotal: expected a value in kB") == 1);
     engine.reset();  // before its socket's folder goes
     fs::remove_all(dir);
+}
+
+TEST_CASE("agent: a full disk under the spool drops the oldest samples, never the newest", "[agent]") {
+    // A 64 KiB tmpfs holds about 15 samples (each file takes a 4 KiB page).
+    auto const dir = fs::temp_directory_path() / test::unique_name("hicloud_full_disk");
+    fs::create_directories(dir);
+    REQUIRE(std::system(("mount -t tmpfs -o size=64k tmpfs " + dir.string()).c_str()) == 0);
+    struct unmount {
+        fs::path dir;
+        ~unmount() {
+            std::system(("umount " + dir.string()).c_str());
+            fs::remove_all(dir);
+        }
+    } cleanup{dir};
+    test::scripted_engine engine([](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        return {200, "[]"};
+    });
+    // Nothing listens there: every sample is spooled.
+    std::vector<std::string> const env{"HICLOUD_CONFIG=", "HICLOUD_HOME=" + dir.string(),
+                                       "HICLOUD_AGENT_DOCKER_HOST=" + engine.host(),
+                                       "HICLOUD_AGENT_URL=http://127.0.0.1:9/monitor_info"};
+    std::size_t full_runs = 0;
+    for (int i = 0; i < 20; ++i) {
+        auto const before = newest_stamp_or_empty(dir);
+        auto const r = test::run_process(test::hicloud_binary(), {"agent", "--once"}, env);
+        INFO("run " << i << ": " << r.err);
+        REQUIRE(r.exit_code == 3);  // spooled, every time
+        CHECK(newest_stamp_or_empty(dir) > before);  // and the newest sample is the one kept
+        full_runs += r.err.find("the disk under the spool is full: dropped the oldest samples") != std::string::npos;
+    }
+    CHECK(full_runs > 0);  // the disk did fill
 }
