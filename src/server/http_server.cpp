@@ -204,7 +204,7 @@ tcp::endpoint resolve(asio::io_context& io, listen_address const& a) {
 }  // namespace
 
 http_server::http_server(asio::io_context& io, settings const& s, api_context& api)
-    : io_(io), acceptor_(io), shared_(std::make_shared<shared>(s, api)) {
+    : io_(io), acceptor_(io), shared_(std::make_shared<shared>(s, api)), accept_pause_(io) {
     auto const endpoint = resolve(io, s.listen);
     auto const where = "cannot listen on " + s.listen.host + ":" + std::to_string(s.listen.port) + ": ";
     beast::error_code ec;
@@ -247,8 +247,29 @@ void http_server::accept() {
                 s->start(place);
             }
         } else {
-            core::log::warn("accepting a connection failed", {{"error", ec.message()}});
+            return pause_accepting(ec);
         }
+        accept();
+    });
+}
+
+void http_server::pause_accepting(boost::system::error_code ec) {
+    // Out of descriptors (EMFILE, ENFILE) or memory, accepting again at once fails again at once:
+    // tens of thousands of times a second, both cores busy, and a log nobody can read. The
+    // connections already open are served meanwhile; as they close, accepting succeeds again.
+    using namespace std::chrono_literals;
+    ++accept_failures_;
+    auto const now = std::chrono::steady_clock::now();
+    if (now >= next_accept_warning_) {
+        core::log::warn("accepting connections fails; pausing 100 ms between tries",
+                        {{"error", ec.message()}, {"failures", std::to_string(accept_failures_)},
+                         {"connections", std::to_string(shared_->connections)}});
+        accept_failures_ = 0;
+        next_accept_warning_ = now + 10s;
+    }
+    accept_pause_.expires_after(100ms);
+    accept_pause_.async_wait([this](boost::system::error_code wait_ec) {
+        if (wait_ec || !acceptor_.is_open()) return;
         accept();
     });
 }
@@ -257,6 +278,7 @@ void http_server::stop(std::function<void()> done) {
     asio::post(acceptor_.get_executor(), [this, done = std::move(done)]() mutable {
         beast::error_code ignored;
         acceptor_.close(ignored);
+        accept_pause_.cancel();
         std::vector<std::shared_ptr<session>> open;
         {
             std::lock_guard lock(shared_->mutex);

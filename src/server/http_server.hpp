@@ -9,8 +9,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
@@ -38,10 +41,17 @@ public:
 
 private:
     void accept();
+    // After a failed accept (out of descriptors, say): pauses before the next, and warns at most
+    // once per warning interval, with the count of failures since the last warning.
+    void pause_accepting(boost::system::error_code ec);
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::shared_ptr<shared> shared_;
+    // Only the accept chain touches these: one accept or one pause is pending at a time.
+    boost::asio::steady_timer accept_pause_;
+    std::uint64_t accept_failures_ = 0;
+    std::chrono::steady_clock::time_point next_accept_warning_{};
 };
 
 }  // namespace hicloud::server

@@ -10,6 +10,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -322,6 +324,40 @@ TEST_CASE("server: keep-alive carries several requests on one connection", "[mys
         CHECK(a.keep_alive);
     }
     CHECK(db.count("server") == 5);
+}
+
+TEST_CASE("server: out of file descriptors, it pauses accepting instead of spinning, and recovers", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    // As with ulimit -n: room for what the server holds open now and a few connections more.
+    rlimit const few{48, 48};
+    REQUIRE(prlimit(server.pid(), RLIMIT_NOFILE, &few, nullptr) == 0);
+    boost::asio::io_context io;
+    std::vector<boost::asio::ip::tcp::socket> idle;
+    for (int i = 0; i < 100; ++i) {
+        idle.emplace_back(io);
+        idle.back().connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    }
+    auto const failures_logged = [&] {
+        auto const log = server.log();
+        std::size_t n = 0;
+        for (auto at = log.find("accepting connections fails"); at != std::string::npos;
+             at = log.find("accepting connections fails", at + 1))
+            ++n;
+        return n;
+    };
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (failures_logged() == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    INFO(server.log().substr(0, 3000));
+    // Spinning logged tens of thousands of lines a second; a pause logs once per 10 s.
+    CHECK(failures_logged() == 1);
+    CHECK_THAT(server.log(), Catch::Contains("Too many open files"));
+    // The idle clients leave: the server takes connections again by itself.
+    idle.clear();
+    auto const health = http_request(server.port(), "GET", "/health");
+    CHECK(health.status == 200);
 }
 
 TEST_CASE("server: SIGTERM with the database hung exits 1 at the shutdown deadline", "[server][shutdown]") {
