@@ -19,6 +19,8 @@
 #include <mutex>
 #include <thread>
 
+#include <sys/resource.h>
+
 namespace hicloud::cli {
 namespace {
 
@@ -42,6 +44,25 @@ private:
 
 bool loopback_only(std::string const& host) {
     return host == "localhost" || host.starts_with("127.") || host == "::1";
+}
+
+// Raises the soft limit on open files to the hard one, as Go's runtime does at start: systemd gives
+// services 1024 soft (524288 hard), far below what server.max_connections asks for. Warns when
+// even the hard limit is below what `wanted` connections need.
+void raise_descriptor_limit(std::size_t wanted) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    // Beside the connections: the database pool, the log, the event loop's own descriptors.
+    constexpr rlim_t reserve = 64;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted + reserve)
+        core::log::warn("the open-file limit is below what server.max_connections needs; raise it (LimitNOFILE=, "
+                        "ulimit -n) or lower max_connections",
+                        {{"limit", std::to_string(limit.rlim_cur)}, {"max_connections", std::to_string(wanted)}});
 }
 
 // Tells at start whether the tables exist; the server still starts when the database is down.
@@ -89,6 +110,7 @@ int run_server(command_context& ctx) {
                         {{"listen", s.listen.host + ":" + std::to_string(s.listen.port)}});
     }
 
+    raise_descriptor_limit(s.max_connections);
     auto& pool = *ctx.database;
     // Ingest leaves the pool's other connections free for /health.
     server::ingest ingest(pool, {s.queue_limit, s.batch_limit, std::min(s.commit_concurrency, pool.config().pool_size),

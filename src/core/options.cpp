@@ -53,8 +53,9 @@ constexpr std::array server_rows{
                 "largest request body; larger is answered 413 (HiCloud's agent keeps within the default)"},
     option_spec{"server.max_containers", "max-containers", "N", "10000",
                 "most containers in one sample; more is answered 413 (HiCloud's agent keeps within the default)"},
-    option_spec{"server.max_connections", "max-connections", "N", "1024",
-                "concurrent client connections; beyond it new ones are answered 503 and closed"},
+    option_spec{"server.max_connections", "max-connections", "N", "10000",
+                "concurrent client connections; at it a new one takes the place of the longest idle, and "
+                "is answered 503 only when every connection is busy"},
     option_spec{"server.header_timeout", "header-timeout", "SECONDS", "10",
                 "deadline to receive a request's headers (also the keep-alive idle time)"},
     option_spec{"server.body_timeout", "body-timeout", "SECONDS", "30", "deadline to receive a request's body"},

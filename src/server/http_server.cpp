@@ -63,12 +63,21 @@ public:
         asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read_header, shared_from_this()));
     }
 
-    // From stop(): a connection waiting for its next request is closed now; one
-    // in the middle of a request finishes it first.
+    // From stop() and from an accept at the connection limit: a connection waiting for its
+    // next request (or still sending its first, byte by byte) is closed now; one in the middle
+    // of a request finishes it first.
     void close_if_idle() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
             if (!self->busy_) self->close();
         });
+    }
+
+    // Whether it waits for a request's headers and nobody asked it to close yet; if so, it is now
+    // asked (once: a burst of accepts at the limit must not count one closing connection twice).
+    bool claim_if_waiting() {
+        if (busy_flag_.load(std::memory_order_relaxed)) return false;
+        bool expected = false;
+        return claimed_.compare_exchange_strong(expected, true);
     }
 
 private:
@@ -84,7 +93,7 @@ private:
 
     void on_header(beast::error_code ec, std::size_t) {
         if (ec) return on_read_error(ec);
-        busy_ = true;
+        set_busy(true);
         started_ = std::chrono::steady_clock::now();
         auto const& header = parser_->get();
         // curl and others wait for this before sending a body.
@@ -133,7 +142,7 @@ private:
     }
 
     void reply(response r, bool close_after) {
-        busy_ = true;
+        set_busy(true);
         bool const keep = !close_after && request_.keep_alive() && !shared_->stopping;
         r.version(11);
         r.keep_alive(keep);
@@ -148,7 +157,7 @@ private:
 
     void on_written(beast::error_code ec, std::size_t bytes, bool keep) {
         log_access(bytes);
-        busy_ = false;
+        set_busy(false);
         request_ = {};
         response_.reset();
         if (ec || !keep) return close();
@@ -169,6 +178,11 @@ private:
                           {"remote", remote_}});
     }
 
+    void set_busy(bool busy) {
+        busy_ = busy;
+        busy_flag_.store(busy, std::memory_order_relaxed);
+    }
+
     void close() {
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -183,7 +197,9 @@ private:
     request request_;
     std::shared_ptr<response> response_;
     std::string remote_;
-    bool busy_ = false;
+    bool busy_ = false;                   // on the session's strand
+    std::atomic<bool> busy_flag_{false};  // the same, for the accept handler on another thread
+    std::atomic<bool> claimed_{false};    // chosen to close for a new connection at the limit
     std::chrono::steady_clock::time_point started_;
 };
 
@@ -228,7 +244,7 @@ void http_server::accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (!ec) {
-            if (shared_->connections >= shared_->config.max_connections) {
+            if (shared_->connections >= shared_->config.max_connections && !make_room()) {
                 // Answer rather than leave the client hanging; the socket closes once written.
                 auto s = std::make_shared<tcp::socket>(std::move(socket));
                 auto r = std::make_shared<response>(envelope(http::status::service_unavailable,
@@ -251,6 +267,34 @@ void http_server::accept() {
         }
         accept();
     });
+}
+
+bool http_server::make_room() {
+    // Idle and slow clients must not starve real work (an agent's post, a health check): at the
+    // limit, the connection that has waited longest for a request's headers gives its place up.
+    // Only when every connection is in the middle of a request is the new one refused.
+    std::shared_ptr<session> oldest_idle;
+    {
+        std::lock_guard lock(shared_->mutex);
+        for (auto const& w : shared_->sessions)
+            if (auto s = w.lock(); s && s->claim_if_waiting()) {
+                oldest_idle = std::move(s);
+                break;
+            }
+    }
+    auto const now = std::chrono::steady_clock::now();
+    (oldest_idle ? limit_evicted_ : limit_refused_) += 1;
+    if (now >= next_limit_warning_) {
+        using namespace std::chrono_literals;
+        core::log::warn("connection limit reached (server.max_connections): idle connections closed to make room",
+                        {{"closed_idle", std::to_string(limit_evicted_)}, {"refused", std::to_string(limit_refused_)},
+                         {"connections", std::to_string(shared_->connections)}});
+        limit_evicted_ = limit_refused_ = 0;
+        next_limit_warning_ = now + 10s;
+    }
+    if (!oldest_idle) return false;
+    oldest_idle->close_if_idle();
+    return true;
 }
 
 void http_server::pause_accepting(boost::system::error_code ec) {

@@ -3,7 +3,8 @@
 // loop. One session per connection, on its own strand; each request gets a
 // fresh parser with the body limit, a deadline for its headers (also the
 // keep-alive idle time) and one for its body, so a client that trickles
-// bytes is cut off. Beyond max_connections a new client gets 503 and is closed.
+// bytes is cut off. At max_connections a new client takes the place of the connection that has
+// waited longest for a request; when every connection is busy, it gets 503 and is closed.
 #include "server/api.hpp"
 #include "server/settings.hpp"
 
@@ -41,6 +42,9 @@ public:
 
 private:
     void accept();
+    // At max_connections: asks the connection that has waited longest for a request to close, and
+    // says whether there was one (else the new connection is refused). Warns at most every 10 s.
+    bool make_room();
     // After a failed accept (out of descriptors, say): pauses before the next, and warns at most
     // once per warning interval, with the count of failures since the last warning.
     void pause_accepting(boost::system::error_code ec);
@@ -52,6 +56,8 @@ private:
     boost::asio::steady_timer accept_pause_;
     std::uint64_t accept_failures_ = 0;
     std::chrono::steady_clock::time_point next_accept_warning_{};
+    std::uint64_t limit_evicted_ = 0, limit_refused_ = 0;
+    std::chrono::steady_clock::time_point next_limit_warning_{};
 };
 
 }  // namespace hicloud::server

@@ -26,7 +26,7 @@ struct settings {
     unsigned threads = 1;
     std::size_t max_body = report::max_body_bytes;
     std::size_t max_containers = report::max_containers;
-    std::size_t max_connections = 1024;
+    std::size_t max_connections = 10000;
     std::chrono::seconds header_timeout{10};
     std::chrono::seconds body_timeout{30};
     std::size_t queue_limit = 10000;

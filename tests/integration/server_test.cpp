@@ -9,6 +9,9 @@
 #include <openssl/evp.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 
 #include <sys/resource.h>
 
@@ -326,6 +329,37 @@ TEST_CASE("server: keep-alive carries several requests on one connection", "[mys
     CHECK(db.count("server") == 5);
 }
 
+TEST_CASE("server: idle connections at the limit give their place to real requests", "[mysql][server]") {
+    migrated_database db;
+    test::server_process server({"--max-connections", "50"}, db.env);
+    boost::asio::io_context io;
+    std::vector<boost::asio::ip::tcp::socket> idle;
+    auto const open_idle = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+            idle.emplace_back(io);
+            idle.back().connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+        }
+    };
+    open_idle(50);  // every place taken by a client that sends nothing
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    int healthy = 0, stored = 0;
+    for (int i = 0; i < 20; ++i) {
+        healthy += http_request(server.port(), "GET", "/health").status == 200;
+        stored += http_request(server.port(), "POST", "/monitor_info", sample("crowded", 1, i)).status == 200;
+        open_idle(5);  // and the attacker re-opens more than were closed
+    }
+    INFO(server.log().substr(0, 3000));
+    CHECK(healthy == 20);
+    CHECK(stored == 20);
+    CHECK(db.count("server") == 20);
+    // Said once, not once per connection.
+    auto const log = server.log();
+    std::size_t warnings = 0;
+    for (auto at = log.find("connection limit reached"); at != std::string::npos; at = log.find("connection limit reached", at + 1))
+        ++warnings;
+    CHECK(warnings == 1);
+}
+
 TEST_CASE("server: out of file descriptors, it pauses accepting instead of spinning, and recovers", "[mysql][server]") {
     migrated_database db;
     test::server_process server({}, db.env);
@@ -560,17 +594,33 @@ TEST_CASE("server: [::]:PORT takes IPv6 and IPv4 clients", "[mysql][server]") {
                Catch::StartsWith("HTTP/1.1 200 OK"));
 }
 
-TEST_CASE("server: beyond max_connections a new client gets 503 and is closed", "[mysql][server]") {
+TEST_CASE("server: at max_connections an idle client gives its place up, and with all busy a new one gets 503",
+          "[mysql][server]") {
     migrated_database db;
     test::server_process server({"--max-connections", "1"}, db.env);
     test::http_connection first(server.port());
     REQUIRE(first.request("GET", "/health").status == 200);  // the first is surely counted now
-    auto const second = test::raw_exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+    // It waits for its next request: the new client takes its place.
+    auto const second = test::raw_exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                                            std::chrono::seconds(20));
-    CHECK_THAT(second.bytes, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("Retry-After: 1") &&
-                                 Catch::Contains("max_connections"));
-    CHECK(second.closed_by_server);
-    CHECK(first.request("GET", "/health").status == 200);  // the first is still served
+    CHECK_THAT(second.bytes, Catch::StartsWith("HTTP/1.1 200"));
+
+    // A client in the middle of a request (its body is yet to come) keeps its place.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket busy(io);
+    busy.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    boost::asio::write(busy, boost::asio::buffer(std::string("POST /monitor_info HTTP/1.1\r\nHost: x\r\n"
+                                                             "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n")));
+    // The server's "100 Continue" says it has read the headers and waits for the body.
+    boost::asio::streambuf continued;
+    boost::asio::read_until(busy, continued, "\r\n\r\n");
+    REQUIRE(std::string(boost::asio::buffers_begin(continued.data()), boost::asio::buffers_end(continued.data()))
+                .starts_with("HTTP/1.1 100"));
+    auto const third = test::raw_exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+                                          std::chrono::seconds(20));
+    CHECK_THAT(third.bytes, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("Retry-After: 1") &&
+                                Catch::Contains("max_connections"));
+    CHECK(third.closed_by_server);
 }
 
 TEST_CASE("server: --log-format json writes an access record per request", "[mysql][server]") {

@@ -130,7 +130,7 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.threads == default_threads());
     CHECK(s.max_body == 8388608);
     CHECK(s.max_containers == 10000);
-    CHECK(s.max_connections == 1024);
+    CHECK(s.max_connections == 10000);
     CHECK(s.header_timeout == 10s);
     CHECK(s.body_timeout == 30s);
     CHECK(s.queue_limit == 10000);
