@@ -157,10 +157,11 @@ private:
 
     void on_written(beast::error_code ec, std::size_t bytes, bool keep) {
         log_access(bytes);
-        set_busy(false);
         request_ = {};
         response_.reset();
+        // A connection that closes stays busy: it is no place for a new one to take.
         if (ec || !keep) return close();
+        set_busy(false);
         read_header();
     }
 
