@@ -108,8 +108,10 @@ int run_migrate(command_context& ctx) {
             int applied = 0;
             db::status_report status;
         };
+        // By value: the job runs on a pool thread once ctx.io runs, after this block has ended
+        // (AddressSanitizer saw the options read from a dead stack frame).
         ctx.database->async_run<outcome>(
-            [&set, &options](db::connection& c) {
+            [&set, options = std::move(options)](db::connection& c) {
                 outcome o;
                 o.applied = db::apply_pending(c, set, options);
                 o.status = db::read_status(c, set);
