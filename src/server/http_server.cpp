@@ -182,6 +182,8 @@ private:
     void set_busy(bool busy) {
         busy_ = busy;
         busy_flag_.store(busy, std::memory_order_relaxed);
+        // Asked to close but busy meanwhile, it stayed open: idle again, it may be chosen again.
+        if (!busy) claimed_.store(false, std::memory_order_relaxed);
     }
 
     void close() {
