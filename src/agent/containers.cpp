@@ -17,12 +17,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Created, exited and dead containers have no process: they use nothing, as docker stats -a shows
-// them. Every other state (running, paused, restarting, removing, one a newer engine adds) may.
-bool has_no_process(std::string_view state) {
-    return state == "created" || state == "exited" || state == "dead";
-}
-
 // Figures of one container from its stats body; what cannot be had stays unknown (null), and
 // `why` says why.
 asio::awaitable<void> sample_one(docker::client& engine, docker::container_summary const& c, container_figures& out,
@@ -56,7 +50,7 @@ asio::awaitable<std::vector<container_figures>> sample_containers(docker::client
     std::vector<std::string> why(listed.size());  // one slot each: no two coroutines share one
     for (auto const& c : listed) {
         figures.push_back({c.name, c.state});
-        if (has_no_process(c.state)) figures.back().cpu_percent = figures.back().memory_mib = figures.back().memory_percent = 0.0;
+        if (docker::has_no_process(c.state)) figures.back().cpu_percent = figures.back().memory_mib = figures.back().memory_percent = 0.0;
     }
 
     // Every container with a process at once; the timer wakes this coroutine when the last one is done.
@@ -64,7 +58,7 @@ asio::awaitable<std::vector<container_figures>> sample_containers(docker::client
     asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
     auto remaining = std::make_shared<std::size_t>(0);
     for (std::size_t i = 0; i < listed.size(); ++i) {
-        if (has_no_process(listed[i].state)) continue;
+        if (docker::has_no_process(listed[i].state)) continue;
         ++*remaining;
         asio::co_spawn(executor, sample_one(engine, listed[i], figures[i], why[i]), [&all_done, remaining](std::exception_ptr) {
             if (--*remaining == 0) all_done.cancel();

@@ -2,29 +2,29 @@
 
 namespace hicloud::agent {
 
-host_figures host_figures_of(host_reading const& reading, std::vector<std::string>& unknown) {
+host_figures host_figures_of(host_reading const& reading, std::map<std::string, std::string>& unknown) {
     host_figures f;
     if (reading.cpu_count) {
         f.cpu_count = *reading.cpu_count;
     } else {
-        unknown.push_back("ser_cpu_count: " + reading.cpu_count.error().message);
+        unknown["host ser_cpu_count"] = reading.cpu_count.error().message;
     }
     if (!reading.opening) {
-        unknown.push_back("ser_cpu_percent: " + reading.opening.error().message);
+        unknown["host ser_cpu_percent"] = reading.opening.error().message;
     } else if (!reading.closing) {
-        unknown.push_back("ser_cpu_percent: " + reading.closing.error().message);
+        unknown["host ser_cpu_percent"] = reading.closing.error().message;
     } else if (auto const busy = host::cpu_busy_percent(*reading.opening, *reading.closing)) {
         f.cpu_percent = *busy;
     } else {
-        unknown.push_back("ser_cpu_percent: the CPU counters did not move forward");
+        unknown["host ser_cpu_percent"] = "the CPU counters did not move forward";
     }
     if (!reading.memory) {
-        unknown.push_back("ser_memory_*: " + reading.memory.error().message);
+        unknown["host ser_memory_*"] = reading.memory.error().message;
     } else if (reading.memory->total == 0) {
-        unknown.push_back("ser_memory_*: MemTotal is 0");
+        unknown["host ser_memory_*"] = "MemTotal is 0";
     } else if (reading.memory->free > reading.memory->total) {
         // psutil would report a negative percentage; no figure here can be true.
-        unknown.push_back("ser_memory_*: MemFree is above MemTotal");
+        unknown["host ser_memory_*"] = "MemFree is above MemTotal";
     } else {
         f.memory_total_mib = host::to_mib(reading.memory->total);
         f.memory_used_mib = host::to_mib(reading.memory->used);
@@ -37,7 +37,7 @@ host_sampler::host_sampler(std::string proc_root) : proc_(std::move(proc_root)) 
 
 void host_sampler::begin() { opening_ = host::read_cpu_times(proc_); }
 
-host_figures host_sampler::finish(std::vector<std::string>& unknown) {
+host_figures host_sampler::finish(std::map<std::string, std::string>& unknown) {
     host_reading const reading{
         opening_ ? *opening_ : core::outcome<host::cpu_times>(core::failure{"no opening reading"}),
         host::read_cpu_times(proc_), host::read_cpu_count(proc_), host::read_memory(proc_)};

@@ -8,6 +8,7 @@
 #include "host/proc_reader.hpp"
 #include "host/proc_stat.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,8 +24,9 @@ struct host_reading {
 };
 
 // The report's host figures (MiB truncated, percentages unrounded), each nullopt when its
-// source failed or the figure cannot be true; `unknown` gets why, a line each.
-host_figures host_figures_of(host_reading const& reading, std::vector<std::string>& unknown);
+// source failed or the figure cannot be true; `unknown` gets why, by "host ser_cpu_percent" (the
+// memory figures share "host ser_memory_*").
+host_figures host_figures_of(host_reading const& reading, std::map<std::string, std::string>& unknown);
 
 class host_sampler {
 public:
@@ -32,7 +34,7 @@ public:
     // Reads the CPU counters that open the window.
     void begin();
     // Reads the closing CPU counters, the CPU count and memory. Never throws.
-    host_figures finish(std::vector<std::string>& unknown);
+    host_figures finish(std::map<std::string, std::string>& unknown);
 
 private:
     host::proc_reader proc_;

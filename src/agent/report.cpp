@@ -1,6 +1,7 @@
 #include "agent/report.hpp"
 
 #include "core/text.hpp"
+#include "docker/stats.hpp"
 #include "report/limits.hpp"
 
 #include <algorithm>
@@ -62,8 +63,8 @@ std::string entry_problem(container_figures const& c) {
 }
 
 // Kept first when a sample must leave entries out: those that run, or may.
-bool has_process(container_figures const& c) {
-    return c.status != "created" && c.status != "exited" && c.status != "dead";
+bool may_have_process(container_figures const& c) {
+    return !docker::has_no_process(c.status);
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ std::vector<std::string> fit_to_limits(report& r) {
     };
     std::size_t fitting = count_fitting();
     if (fitting < kept.size()) {
-        std::stable_partition(kept.begin(), kept.end(), has_process);
+        std::stable_partition(kept.begin(), kept.end(), may_have_process);
         fitting = count_fitting();
     }
     if (fitting < kept.size()) {

@@ -142,13 +142,8 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    std::vector<std::string> host_unknown;
     agent::report r{a.settings.agent_id, a.settings.node_name, agent::format_timestamp(taken, a.settings.local_time),
-                    a.host.finish(host_unknown), std::move(containers)};
-    for (auto const& line : host_unknown) {  // "ser_cpu_percent: why"
-        auto const colon = line.find(": ");
-        unknown["host " + line.substr(0, colon)] = colon == std::string::npos ? line : line.substr(colon + 2);
-    }
+                    a.host.finish(unknown), std::move(containers)};
     a.unknown_figures.cycle(unknown);
     for (auto const& change : agent::fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
     co_return r;

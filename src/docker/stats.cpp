@@ -275,13 +275,16 @@ core::outcome<double> memory_percent(memory_reading const& memory) {
     return static_cast<double>(*used) / static_cast<double>(*memory.limit) * 100.0;
 }
 
+bool has_no_process(std::string_view state) {
+    return state == "created" || state == "exited" || state == "dead";
+}
+
 figures figures_of(stats_reading const& reading, std::string_view state) {
     figures f;
     // Created, exited and dead containers have no process, nor has a restarting one between its
     // runs or one being removed: the Engine's empty reading then means "nothing runs". Running,
     // paused, or a state this HiCloud does not know: it means unknown.
-    bool const empty_is_zero = state == "created" || state == "exited" || state == "dead" ||
-                               state == "restarting" || state == "removing";
+    bool const empty_is_zero = has_no_process(state) || state == "restarting" || state == "removing";
     auto const note = [&](std::string_view part, std::string const& why) {
         f.unknown.push_back(std::string(part) + ": " + why);
     };

@@ -92,6 +92,10 @@ core::outcome<double> memory_percent(memory_reading const& memory);
 // process, nor has a restarting one between its runs or one being removed, and the Engine then
 // answers an empty reading: its figures are 0, as the CLI shows them. In any other state
 // (running, paused, one this HiCloud does not know) an absent figure is unknown.
+// Created, exited and dead containers have no process: they use nothing, as docker stats -a shows
+// them. Every other state (running, paused, restarting, removing, one a newer engine adds) may.
+bool has_no_process(std::string_view state);
+
 struct figures {
     std::optional<double> cpu_percent;
     std::optional<std::uint64_t> memory_used_bytes;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 using namespace hicloud;
@@ -53,10 +54,10 @@ TEST_CASE("host figures: every fixture case gives its expected figures", "[host]
         auto const expected_value = json::parse(read_file(dir / "expected.json"));
         REQUIRE(expected_value.is_object());
         auto const& expected = expected_value.get_object();
-        std::vector<std::string> unknown;
+        std::map<std::string, std::string> unknown;
         auto const figures = agent::host_figures_of(reading_of(dir), unknown);
         std::string why;
-        for (auto const& u : unknown) why += u + "; ";
+        for (auto const& [figure, reason] : unknown) why += figure + ": " + reason + "; ";
         INFO("unknown: " << why);
         test::check_expected_figure(figures.cpu_count, expected, "cpu_count");
         test::check_expected_figure(figures.cpu_percent, expected, "cpu_percent");
@@ -74,7 +75,7 @@ TEST_CASE("host figures: a source that fails costs only its own figures", "[host
     fields.mem_total = 1 << 30;
     fields.mem_free = 1 << 29;
     fields.mem_available = std::uint64_t{1} << 29;
-    std::vector<std::string> unknown;
+    std::map<std::string, std::string> unknown;
     auto const figures = agent::host_figures_of(
         {core::failure{"cannot read /proc/stat: Permission denied"}, core::failure{"cannot read /proc/stat"},
          core::failure{"cannot read /proc/stat"},
@@ -84,6 +85,7 @@ TEST_CASE("host figures: a source that fails costs only its own figures", "[host
     CHECK_FALSE(figures.cpu_percent.has_value());
     CHECK(figures.memory_total_mib == 1024);
     CHECK(figures.memory_percent == 50.0);
-    CHECK(unknown == std::vector<std::string>{"ser_cpu_count: cannot read /proc/stat",
-                                              "ser_cpu_percent: cannot read /proc/stat: Permission denied"});
+    CHECK(unknown == std::map<std::string, std::string>{
+                         {"host ser_cpu_count", "cannot read /proc/stat"},
+                         {"host ser_cpu_percent", "cannot read /proc/stat: Permission denied"}});
 }
