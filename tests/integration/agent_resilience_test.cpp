@@ -5,6 +5,7 @@
 #include "support/scripted_engine.hpp"
 #include "support/test_database.hpp"
 #include "support/server_process.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -44,12 +45,6 @@ bool eventually(std::function<bool()> const& condition) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return condition();
-}
-
-std::size_t occurrences(std::string const& text, std::string const& part) {
-    std::size_t n = 0;
-    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-    return n;
 }
 
 // The stamp of the newest spooled sample under `home`, or "" when there is none.
@@ -167,7 +162,7 @@ TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that
                               Catch::Contains("no container figures: the Docker engine cannot be read") &&
                               Catch::Contains("the Docker engine answers again"));
     // Said when it starts and when it ends, not at every cycle.
-    CHECK(occurrences(agent.result.err, "MemTotal: expected a value in kB") == 1);
+    CHECK(test::occurrences(agent.result.err, "MemTotal: expected a value in kB") == 1);
     engine.reset();  // before its socket's folder goes
     fs::remove_all(dir);
 }

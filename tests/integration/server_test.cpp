@@ -3,6 +3,7 @@
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/test_database.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -65,6 +66,16 @@ struct migrated_database {
     long long count(std::string const& table) const {
         return std::stoll(*database.connect()->query("SELECT COUNT(*) FROM " + table).at(0).at(0));
     }
+};
+
+// A database that accepts connections and never says a word: a listening socket nobody reads,
+// and the environment for `hicloud server` to use it (with a 20 s connect timeout).
+struct hung_database {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor acceptor{io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    std::vector<std::string> env{"HICLOUD_CONFIG=", "HICLOUD_DB_HOST=127.0.0.1",
+                                 "HICLOUD_DB_PORT=" + std::to_string(acceptor.local_endpoint().port()),
+                                 "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused", "HICLOUD_DB_CONNECT_TIMEOUT=20"};
 };
 
 std::string sha256_hex(std::string const& s) {
@@ -353,11 +364,7 @@ TEST_CASE("server: idle connections at the limit give their place to real reques
     CHECK(stored == 20);
     CHECK(db.count("server") == 20);
     // Said once, not once per connection.
-    auto const log = server.log();
-    std::size_t warnings = 0;
-    for (auto at = log.find("connection limit reached"); at != std::string::npos; at = log.find("connection limit reached", at + 1))
-        ++warnings;
-    CHECK(warnings == 1);
+    CHECK(test::occurrences(server.log(), "connection limit reached") == 1);
 }
 
 TEST_CASE("server: out of file descriptors, it pauses accepting instead of spinning, and recovers", "[mysql][server]") {
@@ -372,14 +379,7 @@ TEST_CASE("server: out of file descriptors, it pauses accepting instead of spinn
         idle.emplace_back(io);
         idle.back().connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
     }
-    auto const failures_logged = [&] {
-        auto const log = server.log();
-        std::size_t n = 0;
-        for (auto at = log.find("accepting connections fails"); at != std::string::npos;
-             at = log.find("accepting connections fails", at + 1))
-            ++n;
-        return n;
-    };
+    auto const failures_logged = [&] { return test::occurrences(server.log(), "accepting connections fails"); };
     auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (failures_logged() == 0 && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -395,14 +395,8 @@ TEST_CASE("server: out of file descriptors, it pauses accepting instead of spinn
 }
 
 TEST_CASE("server: SIGTERM with the database hung exits 1 at the shutdown deadline", "[server][shutdown]") {
-    // A database that accepts connections and never says a word: a listening socket nobody reads.
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor hung(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    std::vector<std::string> const env{"HICLOUD_CONFIG=", "HICLOUD_DB_HOST=127.0.0.1",
-                                       "HICLOUD_DB_PORT=" + std::to_string(hung.local_endpoint().port()),
-                                       "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused",
-                                       "HICLOUD_DB_CONNECT_TIMEOUT=20"};
-    test::server_process server({"--shutdown-timeout", "2"}, env);
+    hung_database hung;
+    test::server_process server({"--shutdown-timeout", "2"}, hung.env);
     std::vector<std::future<int>> posts;
     for (int i = 0; i < 3; ++i)
         posts.push_back(std::async(std::launch::async, [&, i] {
@@ -414,12 +408,7 @@ TEST_CASE("server: SIGTERM with the database hung exits 1 at the shutdown deadli
         }));
     // Every sample is in: waiting for a database that does not answer.
     auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    auto const received = [&] {
-        auto const log = server.log();
-        std::size_t n = 0;
-        for (auto at = log.find("HiCloud received data"); at != std::string::npos; at = log.find("HiCloud received data", at + 1)) ++n;
-        return n;
-    };
+    auto const received = [&] { return test::occurrences(server.log(), "HiCloud received data"); };
     while (received() < 3 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     REQUIRE(received() == 3);
 
@@ -435,13 +424,8 @@ TEST_CASE("server: SIGTERM with the database hung exits 1 at the shutdown deadli
 }
 
 TEST_CASE("server: SIGTERM with the database hung and nothing in flight ends by the deadline", "[server][shutdown]") {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor hung(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    std::vector<std::string> const env{"HICLOUD_CONFIG=", "HICLOUD_DB_HOST=127.0.0.1",
-                                       "HICLOUD_DB_PORT=" + std::to_string(hung.local_endpoint().port()),
-                                       "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused",
-                                       "HICLOUD_DB_CONNECT_TIMEOUT=20"};
-    test::server_process server({"--shutdown-timeout", "2"}, env);
+    hung_database hung;
+    test::server_process server({"--shutdown-timeout", "2"}, hung.env);
     // The start's schema check holds a pool worker in its connect for 20 s.
     auto const stopping = std::chrono::steady_clock::now();
     int const code = server.stop(SIGTERM, std::chrono::seconds(60));
@@ -718,12 +702,7 @@ TEST_CASE("server: a sample the database refuses is answered 422 alone, and the 
         auto post = [&](std::string body) { return http_request(server.port(), "POST", "/monitor_info", body); };
         auto first = std::async(std::launch::async, post, sample("agent-first", 1));
         std::vector<std::future<test::http_answer>> good;
-        auto const received = [&] {
-            auto const log = server.log();
-            std::size_t n = 0;
-            for (auto at = log.find("HiCloud received data"); at != std::string::npos; at = log.find("HiCloud received data", at + 1)) ++n;
-            return n;
-        };
+        auto const received = [&] { return test::occurrences(server.log(), "HiCloud received data"); };
         auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (received() < 1 && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
