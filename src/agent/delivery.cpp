@@ -58,13 +58,23 @@ delivery classify(unsigned status) {
     return delivery::retry_later;
 }
 
-asio::ssl::context make_tls_context(std::string const& ca_file) {
+core::outcome<asio::ssl::context> make_tls_context(tls_files const& files) {
     asio::ssl::context tls(asio::ssl::context::tls_client);
+    boost::system::error_code ec;
+    auto const failed = [&](char const* option, std::string const& file) {
+        return core::failure{std::string(option) + ": cannot load " + file + ": " + ec.message()};
+    };
     tls.set_verify_mode(asio::ssl::verify_peer);
-    if (ca_file.empty())
-        tls.set_default_verify_paths();
-    else
-        tls.load_verify_file(ca_file);  // throws naming OpenSSL's reason; caught at start-up
+    if (files.ca.empty()) {
+        if (tls.set_default_verify_paths(ec); ec) return failed("agent.tls_ca", "the system's CA store");
+    } else if (tls.load_verify_file(files.ca, ec); ec) {
+        return failed("agent.tls_ca", files.ca);
+    }
+    if (!files.cert.empty())
+        if (tls.use_certificate_chain_file(files.cert, ec); ec) return failed("agent.tls_cert", files.cert);
+    // OpenSSL checks here that the key is the certificate's ("key values mismatch").
+    if (!files.key.empty())
+        if (tls.use_private_key_file(files.key, asio::ssl::context::pem, ec); ec) return failed("agent.tls_key", files.key);
     return tls;
 }
 

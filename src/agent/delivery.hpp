@@ -38,9 +38,16 @@ struct delivery_outcome {
 // retried. 5xx, 408, 429, a refused connection or the deadline: retry_later.
 delivery classify(unsigned status);
 
-// The TLS settings for https: the server's certificate is checked against `ca_file`, or
-// the system's CA store when empty, and must name the URL's host.
-boost::asio::ssl::context make_tls_context(std::string const& ca_file);
+// The TLS files of https delivery (PEM): `ca` checks the server's certificate (empty: the
+// system's CA store), which must also name the URL's host; `cert` and `key` (both or neither)
+// are the agent's own certificate, for a server that asks for one (server.tls_client_ca).
+struct tls_files {
+    std::string ca, cert, key;
+};
+
+// Fails naming the option and file OpenSSL refused, and why ("agent.tls_key: cannot load
+// /etc/hicloud/agent-key.pem: key values mismatch").
+core::outcome<boost::asio::ssl::context> make_tls_context(tls_files const& files);
 
 // A connection to the server kept open across posts — a cycle's spooled backlog, then its new
 // sample — so the connect and, for https, the TLS handshake are paid once, not per sample. When a

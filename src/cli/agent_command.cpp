@@ -53,7 +53,7 @@ struct agent_settings {
     std::chrono::seconds interval{0};
     bool dry_run = false;
     agent::server_url url;
-    std::string agent_id, node_name, token, tls_ca;
+    std::string agent_id, node_name, token, tls_ca, tls_cert, tls_key;
     std::chrono::milliseconds timeout{10000};
     std::string docker_socket;
     std::string proc_root;
@@ -84,6 +84,11 @@ agent_settings settings_from(core::config const& c) {
     check_name(s.node_name, "agent.node_name", hicloud::report::node_name_chars);
     if (auto const file = c.text("agent.token_file"); !file.empty()) s.token = core::read_secret_file(file);
     s.tls_ca = c.text("agent.tls_ca");
+    s.tls_cert = c.text("agent.tls_cert");
+    s.tls_key = c.text("agent.tls_key");
+    if (s.tls_cert.empty() != s.tls_key.empty())
+        throw core::config_error(s.tls_cert.empty() ? "agent.tls_key is set without agent.tls_cert"
+                                                    : "agent.tls_cert is set without agent.tls_key");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
     // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
     auto docker_host = c.text("agent.docker_host");
@@ -233,15 +238,10 @@ int run_agent(command_context& ctx) {
     if (!cfg.positional().empty())
         throw core::config_error("agent takes no arguments, got '" + cfg.positional().front() + "'");
     auto const s = settings_from(cfg);
-    auto tls = [&] {
-        try {
-            return agent::make_tls_context(s.tls_ca);
-        } catch (boost::system::system_error const& e) {
-            throw core::config_error("agent.tls_ca: cannot load " + s.tls_ca + ": " + e.code().message());
-        }
-    }();
+    auto tls = agent::make_tls_context({s.tls_ca, s.tls_cert, s.tls_key});
+    if (!tls) throw core::config_error(tls.error().message);
     agent_state a{s, docker::client(ctx.io.get_executor(), s.docker_socket, s.timeout), agent::host_sampler(s.proc_root),
-                  std::move(tls)};
+                  std::move(*tls)};
     std::optional<agent::spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
 

@@ -7,6 +7,7 @@
 #include "server/http_server.hpp"
 #include "server/ingest.hpp"
 #include "server/settings.hpp"
+#include "server/tls.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -118,13 +119,16 @@ int run_server(command_context& ctx) {
     server::api_context api{ingest, pool, {s.max_containers}, nullptr};
     if (!s.tokens_file.empty()) api.tokens = [&tokens] { return tokens.get(); };
 
-    server::http_server http(ctx.io, s, api);
+    auto tls = server::tls_context_from(s);
+    if (!tls) throw core::config_error(tls.error().message);
+    server::http_server http(ctx.io, s, api, *tls);
     auto const bound = http.local_endpoint();
     http.start();
     check_schema(pool);
     core::log::info("listening", {{"address", bound.address().to_string()},
                                   {"port", std::to_string(bound.port())},
                                   {"threads", std::to_string(s.threads)},
+                                  {"scheme", *tls ? "https" : "http"},
                                   {"database", pool.config().endpoint()}});
 
     boost::asio::steady_timer deadline(ctx.io);
@@ -164,6 +168,15 @@ int run_server(command_context& ctx) {
     std::function<void()> wait_for_reload = [&] {
         reload.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
+            if (!s.tls_cert.empty()) {
+                if (auto renewed = server::tls_context_from(s)) {
+                    http.replace_tls(std::move(*renewed));
+                    core::log::info("reloaded the TLS certificate and key", {{"file", s.tls_cert}});
+                } else {
+                    core::log::error("reloading the TLS certificate failed; keeping the previous one",
+                                     {{"error", renewed.error().message}});
+                }
+            }
             if (s.tokens_file.empty()) {
                 core::log::info("SIGHUP: no server.tokens_file to reload");
             } else if (auto loaded = server::load_agent_tokens(s.tokens_file)) {

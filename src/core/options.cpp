@@ -54,10 +54,18 @@ constexpr std::array server_rows{
     option_spec{"server.max_containers", "max-containers", "N", "10000",
                 "most containers in one sample; more is answered 413 (HiCloud's agent keeps within the default)"},
     option_spec{"server.max_connections", "max-connections", "N", "10000",
-                "concurrent client connections; at it a new one takes the place of the longest idle, and "
+                "concurrent client connections; at it a new one takes the place of an idle one, and "
                 "is answered 503 only when every connection is busy"},
+    option_spec{"server.max_connections_per_peer", "max-connections-per-peer", "N", "1000",
+                "connections from one IP address; at it a new one from there takes the place of one of that "
+                "address's idle connections; 0 = no limit (a balancer in front is one address)"},
+    option_spec{"server.max_body_memory", "max-body-memory", "BYTES", "268435456",
+                "request bodies held in memory at once (their Content-Length, or max_body when chunked); "
+                "beyond it a request is answered 503 with Retry-After before its body is read"},
+    option_spec{"server.first_byte_timeout", "first-byte-timeout", "SECONDS", "5",
+                "deadline for a new connection's first byte (or TLS handshake)"},
     option_spec{"server.header_timeout", "header-timeout", "SECONDS", "10",
-                "deadline to receive a request's headers (also the keep-alive idle time)"},
+                "keep-alive idle time, and the deadline for a request's headers once its first byte came"},
     option_spec{"server.body_timeout", "body-timeout", "SECONDS", "30", "deadline to receive a request's body"},
     option_spec{"server.queue_limit", "queue-limit", "SAMPLES", "10000",
                 "samples waiting for the database; beyond it requests are answered 503 with Retry-After"},
@@ -71,6 +79,11 @@ constexpr std::array server_rows{
                 "'Authorization: Bearer TOKEN' of that agent. Re-read on SIGHUP"},
     option_spec{"server.shutdown_timeout", "shutdown-timeout", "SECONDS", "30",
                 "on SIGTERM/SIGINT, how long to finish requests in flight before exiting"},
+    option_spec{"server.tls_cert", "tls-cert", "PATH", "",
+                "PEM certificate (chain) to serve HTTPS instead of HTTP; with server.tls_key. Re-read on SIGHUP"},
+    option_spec{"server.tls_key", "tls-key", "PATH", "", "PEM private key of server.tls_cert"},
+    option_spec{"server.tls_client_ca", "tls-client-ca", "PATH", "",
+                "PEM CA certificates: every client must present a certificate they signed (mutual TLS)"},
 };
 
 constexpr std::array agent_rows{
@@ -85,6 +98,9 @@ constexpr std::array agent_rows{
     option_spec{"agent.token_file", "token-file", "PATH", "", "file whose first line is the bearer token"},
     option_spec{"agent.tls_ca", "tls-ca", "PATH", "",
                 "CA certificates for an https:// agent.url; default: the system's CA store"},
+    option_spec{"agent.tls_cert", "tls-cert", "PATH", "",
+                "the agent's own PEM certificate (chain), for a server with server.tls_client_ca"},
+    option_spec{"agent.tls_key", "tls-key", "PATH", "", "PEM private key of agent.tls_cert"},
     option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
     option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
                 "the Docker socket (DOCKER_HOST is used when this is not set)"},

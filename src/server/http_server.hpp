@@ -1,10 +1,18 @@
 #pragma once
-// The HTTP/1.1 listener and its connections (Boost.Beast) on the shared event
-// loop. One session per connection, on its own strand; each request gets a
-// fresh parser with the body limit, a deadline for its headers (also the
-// keep-alive idle time) and one for its body, so a client that trickles
-// bytes is cut off. At max_connections a new client takes the place of the connection that has
-// waited longest for a request; when every connection is busy, it gets 503 and is closed.
+// The HTTP/1.1 listener and its connections (Boost.Beast) on the shared event loop, in the clear
+// or over TLS (server.tls_cert). One session per connection, on its own strand; each request gets
+// a fresh parser with the body limit. What one client can hold is bounded, so idle and slow
+// clients cannot starve real work:
+//   * time: a new connection must send its first byte (or TLS hello) within first_byte_timeout;
+//     a kept-alive one may wait header_timeout for its next request, whose headers must then come
+//     within header_timeout and its body within body_timeout;
+//   * places: at max_connections (or a peer's max_connections_per_peer) a new client takes the
+//     place of the connection (of all, or of that peer) that connected first among those waiting
+//     for a request; when every such connection is busy, it gets 503 and is closed;
+//   * memory: bodies being read reserve their Content-Length (max_body when chunked) from
+//     max_body_memory; a request that does not fit is answered 503 before its body is read.
+// Each refusal is counted and warned about at most every 10 s.
+#include "core/rate_limited.hpp"
 #include "server/api.hpp"
 #include "server/settings.hpp"
 
@@ -12,22 +20,22 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <atomic>
-#include <chrono>
-#include <cstdint>
+#include <cstddef>
 #include <functional>
-#include <list>
 #include <memory>
-#include <mutex>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace hicloud::server {
-
-class session;
 
 class http_server {
 public:
     // Binds and listens now; throws std::runtime_error naming the address when it cannot.
-    http_server(boost::asio::io_context& io, settings const& s, api_context& api);
+    // `tls` (from tls_context_from) makes it serve HTTPS only; null serves HTTP.
+    http_server(boost::asio::io_context& io, settings const& s, api_context& api,
+                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     ~http_server();
 
     boost::asio::ip::tcp::endpoint local_endpoint() const;
@@ -36,15 +44,17 @@ public:
     // (with Connection: close). `done` runs once every connection is closed.
     void stop(std::function<void()> done);
     std::size_t connections() const;
+    // New connections use `tls` from now on (a renewed certificate); open ones keep theirs.
+    // Ignored when the server started without TLS.
+    void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls);
 
     // Used by sessions.
     struct shared;
 
 private:
     void accept();
-    // At max_connections: asks the connection that has waited longest for a request to close, and
-    // says whether there was one (else the new connection is refused). Warns at most every 10 s.
-    bool make_room();
+    // Admits a new connection, making room for it when a limit is reached; false: refused.
+    bool admit(boost::asio::ip::tcp::socket& socket);
     // After a failed accept (out of descriptors, say): pauses before the next, and warns at most
     // once per warning interval, with the count of failures since the last warning.
     void pause_accepting(boost::system::error_code ec);
@@ -52,12 +62,9 @@ private:
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::shared_ptr<shared> shared_;
-    // Only the accept chain touches these: one accept or one pause is pending at a time.
+    // Only the accept chain touches this: one accept or one pause is pending at a time.
     boost::asio::steady_timer accept_pause_;
-    std::uint64_t accept_failures_ = 0;
-    std::chrono::steady_clock::time_point next_accept_warning_{};
-    std::uint64_t limit_evicted_ = 0, limit_refused_ = 0;
-    std::chrono::steady_clock::time_point next_limit_warning_{};
+    core::rate_limited_count accept_failures_;
 };
 
 }  // namespace hicloud::server

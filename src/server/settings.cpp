@@ -45,6 +45,13 @@ settings settings_from(core::config const& c) {
     s.max_body = static_cast<std::size_t>(c.integer("server.max_body", 1024, 1LL << 30));
     s.max_containers = static_cast<std::size_t>(c.integer("server.max_containers", 1, 100000));
     s.max_connections = static_cast<std::size_t>(c.integer("server.max_connections", 1, 1000000));
+    s.max_connections_per_peer = static_cast<std::size_t>(c.integer("server.max_connections_per_peer", 0, 1000000));
+    s.max_body_memory = static_cast<std::size_t>(c.integer("server.max_body_memory", 1024, 1LL << 40));
+    if (s.max_body_memory < s.max_body)
+        throw core::config_error("server.max_body_memory (" + std::to_string(s.max_body_memory) +
+                                 ") is below server.max_body (" + std::to_string(s.max_body) +
+                                 "): no request of the largest size could ever be read");
+    s.first_byte_timeout = std::chrono::seconds(c.integer("server.first_byte_timeout", 1, 3600));
     s.header_timeout = std::chrono::seconds(c.integer("server.header_timeout", 1, 3600));
     s.body_timeout = std::chrono::seconds(c.integer("server.body_timeout", 1, 3600));
     s.queue_limit = static_cast<std::size_t>(c.integer("server.queue_limit", 1, 10000000));
@@ -52,6 +59,14 @@ settings settings_from(core::config const& c) {
     s.commit_concurrency = static_cast<std::size_t>(c.integer("server.commit_concurrency", 1, 256));
     s.tokens_file = c.text("server.tokens_file");
     s.shutdown_timeout = std::chrono::seconds(c.integer("server.shutdown_timeout", 1, 3600));
+    s.tls_cert = c.text("server.tls_cert");
+    s.tls_key = c.text("server.tls_key");
+    s.tls_client_ca = c.text("server.tls_client_ca");
+    if (s.tls_cert.empty() != s.tls_key.empty())
+        throw core::config_error(s.tls_cert.empty() ? "server.tls_key is set without server.tls_cert"
+                                                    : "server.tls_cert is set without server.tls_key");
+    if (!s.tls_client_ca.empty() && s.tls_cert.empty())
+        throw core::config_error("server.tls_client_ca needs server.tls_cert and server.tls_key (TLS on the listener)");
     return s;
 }
 

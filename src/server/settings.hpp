@@ -27,13 +27,19 @@ struct settings {
     std::size_t max_body = report::max_body_bytes;
     std::size_t max_containers = report::max_containers;
     std::size_t max_connections = 10000;
-    std::chrono::seconds header_timeout{10};
+    std::size_t max_connections_per_peer = 1000;  // per client IP address; 0 = no limit
+    std::size_t max_body_memory = 32 * report::max_body_bytes;  // bytes of bodies being read at once
+    std::chrono::seconds first_byte_timeout{5};  // a new connection's first byte (or TLS hello)
+    std::chrono::seconds header_timeout{10};      // keep-alive idle time; headers after their first byte
     std::chrono::seconds body_timeout{30};
     std::size_t queue_limit = 10000;
     std::size_t batch_limit = 256;
     std::size_t commit_concurrency = 2;
     std::string tokens_file;
     std::chrono::seconds shutdown_timeout{30};
+    // TLS on the listener when tls_cert is set: PEM files; tls_client_ca also asks every client
+    // for a certificate signed by it.
+    std::string tls_cert, tls_key, tls_client_ca;
 };
 
 // Throws core::config_error naming the option at fault.

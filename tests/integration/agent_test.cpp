@@ -214,69 +214,6 @@ TEST_CASE("agent: --interval samples on multiples of the interval and SIGTERM en
     }
 }
 
-namespace {
-
-// Whether something listens on 127.0.0.1:port (from /proc/net/tcp, without connecting).
-bool listening(unsigned short port) {
-    char wanted[16];
-    std::snprintf(wanted, sizeof wanted, ":%04X", port);
-    std::ifstream in("/proc/net/tcp");
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream fields(line);
-        std::string slot, local, remote, state;
-        fields >> slot >> local >> remote >> state;
-        if (local.ends_with(wanted) && state == "0A") return true;
-    }
-    return false;
-}
-
-unsigned short free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return probe.local_endpoint().port();
-}
-
-}  // namespace
-
-TEST_CASE("agent: https delivery checks the server's certificate against agent.tls_ca", "[docker][agent][mysql]") {
-    test::scratch_database database;
-    auto const db_env = test::hicloud_admin_env(database.name());
-    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
-    test::server_process server({}, db_env);
-    auto const tls = fs::path(test::required_env("HICLOUD_TEST_DB_TLS_CA")).parent_path();  // the test CA and a cert for 127.0.0.1
-    temp_home home;
-    // socat terminates TLS in front of the server, for one connection.
-    auto const once_over_tls = [&](std::string const& ca) {
-        auto const port = free_port();
-        auto proxy = std::async(std::launch::async, [&, port] {
-            return test::run_process("/usr/bin/socat",
-                                     {"OPENSSL-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr,cert=" +
-                                          (tls / "server.pem").string() + ",key=" + (tls / "server-key.pem").string() +
-                                          ",verify=0",
-                                      "TCP:127.0.0.1:" + std::to_string(server.port())},
-                                     {}, std::chrono::seconds(60));
-        });
-        auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (!listening(port) && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        auto env = agent_env(home.path);
-        env.push_back("HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(port) + "/monitor_info");
-        auto const r = test::run_process(test::hicloud_binary(), {"agent", "--once", "--timeout", "5", "--tls-ca", ca}, env);
-        proxy.get();
-        return r;
-    };
-    auto const trusted = once_over_tls((tls / "ca.pem").string());
-    INFO(trusted.err);
-    CHECK(trusted.exit_code == 0);
-    CHECK(*database.connect()->query("SELECT COUNT(*) FROM server").at(0).at(0) == "1");
-
-    auto const untrusted = once_over_tls((tls / "other-ca.pem").string());
-    CHECK(untrusted.exit_code == 3);
-    CHECK_THAT(untrusted.err, Catch::Contains("TLS handshake failed: certificate verify failed"));
-    CHECK(home.spooled() == 1);
-    CHECK(*database.connect()->query("SELECT COUNT(*) FROM server").at(0).at(0) == "1");
-}
-
 TEST_CASE("agent: a user without access to the Docker socket is told how to get it", "[docker][agent]") {
     // root is never refused, so run the agent as nobody.
     auto const r = test::run_process("/usr/sbin/runuser", {"-u", "nobody", "--", test::hicloud_binary(), "agent", "--dry-run"},

@@ -30,6 +30,7 @@
 
 using namespace hicloud;
 using test::http_request;
+using test::migrated_database;
 
 namespace {
 
@@ -54,19 +55,6 @@ std::string sample(std::string const& agent, int containers, int n = 0) {
                 R"("con_get_datetime":"2024-09-04 15:30:00"})";
     return body + "]}";
 }
-
-// A migrated scratch database and its environment for `hicloud server`.
-struct migrated_database {
-    test::scratch_database database;
-    std::vector<std::string> env = test::hicloud_admin_env(database.name());
-    migrated_database() {
-        auto const r = test::run_process(test::hicloud_binary(), {"migrate"}, env);
-        if (r.exit_code != 0) throw std::runtime_error("migrate failed: " + r.err);
-    }
-    long long count(std::string const& table) const {
-        return std::stoll(*database.connect()->query("SELECT COUNT(*) FROM " + table).at(0).at(0));
-    }
-};
 
 // A database that accepts connections and never says a word: a listening socket nobody reads,
 // and the environment for `hicloud server` to use it (with a 20 s connect timeout).

@@ -2,6 +2,7 @@
 
 #include "db/migration_set.hpp"
 #include "db/schema_files.hpp"
+#include "support/process.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -81,6 +82,15 @@ std::vector<std::string> hicloud_env(std::string const& database, std::string co
 std::vector<std::string> hicloud_admin_env(std::string const& database) {
     auto const s = admin_settings();
     return hicloud_env(database, s.user, s.password);
+}
+
+migrated_database::migrated_database() {
+    auto const r = run_process(hicloud_binary(), {"migrate"}, env);
+    if (r.exit_code != 0) throw std::runtime_error("migrate failed: " + r.err);
+}
+
+long long migrated_database::count(std::string const& table) const {
+    return std::stoll(*database.connect()->query("SELECT COUNT(*) FROM " + table).at(0).at(0));
 }
 
 }  // namespace hicloud::test

@@ -41,4 +41,13 @@ std::vector<std::string> hicloud_env(std::string const& database, std::string co
 // The same as the admin account.
 std::vector<std::string> hicloud_admin_env(std::string const& database);
 
+// A scratch database `hicloud migrate` has created the tables in, and the environment for
+// `hicloud server` to use it. Throws with migrate's output when it fails.
+struct migrated_database {
+    scratch_database database;
+    std::vector<std::string> env = hicloud_admin_env(database.name());
+    migrated_database();
+    long long count(std::string const& table) const;  // rows in `table`
+};
+
 }  // namespace hicloud::test

@@ -138,6 +138,12 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.commit_concurrency == 2);
     CHECK(s.tokens_file == "");
     CHECK(s.shutdown_timeout == 30s);
+    CHECK(s.max_connections_per_peer == 1000);
+    CHECK(s.max_body_memory == 268435456);
+    CHECK(s.first_byte_timeout == 5s);
+    CHECK(s.tls_cert == "");
+    CHECK(s.tls_key == "");
+    CHECK(s.tls_client_ca == "");
 }
 
 TEST_CASE("settings_from: the defaults agree with the settings struct's", "[server]") {
@@ -153,14 +159,25 @@ TEST_CASE("settings_from: the defaults agree with the settings struct's", "[serv
     CHECK(s.batch_limit == compiled.batch_limit);
     CHECK(s.commit_concurrency == compiled.commit_concurrency);
     CHECK(s.shutdown_timeout == compiled.shutdown_timeout);
+    CHECK(s.max_connections_per_peer == compiled.max_connections_per_peer);
+    CHECK(s.max_body_memory == compiled.max_body_memory);
+    CHECK(s.first_byte_timeout == compiled.first_byte_timeout);
 }
 
 TEST_CASE("settings_from: flags set every option", "[server]") {
     auto const s = load({"--listen", "[::1]:0", "--threads", "3", "--max-body", "2048", "--max-containers", "5",
                          "--max-connections", "7", "--header-timeout", "11", "--body-timeout", "31",
                          "--queue-limit", "100", "--batch-limit", "16", "--commit-concurrency", "3", "--tokens-file", "/etc/hicloud/tokens",
-                         "--shutdown-timeout", "2"},
+                         "--shutdown-timeout", "2", "--max-connections-per-peer", "0", "--max-body-memory", "4096",
+                         "--first-byte-timeout", "2", "--tls-cert", "/c.pem", "--tls-key", "/k.pem",
+                         "--tls-client-ca", "/ca.pem"},
                         no_file);
+    CHECK(s.max_connections_per_peer == 0);
+    CHECK(s.max_body_memory == 4096);
+    CHECK(s.first_byte_timeout == 2s);
+    CHECK(s.tls_cert == "/c.pem");
+    CHECK(s.tls_key == "/k.pem");
+    CHECK(s.tls_client_ca == "/ca.pem");
     CHECK(s.listen.host == "::1");
     CHECK(s.listen.port == 0);
     CHECK(s.threads == 3);
@@ -189,8 +206,20 @@ TEST_CASE("settings_from: HICLOUD_SERVER_* variables set every option", "[server
                           "HICLOUD_SERVER_BATCH_LIMIT=17",
                           "HICLOUD_SERVER_COMMIT_CONCURRENCY=4",
                           "HICLOUD_SERVER_TOKENS_FILE=/run/tokens",
-                          "HICLOUD_SERVER_SHUTDOWN_TIMEOUT=3"};
+                          "HICLOUD_SERVER_SHUTDOWN_TIMEOUT=3",
+                          "HICLOUD_SERVER_MAX_CONNECTIONS_PER_PEER=9",
+                          "HICLOUD_SERVER_MAX_BODY_MEMORY=8192",
+                          "HICLOUD_SERVER_FIRST_BYTE_TIMEOUT=4",
+                          "HICLOUD_SERVER_TLS_CERT=/run/c.pem",
+                          "HICLOUD_SERVER_TLS_KEY=/run/k.pem",
+                          "HICLOUD_SERVER_TLS_CLIENT_CA=/run/ca.pem"};
     auto const s = load({}, env);
+    CHECK(s.max_connections_per_peer == 9);
+    CHECK(s.max_body_memory == 8192);
+    CHECK(s.first_byte_timeout == 4s);
+    CHECK(s.tls_cert == "/run/c.pem");
+    CHECK(s.tls_key == "/run/k.pem");
+    CHECK(s.tls_client_ca == "/run/ca.pem");
     CHECK(s.listen.host == "127.0.0.1");
     CHECK(s.listen.port == 9000);
     CHECK(s.threads == 2);
@@ -253,4 +282,14 @@ TEST_CASE("settings_from: a number out of range names the option", "[server]") {
           "10000, got '0'");
     CHECK(load_error({"--header-timeout", "ten"}, no_file) ==
           "server.header_timeout (from --header-timeout): expected an integer from 1 to 3600, got 'ten'");
+}
+
+TEST_CASE("settings_from: options that only work together say which one is missing", "[server]") {
+    CHECK(load_error({"--max-body", "4096", "--max-body-memory", "2048"}, no_file) ==
+          "server.max_body_memory (2048) is below server.max_body (4096): no request of the largest size could ever "
+          "be read");
+    CHECK(load_error({"--tls-key", "/k.pem"}, no_file) == "server.tls_key is set without server.tls_cert");
+    CHECK(load_error({"--tls-cert", "/c.pem"}, no_file) == "server.tls_cert is set without server.tls_key");
+    CHECK(load_error({"--tls-client-ca", "/ca.pem"}, no_file) ==
+          "server.tls_client_ca needs server.tls_cert and server.tls_key (TLS on the listener)");
 }

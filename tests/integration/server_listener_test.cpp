@@ -1,0 +1,299 @@
+// What one client can hold of hicloud server — time, places, memory — and TLS on the listener:
+// the real binary, a real MariaDB, raw sockets and the real agent over loopback.
+#include "support/docker_cli.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/server_process.hpp"
+#include "support/test_database.hpp"
+#include "support/test_pki.hpp"
+#include "support/text.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+using namespace hicloud;
+using test::migrated_database;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string const one_container_sample =
+    R"({"engine_type":"docker","agent_id":"listener","ser_cpu_count":4,"ser_cpu_percent":1.5,)"
+    R"("ser_memory_total":8192,"ser_memory_used":4096,"ser_memory_percent":50.0,)"
+    R"("ser_get_datetime":"2024-09-04 15:30:00","container_stats":[{"node_name":"node","container_name":"c0",)"
+    R"("status":"running","con_cpu_percent":0.5,"con_memory_usage":50.2,"con_memory_percent":0.6,)"
+    R"("con_get_datetime":"2024-09-04 15:30:00"}]})";
+
+// A client socket connected to the server from `from` (any 127.x.y.z is this host).
+tcp::socket connect_from(asio::io_context& io, unsigned short port, std::string const& from = "127.0.0.1") {
+    tcp::socket s(io);
+    s.open(tcp::v4());
+    s.bind({asio::ip::make_address(from), 0});
+    s.connect({asio::ip::make_address("127.0.0.1"), port});
+    return s;
+}
+
+// Whether the server closed `s` within `deadline` (reading and dropping whatever it sends).
+bool closed_within(tcp::socket& s, std::chrono::seconds deadline) {
+    auto const until = std::chrono::steady_clock::now() + deadline;
+    s.non_blocking(true);
+    while (std::chrono::steady_clock::now() < until) {
+        char buf[512];
+        boost::system::error_code ec;
+        s.read_some(asio::buffer(buf), ec);
+        if (ec && ec != asio::error::would_block) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+// Sends a request's headers announcing a body of `length` bytes with Expect: 100-continue, and
+// waits for the server's "100 Continue": the server has read the headers and waits for the body.
+void start_post(tcp::socket& s, std::size_t length) {
+    asio::write(s, asio::buffer("POST /monitor_info HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) +
+                                "\r\nExpect: 100-continue\r\n\r\n"));
+    asio::streambuf got;
+    asio::read_until(s, got, "\r\n\r\n");
+    std::string const head(asio::buffers_begin(got.data()), asio::buffers_end(got.data()));
+    REQUIRE_THAT(head, Catch::StartsWith("HTTP/1.1 100"));
+}
+
+// The whole answer to `request` on `s`, as it came: status line, headers, body ("" when none came).
+std::string ask(tcp::socket& s, std::string const& request) {
+    asio::write(s, asio::buffer(request));
+    boost::beast::flat_buffer buffer;
+    boost::beast::http::response<boost::beast::http::string_body> answer;
+    boost::system::error_code ec;
+    boost::beast::http::read(s, buffer, answer, ec);
+    if (ec) return "";
+    std::ostringstream text;
+    text << answer;
+    return text.str();
+}
+
+std::string const health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+}  // namespace
+
+TEST_CASE("server: a new connection that sends nothing is closed at the first-byte deadline, a kept-alive one waits "
+          "header_timeout",
+          "[mysql][server][listener]") {
+    migrated_database db;
+    test::server_process server({"--first-byte-timeout", "1", "--header-timeout", "60"}, db.env);
+    asio::io_context io;
+    auto silent = connect_from(io, server.port());
+    CHECK(closed_within(silent, std::chrono::seconds(20)));  // long before the 60 s header deadline
+
+    // After a first request, the same connection may stay idle longer than the first-byte deadline.
+    auto kept = connect_from(io, server.port());
+    CHECK_THAT(ask(kept, health), Catch::StartsWith("HTTP/1.1 200"));
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    CHECK_THAT(ask(kept, health), Catch::StartsWith("HTTP/1.1 200"));
+}
+
+TEST_CASE("server: at max_connections_per_peer a peer's idle connection makes room, with all busy that peer gets 503, "
+          "and other peers are served",
+          "[mysql][server][listener]") {
+    migrated_database db;
+    test::server_process server({"--max-connections-per-peer", "3"}, db.env);
+    asio::io_context io;
+    std::vector<tcp::socket> idle;
+    for (int i = 0; i < 3; ++i) idle.push_back(connect_from(io, server.port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // A fourth from the same address: the first idle one gives its place up.
+    auto fourth = connect_from(io, server.port());
+    CHECK_THAT(ask(fourth, health), Catch::StartsWith("HTTP/1.1 200"));
+    CHECK(closed_within(idle.front(), std::chrono::seconds(20)));
+    fourth.close();
+    idle.clear();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+    // Three in the middle of a request keep their places: a fourth from there is refused...
+    std::vector<tcp::socket> busy;
+    for (int i = 0; i < 3; ++i) {
+        busy.push_back(connect_from(io, server.port()));
+        start_post(busy.back(), 100);
+    }
+    auto refused = connect_from(io, server.port());
+    CHECK_THAT(ask(refused, health), Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("Retry-After: 1"));
+    // ... with the option named in the body.
+    CHECK(closed_within(refused, std::chrono::seconds(20)));
+    auto const named = test::raw_exchange(server.port(), health, std::chrono::seconds(20));
+    CHECK_THAT(named.bytes, Catch::Contains("max_connections_per_peer"));
+
+    // ... while another address is served.
+    auto other = connect_from(io, server.port(), "127.0.0.2");
+    CHECK_THAT(ask(other, health), Catch::StartsWith("HTTP/1.1 200"));
+    INFO(server.log());
+    CHECK(test::occurrences(server.log(), "every connection is busy") == 1);  // said once, with a count
+}
+
+TEST_CASE("server: bodies beyond max_body_memory are refused with 503 before they are read, and admitted once "
+          "memory is free",
+          "[mysql][server][listener]") {
+    migrated_database db;
+    test::server_process server({"--max-body", "1024", "--max-body-memory", "2048"}, db.env);
+    asio::io_context io;
+    // Two bodies of 1,000 bytes announced: 2,000 of 2,048 bytes reserved.
+    auto first = connect_from(io, server.port());
+    start_post(first, 1000);
+    auto second = connect_from(io, server.port());
+    start_post(second, 1000);
+
+    auto const post_of = [](std::string const& length_header) {
+        return "POST /monitor_info HTTP/1.1\r\nHost: x\r\n" + length_header + "\r\nExpect: 100-continue\r\n\r\n";
+    };
+    auto third = connect_from(io, server.port());
+    auto const refused = ask(third, post_of("Content-Length: 100"));
+    CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("Retry-After: 1"));
+    CHECK(closed_within(third, std::chrono::seconds(20)));
+    // A chunked body reserves max_body (1,024 bytes): it does not fit either.
+    auto chunked = connect_from(io, server.port());
+    CHECK_THAT(ask(chunked, post_of("Transfer-Encoding: chunked")), Catch::StartsWith("HTTP/1.1 503"));
+    // Requests without a body are served meanwhile.
+    CHECK(test::http_request(server.port(), "GET", "/health").status == 200);
+
+    // The first body comes (it is no sample: 400), and its memory is free again.
+    CHECK_THAT(ask(first, std::string(1000, 'x')), Catch::StartsWith("HTTP/1.1 400"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto fourth = connect_from(io, server.port());
+    start_post(fourth, 1000);  // admitted: the server asks for its body
+    INFO(server.log());
+    CHECK(test::occurrences(server.log(), "fill server.max_body_memory") == 1);  // said once, with a count
+    CHECK(db.count("server") == 0);
+}
+
+TEST_CASE("server: https with server.tls_cert: the agent delivers, a wrong CA is refused, plain HTTP gets nothing",
+          "[mysql][server][listener][tls]") {
+    migrated_database db;
+    test::test_pki pki;
+    test::server_process server({"--tls-cert", pki.server_cert(), "--tls-key", pki.server_key()}, db.env);
+    CHECK_THAT(server.log(), Catch::Contains("scheme=https"));
+    test::temp_dir home;
+    auto const agent = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"agent", "--once", "--timeout", "5"});
+        return test::run_process(
+            test::hicloud_binary(), args,
+            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-tls",
+             "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
+             "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"});
+    };
+    auto const trusted = agent({"--tls-ca", pki.ca()});
+    INFO(trusted.err);
+    CHECK(trusted.exit_code == 0);
+    CHECK(db.count("server") == 1);
+
+    auto const untrusted = agent({"--tls-ca", pki.other_ca()});
+    CHECK(untrusted.exit_code == 3);
+    CHECK_THAT(untrusted.err, Catch::Contains("TLS handshake failed: certificate verify failed"));
+    auto const spooled = std::count_if(fs::directory_iterator(home.root() / "spool"), fs::directory_iterator(),
+                                       [](auto const& e) { return e.path().extension() == ".json"; });
+    CHECK(spooled == 1);  // kept for later
+
+    auto const plain = test::raw_exchange(server.port(), health, std::chrono::seconds(20));
+    CHECK(plain.closed_by_server);
+    CHECK_THAT(plain.bytes, !Catch::Contains("HTTP/1.1"));
+    CHECK_THAT(server.log(), Catch::Contains("TLS handshakes failing"));
+    CHECK(db.count("server") == 1);
+}
+
+TEST_CASE("server: server.tls_client_ca refuses an agent without a certificate it signed", "[mysql][server][listener][tls]") {
+    migrated_database db;
+    test::test_pki pki;
+    test::server_process server(
+        {"--tls-cert", pki.server_cert(), "--tls-key", pki.server_key(), "--tls-client-ca", pki.ca()}, db.env);
+    test::temp_dir home;
+    auto const agent = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"agent", "--once", "--timeout", "5", "--tls-ca", pki.ca()});
+        return test::run_process(
+            test::hicloud_binary(), args,
+            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-mtls",
+             "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
+             "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"});
+    };
+    auto const anonymous = agent({});
+    INFO(anonymous.err);
+    CHECK(anonymous.exit_code == 3);  // spooled for later
+    // Signed by the other CA: refused too.
+    auto const stranger = agent({"--tls-cert", pki.other_server_cert(), "--tls-key", pki.other_server_key()});
+    CHECK(stranger.exit_code == 3);
+    CHECK(db.count("server") == 0);
+
+    auto const known = agent({"--tls-cert", pki.client_cert(), "--tls-key", pki.client_key()});
+    INFO(known.err);
+    CHECK(known.exit_code == 0);
+    CHECK(db.count("server") == 3);  // its own sample and the two spooled ones
+}
+
+TEST_CASE("server: SIGHUP loads a renewed certificate for new connections", "[mysql][server][listener][tls]") {
+    migrated_database db;
+    test::test_pki pki;
+    auto const cert = pki.dir().path("live.pem"), key = pki.dir().path("live-key.pem");
+    fs::copy_file(pki.server_cert(), cert);
+    fs::copy_file(pki.server_key(), key);
+    test::server_process server({"--tls-cert", cert, "--tls-key", key}, db.env);
+    test::temp_dir home;
+    auto const agent_trusting = [&](std::string const& ca) {
+        return test::run_process(
+            test::hicloud_binary(), {"agent", "--once", "--timeout", "5", "--tls-ca", ca},
+            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-renew",
+             "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
+             "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"});
+    };
+    CHECK(agent_trusting(pki.ca()).exit_code == 0);
+
+    // A broken renewal keeps the certificate in use.
+    fs::copy_file(pki.other_server_key(), key, fs::copy_options::overwrite_existing);  // not the certificate's key
+    server.signal(SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK_THAT(server.log(), Catch::Contains("reloading the TLS certificate failed; keeping the previous one") &&
+                                 Catch::Contains("key values mismatch"));
+    CHECK(agent_trusting(pki.ca()).exit_code == 0);
+
+    fs::copy_file(pki.other_server_cert(), cert, fs::copy_options::overwrite_existing);
+    server.signal(SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK_THAT(server.log(), Catch::Contains("reloaded the TLS certificate"));
+    auto const renewed = agent_trusting(pki.other_ca());
+    INFO(renewed.err);
+    CHECK(renewed.exit_code == 0);
+    CHECK(db.count("server") == 3);
+}
+
+TEST_CASE("server: TLS files that cannot be used stop the start with the option and OpenSSL's reason",
+          "[server][listener][tls]") {
+    test::test_pki pki;
+    auto const start = [](std::vector<std::string> args) {
+        args.insert(args.begin(), {"server", "--listen", "127.0.0.1:0"});
+        return test::run_process(test::hicloud_binary(), args, {"HICLOUD_CONFIG="}, std::chrono::seconds(30));
+    };
+    auto const missing = start({"--tls-cert", pki.dir().path("nowhere.pem"), "--tls-key", pki.server_key()});
+    CHECK(missing.exit_code == 2);
+    CHECK_THAT(missing.err, Catch::Contains("server.tls_cert: cannot load " + pki.dir().path("nowhere.pem")));
+    auto const mismatch = start({"--tls-cert", pki.server_cert(), "--tls-key", pki.other_server_key()});
+    CHECK(mismatch.exit_code == 2);
+    CHECK_THAT(mismatch.err, Catch::Contains("server.tls_key: cannot load") && Catch::Contains("key values mismatch"));
+    auto const half = start({"--tls-cert", pki.server_cert()});
+    CHECK(half.exit_code == 2);
+    CHECK_THAT(half.err, Catch::Contains("server.tls_cert is set without server.tls_key"));
+    auto const agent_half = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--tls-key", pki.client_key()},
+                                              {"HICLOUD_CONFIG="}, std::chrono::seconds(30));
+    CHECK(agent_half.exit_code == 2);
+    CHECK_THAT(agent_half.err, Catch::Contains("agent.tls_key is set without agent.tls_cert"));
+}
