@@ -159,8 +159,10 @@ enum class fate { delivered, spooled, rejected };
 // Re-sends the spool oldest first, then the new sample; whatever the server cannot take is spooled.
 // Only one agent drains a spool at a time (an overlapping cron run sends just its own sample), and
 // a daemon spends at most half its interval draining, so a long backlog does not stop its sampling.
-asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body) {
+asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body, std::string const& taken) {
     auto const key = agent::new_sample_key();
+    // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
+    core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
     bool server_up = std::chrono::steady_clock::now() >= a.next_attempt;
     agent::server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token,
                                     a.settings.timeout, a.tls);
@@ -269,7 +271,7 @@ int run_agent(command_context& ctx) {
                         ctx.out << body << "\n";
                         ctx.out.flush();
                     } else {
-                        auto const f = co_await deliver(a, *spool, body);
+                        auto const f = co_await deliver(a, *spool, body, r.timestamp);
                         code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
                         core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
                                         {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
