@@ -59,6 +59,9 @@ async def connect(port, source, protocol_factory=None):
 
 # --- the prober ------------------------------------------------------------------------------------
 
+T0 = time.perf_counter()  # the trace's zero
+
+
 def request(keep):
     return ("GET /health HTTP/1.1\r\nHost: abuse-probe\r\n" + ("" if keep else "Connection: close\r\n") +
             "\r\n").encode()
@@ -99,9 +102,15 @@ class Series:
         self.probes = 0
         self.latencies = []  # ms, successful probes (kept-alive: plus the probes a stall held back)
         self.failures = {}   # kind -> count
+        self.trace = []      # (seconds since the prober started, ms, "ok" or the failure)
 
-    def fail(self, kind):
+    def ok(self, t0, ms):
+        self.latencies.append(ms)
+        self.trace.append((t0 - T0, ms, "ok"))
+
+    def fail(self, kind, t0):
         self.failures[kind] = self.failures.get(kind, 0) + 1
+        self.trace.append((t0 - T0, (time.perf_counter() - t0) * 1000, kind))
 
     def summary(self):
         values = sorted(self.latencies)
@@ -133,11 +142,11 @@ async def probe(args):
 
             status, _ = await asyncio.wait_for(one(), timeout)
             if status == 200:
-                fresh.latencies.append((time.perf_counter() - t0) * 1000)
+                fresh.ok(t0, (time.perf_counter() - t0) * 1000)
             else:
-                fresh.fail(f"status {status}")
+                fresh.fail(f"status {status}", t0)
         except Exception as e:  # noqa: BLE001 - every way a probe fails is a result
-            fresh.fail(failure_kind(e))
+            fresh.fail(failure_kind(e), t0)
         finally:
             if writer:
                 writer.close()
@@ -177,7 +186,7 @@ async def probe(args):
                 status, keep = await asyncio.wait_for(one(), timeout)
                 elapsed = (time.perf_counter() - t0) * 1000
                 if status == 200:
-                    kept.latencies.append(elapsed)
+                    kept.ok(t0, elapsed)
                     # A stall held the probes due meanwhile back: count them with the time they would
                     # have waited (HdrHistogram's coordinated-omission correction).
                     missed = elapsed - interval * 1000
@@ -185,12 +194,12 @@ async def probe(args):
                         kept.latencies.append(missed)
                         missed -= interval * 1000
                 else:
-                    kept.fail(f"status {status}")
+                    kept.fail(f"status {status}", t0)
                 if not keep:
                     writer.close()
                     reader = writer = None
             except Exception as e:  # noqa: BLE001
-                kept.fail(failure_kind(e))
+                kept.fail(failure_kind(e), t0)
                 if writer:
                     writer.close()
                 reader = writer = None
@@ -202,6 +211,12 @@ async def probe(args):
     await asyncio.gather(fresh_loop(), kept_loop())
     if pending:
         await asyncio.wait(set(pending))
+    if args.trace:
+        with open(args.trace, "w") as f:
+            f.write(f"# t0 = {T0:.3f} s CLOCK_MONOTONIC\n")
+            for name, series in (("fresh", fresh), ("kept", kept)):
+                for t, ms, outcome in series.trace:
+                    f.write(f"{t:.3f} {name} {ms:.2f} {outcome}\n")
     lag.sort()
     print(json.dumps({"fresh": fresh.summary(), "kept": kept.summary(),
                       "lag_p99": lag[min(len(lag) - 1, math.ceil(0.99 * len(lag)) - 1)] if lag else None,
@@ -473,6 +488,7 @@ def main():
     p.add_argument("--interval", type=float, default=0.01)
     p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--source", default="127.0.0.9")
+    p.add_argument("--trace", help="file for every probe: seconds since start, mode, ms, outcome")
     for name, source in (("slowloris", "127.0.0.2"), ("idle", "127.0.0.3"), ("flood", "127.0.0.4")):
         a = sub.add_parser(name)
         a.add_argument("--port", type=int, required=True)
