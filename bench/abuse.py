@@ -226,6 +226,8 @@ async def probe(args):
 # --- the attackers ---------------------------------------------------------------------------------
 
 class Stats(dict):
+    open_count = None  # set by keep_open: how many of its connections are open
+
     def add(self, key, n=1):
         self[key] = self.get(key, 0) + n
 
@@ -253,40 +255,48 @@ def run_attacker(args, body):
         task = asyncio.ensure_future(body(args, stats, ready))
         await stop.wait()
         stats["seconds_since_ready"] = round(time.monotonic() - ready_at["t"], 2) if ready_at else 0
+        if stats.open_count:
+            stats["open_at_end"] = stats.open_count()
         task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+        # asyncio.wait_for of Python 3.11 may swallow a cancel when its connect completes at the
+        # same moment, and such a connection loop would never end: wait a little, then exit anyway.
+        await asyncio.wait({task}, timeout=2)
         print(json.dumps(stats), flush=True)
 
-    asyncio.run(main())
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(main())
+    sys.stdout.flush()
+    os._exit(0)  # not asyncio.run: cancelling the leftover tasks could hang the same way
 
 
 async def keep_open(args, stats, ready, protocol_factory, concurrency=256):
     """Holds args.connections connections made by protocol_factory(on_lost), opening one again
-    whenever one closes (the server's deadline, mostly)."""
+    whenever one closes (the server's deadline, mostly) or fails to open. Ready once each has been
+    tried once, opened or not: a server that limits connections per peer refuses some for good."""
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(concurrency)  # connects in flight at once
     transports = set()
-    opened = 0
+    tried = 0
     stopping = False
 
-    async def open_one():
-        nonlocal opened
-        while True:
+    async def open_one(first=False):
+        nonlocal tried
+        while not stopping:
             async with gate:
                 try:
                     transport, _ = await asyncio.wait_for(
                         connect(args.port, args.source, lambda: protocol_factory(lost)), 5)
                     transports.add(transport)
                     stats.add("opened")
-                    opened += 1
-                    if opened == args.connections:
-                        ready()
                     return
                 except Exception as e:  # noqa: BLE001
                     stats.add("connect_" + failure_kind(e))
+                finally:
+                    if first:
+                        first = False
+                        tried += 1
+                        if tried == args.connections:
+                            ready()
             await asyncio.sleep(0.1)
 
     def lost(transport):
@@ -296,8 +306,9 @@ async def keep_open(args, stats, ready, protocol_factory, concurrency=256):
         stats.add("closed_by_server")
         loop.create_task(open_one())
 
+    stats.open_count = lambda: len(transports)
     try:
-        await asyncio.gather(*(open_one() for _ in range(args.connections)))
+        await asyncio.gather(*(open_one(first=True) for _ in range(args.connections)))
         await asyncio.Event().wait()
     finally:
         stopping = True
@@ -431,7 +442,9 @@ def attacker_summary(path):
         return (f"flood {s['connections']} conn {since('responses') / secs:.0f} req/s"
                 f"{f' ({other} non-200)' if other else ''}{tail}")
     what = "slowloris" if s["kind"] == "slowloris" else "idle"
-    return f"{what} {s['connections']} (up {s.get('ready_s', '?')} s, {since('closed_by_server')} cut){tail}"
+    held = s.get("open_at_end", s["connections"])
+    return (f"{what} {s['connections']}{'' if held == s['connections'] else f' ({held} open at end)'} "
+            f"(up {s.get('ready_s', '?')} s, {since('closed_by_server')} cut){tail}")
 
 
 def phase_record(args):
