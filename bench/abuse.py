@@ -2,6 +2,7 @@
 """Helpers for bench/abuse (standard library only): the /health prober and the attackers.
 
   abuse.py probe     --port P --seconds S [--source 127.0.0.9]   one JSON line of results at the end
+                     [--path /nope --expect 404]   a path without the database, to tell its delay apart
   abuse.py slowloris --port P --connections N [--every 2]         "ready", then a JSON line on SIGTERM
   abuse.py idle      --port P --connections N
   abuse.py flood     --port P --connections N [--window 512]
@@ -62,8 +63,11 @@ async def connect(port, source, protocol_factory=None):
 T0 = time.perf_counter()  # the trace's zero
 
 
+PATH = "/health"
+
+
 def request(keep):
-    return ("GET /health HTTP/1.1\r\nHost: abuse-probe\r\n" + ("" if keep else "Connection: close\r\n") +
+    return (f"GET {PATH} HTTP/1.1\r\nHost: abuse-probe\r\n" + ("" if keep else "Connection: close\r\n") +
             "\r\n").encode()
 
 
@@ -141,7 +145,7 @@ async def probe(args):
                 return await read_response(reader)
 
             status, _ = await asyncio.wait_for(one(), timeout)
-            if status == 200:
+            if status == args.expect:
                 fresh.ok(t0, (time.perf_counter() - t0) * 1000)
             else:
                 fresh.fail(f"status {status}", t0)
@@ -185,7 +189,7 @@ async def probe(args):
 
                 status, keep = await asyncio.wait_for(one(), timeout)
                 elapsed = (time.perf_counter() - t0) * 1000
-                if status == 200:
+                if status == args.expect:
                     kept.ok(t0, elapsed)
                     # A stall held the probes due meanwhile back: count them with the time they would
                     # have waited (HdrHistogram's coordinated-omission correction).
@@ -502,6 +506,9 @@ def main():
     p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--source", default="127.0.0.9")
     p.add_argument("--trace", help="file for every probe: seconds since start, mode, ms, outcome")
+    p.add_argument("--path", default="/health",
+                   help="another path to ask, e.g. /nope --expect 404: one the database takes no part in")
+    p.add_argument("--expect", type=int, default=200, help="the status that counts as answered")
     for name, source in (("slowloris", "127.0.0.2"), ("idle", "127.0.0.3"), ("flood", "127.0.0.4")):
         a = sub.add_parser(name)
         a.add_argument("--port", type=int, required=True)
@@ -525,6 +532,8 @@ def main():
     args = ap.parse_args()
 
     if args.command == "probe":
+        global PATH
+        PATH = args.path
         raise_nofile()
         asyncio.run(probe(args))
     elif args.command == "phase":
