@@ -6,7 +6,8 @@
   abuse.py slowloris --port P --connections N [--every 2]         "ready", then a JSON line on SIGTERM
   abuse.py idle      --port P --connections N
   abuse.py flood     --port P --connections N [--window 512]
-  abuse.py phase     --name N --probe F [--attacker F]... [--wrk F] --rss-kib --fds --cpu-pct
+  abuse.py cpu-snapshot FILE                                       every process's CPU ticks and session, now
+  abuse.py phase     --name N --probe F [--attacker F]... [--wrk F] --rss-kib --fds --cpu F0 F1 ...
   abuse.py report    FILE                                          the table; exit 1 if a phase failed
 
 Every attacker and the prober is its own process with its own event loop, so one cannot delay
@@ -451,10 +452,41 @@ def attacker_summary(path):
             f"(up {s.get('ready_s', '?')} s, {since('closed_by_server')} cut){tail}")
 
 
+def cpu_snapshot(path):
+    """{pid: [session id, utime + stime ticks]} of every process, and the time, for cpu_shares."""
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                stat = open(f"/proc/{pid}/stat").read()
+            except OSError:
+                continue
+            f = stat[stat.rindex(")") + 2:].split()  # comm may hold spaces and parentheses
+            procs[pid] = [int(f[3]), int(f[11]) + int(f[12])]
+    json.dump({"t": time.monotonic(), "procs": procs}, open(path, "w"))
+
+
+def cpu_shares(before, after, server, db, session):
+    """% of one core between two snapshots: the server, MariaDB, and every process outside `session`
+    (processes that ended in between are not counted)."""
+    a, b = json.load(open(before)), json.load(open(after))
+    hz = os.sysconf("SC_CLK_TCK")
+    secs = b["t"] - a["t"]
+
+    def used(pid):
+        return b["procs"][pid][1] - (a["procs"][pid][1] if pid in a["procs"] else 0)
+
+    other = sum(used(pid) for pid, (sid, _) in b["procs"].items() if sid != session)
+    return {k: 100 * v / hz / secs for k, v in (("server", used(str(server)) if str(server) in b["procs"] else 0),
+                                                   ("db", used(str(db)) if str(db) in b["procs"] else 0),
+                                                   ("other", other))}
+
+
 def phase_record(args):
     rec = json.loads(open(args.probe).read().strip().splitlines()[-1])
     attack = [attacker_summary(a) for a in args.attacker] + ([wrk_summary(args.wrk)] if args.wrk else [])
-    rec.update(phase=args.name, rss_kib=args.rss_kib, fds=args.fds, cpu_pct=args.cpu_pct,
+    rec.update(phase=args.name, rss_kib=args.rss_kib, fds=args.fds,
+               cpu=cpu_shares(args.cpu[0], args.cpu[1], args.server_pid, args.db_pid, args.session),
                attack="; ".join(attack) or "-")
     print(json.dumps(rec))
 
@@ -470,7 +502,7 @@ def report(path, limit_ms):
 
     head = (f"{'phase':<14} | {'fresh':>6} {'fail':>4} {'p50':>6} {'p99':>6} {'max':>6} | "
             f"{'kept':>6} {'fail':>4} {'p50':>6} {'p99':>6} {'max':>6} | {'lag':>5} | "
-            f"{'RSS MiB':>7} {'fds':>6} {'CPU%':>5} | attack side")
+            f"{'RSS MiB':>7} {'fds':>6} | {'srv%':>4} {'db%':>4} {'other%':>6} | attack side")
     print(head)
     print("-" * len(head) + "-" * 40)
     ok = True
@@ -486,12 +518,13 @@ def report(path, limit_ms):
         print(f"{p['phase']:<14} | {f['probes']:>6} {f['failures']:>4} {ms(f['p50']):>6} {ms(f['p99']):>6} "
               f"{ms(f['max']):>6} | {k['probes']:>6} {k['failures']:>4} {ms(k['p50']):>6} {ms(k['p99']):>6} "
               f"{ms(k['max']):>6} | {ms(p['lag_max']):>5} | {p['rss_kib'] / 1024:>7.1f} {p['fds']:>6} "
-              f"{p['cpu_pct']:>5.0f} | {p['attack']}")
+              f"| {p['cpu']['server']:>4.0f} {p['cpu']['db']:>4.0f} {p['cpu']['other']:>6.0f} | {p['attack']}")
         for b in bad:
             print(f"{'':<14}   FAIL: {b}")
     print(f"\nlatencies in ms (successful probes; kept-alive with coordinated-omission correction); lag: the "
-          f"prober's own worst timer lateness; RSS, fds: the server's at the end of the phase; CPU%: the "
-          f"server's during it (200 = both cores). Pass: no failed probe and p99 < {limit_ms:g} ms in every phase.")
+          f"prober's own worst timer lateness; RSS, fds: the server's at the end of the phase; srv%, db%, "
+          f"other%: CPU during the probes of the server, MariaDB and every process outside the benchmark (200 = both "
+          f"cores). Pass: no failed probe and p99 < {limit_ms:g} ms in every phase.")
     print("RESULT:", "pass" if ok else "FAIL")
     return ok
 
@@ -525,7 +558,12 @@ def main():
     ph.add_argument("--wrk")
     ph.add_argument("--rss-kib", type=int, required=True)
     ph.add_argument("--fds", type=int, required=True)
-    ph.add_argument("--cpu-pct", type=float, required=True)
+    ph.add_argument("--cpu", nargs=2, required=True, metavar=("BEFORE", "AFTER"), help="two cpu-snapshot files")
+    ph.add_argument("--server-pid", type=int, required=True)
+    ph.add_argument("--db-pid", type=int, required=True)
+    ph.add_argument("--session", type=int, required=True, help="this benchmark's session id")
+    cs = sub.add_parser("cpu-snapshot")
+    cs.add_argument("file")
     r = sub.add_parser("report")
     r.add_argument("file")
     r.add_argument("--limit-ms", type=float, default=100.0)
@@ -536,6 +574,8 @@ def main():
         PATH = args.path
         raise_nofile()
         asyncio.run(probe(args))
+    elif args.command == "cpu-snapshot":
+        cpu_snapshot(args.file)
     elif args.command == "phase":
         phase_record(args)
     elif args.command == "report":
