@@ -415,10 +415,13 @@ def wrk_summary(path):
     text = open(path).read()
     total = secs = p99 = None
     non2xx = 0
+    socket_errors = ""
     for line in text.splitlines():
         f = line.split()
         if "requests in" in line:
             total, secs = int(f[0]), float(f[3].rstrip("s,"))
+        elif line.strip().startswith("Socket errors:"):  # connections the server refused or closed
+            socket_errors = ", socket errors " + line.split(":", 1)[1].strip()
         elif line.strip().startswith("Non-2xx"):
             non2xx = int(f[-1])
         elif f and f[0] == "99%":
@@ -426,7 +429,7 @@ def wrk_summary(path):
             p99 = float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-2]) if v.endswith("ms") else float(v[:-1]) * 1000
     if total is None:
         return "ingest: no wrk result"
-    return f"ingest {(total - non2xx) / secs:.0f} samples/s (p99 {p99:.0f} ms, {non2xx} non-2xx)"
+    return f"ingest {(total - non2xx) / secs:.0f} samples/s (p99 {p99:.0f} ms, {non2xx} non-2xx{socket_errors})"
 
 
 def attacker_summary(path):
