@@ -178,7 +178,7 @@ int run_server(command_context& ctx) {
                 }
             }
             if (s.tokens_file.empty()) {
-                core::log::info("SIGHUP: no server.tokens_file to reload");
+                if (s.tls_cert.empty()) core::log::info("SIGHUP: no server.tokens_file or server.tls_cert to reload");
             } else if (auto loaded = server::load_agent_tokens(s.tokens_file)) {
                 core::log::info("reloaded agent tokens", {{"tokens", std::to_string(loaded->size())}});
                 tokens.set(std::move(*loaded));

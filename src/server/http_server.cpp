@@ -20,6 +20,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <type_traits>
 #include <unordered_map>
@@ -137,6 +138,14 @@ private:
     std::size_t held_ = 0;
 };
 
+// A wait of between 3/4 of `deadline` and all of it, at random: connections opened together (an
+// idle flood) are then not all cut together, and do not all come back at once ahead of real work.
+std::chrono::milliseconds jittered(std::chrono::seconds deadline) {
+    thread_local std::minstd_rand random(std::random_device{}());
+    auto const full = std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count();
+    return std::chrono::milliseconds(full - static_cast<long long>(random() % static_cast<unsigned long>(full / 4 + 1)));
+}
+
 // What the body of a request whose headers were read will take in memory at most.
 std::size_t body_bytes_needed(http::request_parser<http::string_body> const& parser, std::size_t max_body) {
     if (auto const length = parser.content_length()) return static_cast<std::size_t>(*length);
@@ -179,7 +188,7 @@ private:
         auto const deadline = shared_->config.first_byte_timeout;
         if constexpr (is_tls) {
             // The client's hello is its first byte: the handshake has the first byte's deadline.
-            tcp_layer().expires_after(deadline);
+            tcp_layer().expires_after(jittered(deadline));
             stream_.async_handshake(ssl::stream_base::server, [self = self(), deadline](beast::error_code ec) {
                 if (ec) return self->on_handshake_error(ec);
                 self->await_request(deadline);
@@ -204,7 +213,7 @@ private:
     void await_request(std::chrono::seconds idle) {
         if (shared_->stopping) return close();
         if (buffer_.size() > 0) return read_header();  // pipelined: it is here
-        tcp_layer().expires_after(idle);
+        tcp_layer().expires_after(jittered(idle));
         stream_.async_read_some(buffer_.prepare(4096), [self = self()](beast::error_code ec, std::size_t n) {
             if (ec) return self->on_read_error(ec);
             self->buffer_.commit(n);
@@ -217,7 +226,7 @@ private:
         parser_.emplace();
         parser_->body_limit(shared_->config.max_body);
         parser_->header_limit(16 * 1024);
-        tcp_layer().expires_after(shared_->config.header_timeout);
+        tcp_layer().expires_after(jittered(shared_->config.header_timeout));
         http::async_read_header(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, std::size_t) {
             self->on_header(ec);
         });

@@ -5,7 +5,8 @@
 // clients cannot starve real work:
 //   * time: a new connection must send its first byte (or TLS hello) within first_byte_timeout;
 //     a kept-alive one may wait header_timeout for its next request, whose headers must then come
-//     within header_timeout and its body within body_timeout;
+//     within header_timeout and its body within body_timeout. The first two deadlines end at random
+//     between 3/4 and all of their length, so an idle flood opened at once is not cut at once;
 //   * places: at max_connections (or a peer's max_connections_per_peer) a new client takes the
 //     place of the connection (of all, or of that peer) that connected first among those waiting
 //     for a request; when every such connection is busy, it gets 503 and is closed;
