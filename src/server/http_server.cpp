@@ -66,17 +66,7 @@ public:
         : shared_(std::move(shared)), peer_(remote.address()),
           remote_(remote.address().to_string() + ":" + std::to_string(remote.port())) {}
 
-    virtual ~session_base() {
-        std::function<void()> all_closed;
-        {
-            std::lock_guard lock(shared_->mutex);
-            shared_->sessions.erase(place_);
-            if (auto const it = shared_->per_peer.find(peer_); it != shared_->per_peer.end() && --it->second == 0)
-                shared_->per_peer.erase(it);
-            if (--shared_->connections == 0 && shared_->stopping) all_closed = std::move(shared_->on_all_closed);
-        }
-        if (all_closed) all_closed();
-    }
+    virtual ~session_base() { give_up_place(); }
 
     // Called once, with the server's mutex held, when the session is counted and listed.
     void placed(std::list<std::weak_ptr<session_base>>::iterator place) { place_ = place; }
@@ -98,6 +88,21 @@ public:
     asio::ip::address const& peer() const { return peer_; }
 
 protected:
+    // Called when the socket is closed (and at the latest on destruction): from then on the
+    // connection no longer counts against the limits, although handlers may still hold it.
+    void give_up_place() {
+        if (std::exchange(gave_up_place_, true)) return;
+        std::function<void()> all_closed;
+        {
+            std::lock_guard lock(shared_->mutex);
+            shared_->sessions.erase(place_);
+            if (auto const it = shared_->per_peer.find(peer_); it != shared_->per_peer.end() && --it->second == 0)
+                shared_->per_peer.erase(it);
+            if (--shared_->connections == 0 && shared_->stopping) all_closed = std::move(shared_->on_all_closed);
+        }
+        if (all_closed) all_closed();
+    }
+
     void set_busy(bool busy) {
         busy_ = busy;
         busy_flag_.store(busy, std::memory_order_relaxed);
@@ -114,6 +119,7 @@ private:
     std::list<std::weak_ptr<session_base>>::iterator place_;
     std::atomic<bool> busy_flag_{false};  // the same, for the accept handler on another thread
     std::atomic<bool> claimed_{false};    // chosen to close for a new connection at a limit
+    bool gave_up_place_ = false;          // on the session's strand, then in the destructor
 };
 
 // Bytes of request bodies held at once, shared by every connection.
@@ -337,6 +343,7 @@ private:
         beast::error_code ignored;
         tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
         tcp_layer().socket().close(ignored);
+        give_up_place();
     }
 
     std::shared_ptr<ssl::context> tls_;  // kept alive while the stream uses it
