@@ -1,0 +1,173 @@
+// Bytes as a client sends them on one connection, through the server's request path without a
+// socket or a database: a Beast request_parser with http_server.cpp's limits (a fresh one per
+// request, as a kept-alive connection gets), then what handle_request would answer without the
+// database: admit_monitor_info with two agents' tokens, health_response, and the 404 envelope.
+// Every answer is the contract's JSON; an admitted sample fits its columns and carries the
+// token of the agent it names.
+#include "check.hpp"
+#include "sample_checks.hpp"
+
+#include "report/limits.hpp"
+#include "server/agent_tokens.hpp"
+#include "server/api.hpp"
+
+#include <boost/beast/http/parser.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <openssl/evp.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace {
+
+using namespace hicloud;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+constexpr std::size_t header_limit = 16 * 1024;  // http_server.cpp
+constexpr int max_requests = 4;                   // per input: keep-alive is reached, not exhausted
+
+std::string sha256_hex(std::string_view text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned size = 0;
+    EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < size; ++i) (hex += digits[digest[i] >> 4]) += digits[digest[i] & 0xF];
+    return hex;
+}
+
+// As tests/unit/api_test.cpp: agent_hicloud (the fixtures' agent) and agent_other.
+server::agent_tokens const& tokens() {
+    static server::agent_tokens const parsed = *server::agent_tokens::parse(
+        "agent_hicloud " + sha256_hex("token-of-hicloud") + "\nagent_other " + sha256_hex("token-of-other") + "\n",
+        "fuzz");
+    return parsed;
+}
+
+// Whether `authorization` carries agent_id's token, decided without agent_tokens.
+bool is_token_of(std::string_view authorization, std::string_view agent_id) {
+    if (authorization.size() <= 7) return false;
+    for (std::size_t i = 0; i < 7; ++i)
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) != "bearer "[i]) return false;
+    auto token = authorization.substr(7);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\r')) token.remove_suffix(1);
+    return (agent_id == "agent_hicloud" && token == "token-of-hicloud") ||
+           (agent_id == "agent_other" && token == "token-of-other");
+}
+
+// A JSON answer whose Content-Length is its body's.
+json::object json_body_of(server::response const& r) {
+    FUZZ_REQUIRE(r[http::field::content_type] == "application/json");
+    FUZZ_REQUIRE(r[http::field::content_length] == std::to_string(r.body().size()));
+    boost::system::error_code ec;
+    auto body = json::parse(r.body(), ec);
+    FUZZ_REQUIRE(!ec && body.is_object());
+    return std::move(body.get_object());
+}
+
+// The contract's envelope; `message` is what was asked to go in it, when known.
+void check_envelope(server::response const& r, std::optional<std::string_view> message = std::nullopt) {
+    auto const o = json_body_of(r);
+    bool const ok = r.result() == http::status::ok;
+    FUZZ_REQUIRE(o.size() == 5);
+    FUZZ_REQUIRE(o.contains("data") && o.contains("pageInfo"));
+    auto const* success = o.if_contains("success");
+    auto const* code = o.if_contains("resultCode");
+    auto const* text = o.if_contains("resultMessage");
+    FUZZ_REQUIRE(success && success->is_bool() && success->get_bool() == ok);
+    FUZZ_REQUIRE(code && code->is_string() && code->get_string() == (ok ? "0" : std::to_string(r.result_int())));
+    FUZZ_REQUIRE(text && text->is_string());
+    // Bytes that are not UTF-8 are replaced; the rest arrives as it was.
+    if (message && fuzz::utf8_code_points(*message)) FUZZ_REQUIRE(text->get_string() == *message);
+}
+
+void check_idempotency_key(std::string const& key, server::request const& req) {
+    FUZZ_REQUIRE(key.empty() == (req.find("Idempotency-Key") == req.end()));
+    FUZZ_REQUIRE(key.size() <= 128);
+    for (char const c : key)
+        FUZZ_REQUIRE((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                     c == '_' || c == ':' || c == '-');
+}
+
+void post_monitor_info(server::request const& req) {
+    server::sample_limits const limits;  // the server's: report::max_containers
+    auto admitted = server::admit_monitor_info(req, limits, &tokens());
+    if (auto const* r = std::get_if<server::response>(&admitted)) {
+        auto const status = r->result();
+        FUZZ_REQUIRE(status == http::status::bad_request || status == http::status::unauthorized ||
+                     status == http::status::forbidden || status == http::status::payload_too_large);
+        check_envelope(*r);
+        if (status == http::status::unauthorized || status == http::status::forbidden) {
+            FUZZ_REQUIRE(status != http::status::unauthorized || r->find(http::field::www_authenticate) != r->end());
+            // Only the token was wrong: without authentication the same request is admitted.
+            auto const open = server::admit_monitor_info(req, limits, nullptr);
+            FUZZ_REQUIRE(std::holds_alternative<server::admitted_sample>(open));
+        }
+        return;
+    }
+    auto const& a = std::get<server::admitted_sample>(admitted);
+    fuzz::check_sample(a.sample, limits);
+    check_idempotency_key(a.key, req);
+    auto const auth = req.find(http::field::authorization);
+    FUZZ_REQUIRE(auth != req.end() && is_token_of(auth->value(), a.sample.agent_id));
+}
+
+void health(std::string_view reason) {
+    auto const r = server::health_response(reason);
+    FUZZ_REQUIRE(r.result() == (reason.empty() ? http::status::ok : http::status::service_unavailable));
+    auto const o = json_body_of(r);
+    auto const* status = o.if_contains("status");
+    FUZZ_REQUIRE(status && status->is_string() && status->get_string() == (reason.empty() ? "healthy" : "unhealthy"));
+    auto const* why = o.if_contains("reason");
+    FUZZ_REQUIRE(reason.empty() == (why == nullptr));
+    if (why && fuzz::utf8_code_points(reason)) FUZZ_REQUIRE(why->is_string() && why->get_string() == reason);
+}
+
+// handle_request's routes, up to the database.
+void answer(server::request const& req) {
+    std::string_view target = req.target();
+    target = target.substr(0, target.find('?'));
+    if (target == "/monitor_info" && req.method() == http::verb::post) return post_monitor_info(req);
+    // The database's reason in the server; here the body's bytes, whatever they are.
+    if (target == "/health") return health(req.body());
+    std::string const message = "no such path: " + std::string(target.substr(0, 100));
+    check_envelope(server::envelope(http::status::not_found, message), message);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+    auto rest = fuzz::text_of(data, size);
+    for (int i = 0; i < max_requests && !rest.empty(); ++i) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(report::max_body_bytes);
+        parser.header_limit(header_limit);
+        parser.eager(true);
+        beast::error_code ec;
+        while (!parser.is_done()) {
+            std::size_t const used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
+            rest.remove_prefix(used);
+            if (ec != http::error::need_more) break;
+            ec = {};
+            // The input is all the client sent: the connection ends here.
+            if (used == 0) {
+                parser.put_eof(ec);
+                break;
+            }
+        }
+        // The server answers 400, 413 or 431 and closes.
+        if (ec || !parser.is_done()) return 0;
+        auto const req = parser.release();
+        FUZZ_REQUIRE(req.body().size() <= report::max_body_bytes);
+        answer(req);
+        if (!req.keep_alive()) return 0;
+    }
+    return 0;
+}
