@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ std::string const& config_path() {
                                                                         : std::filesystem::temp_directory_path();
         return (dir / ("hicloud-config-fuzz-" + std::to_string(getpid()) + ".conf")).string();
     }();
+    static bool const removed_at_exit = std::atexit([] { unlink(config_path().c_str()); }) == 0;
+    (void)removed_at_exit;
     return path;
 }
 
