@@ -57,8 +57,8 @@ constexpr std::array server_rows{
                 "concurrent client connections; at it a new one takes the place of an idle one, and "
                 "is answered 503 only when every connection is busy"},
     option_spec{"server.max_connections_per_peer", "max-connections-per-peer", "N", "1000",
-                "connections from one IP address; at it a new one from there takes the place of one of that "
-                "address's idle connections; 0 = no limit (a balancer in front is one address)"},
+                "connections from one IP address; beyond it new ones from there are answered 503 at once; "
+                "0 = no limit (a balancer in front is one address)"},
     option_spec{"server.max_body_memory", "max-body-memory", "BYTES", "268435456",
                 "request bodies held in memory at once (their Content-Length, or max_body when chunked); "
                 "beyond it a request is answered 503 with Retry-After before its body is read"},

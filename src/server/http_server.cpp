@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <type_traits>
 #include <unordered_map>
@@ -51,8 +52,7 @@ struct http_server::shared {
     std::unordered_map<asio::ip::address, std::size_t> per_peer;
     std::function<void()> on_all_closed;
     std::shared_ptr<ssl::context> tls;
-    core::rate_limited_count made_room, refused, made_room_per_peer, refused_per_peer, refused_body_memory,
-        failed_handshakes;
+    core::rate_limited_count made_room, refused, refused_per_peer, refused_body_memory, failed_handshakes;
 
     shared(settings const& s, api_context& a, std::shared_ptr<ssl::context> t) : config(s), api(a), tls(std::move(t)) {}
 };
@@ -368,12 +368,23 @@ tcp::endpoint resolve(asio::io_context& io, listen_address const& a) {
     return *results.begin();
 }
 
-// The first of `sessions` (optionally only those of `peer`) that waits for a request, now asked to close.
-std::shared_ptr<session_base> claim_first_waiting(std::list<std::weak_ptr<session_base>> const& sessions,
-                                                  asio::ip::address const* peer) {
+// The first of `sessions` that waits for a request, now asked to close.
+std::shared_ptr<session_base> claim_first_waiting(std::list<std::weak_ptr<session_base>> const& sessions) {
     for (auto const& w : sessions)
-        if (auto s = w.lock(); s && (!peer || s->peer() == *peer) && s->claim_if_waiting()) return s;
+        if (auto s = w.lock(); s && s->claim_if_waiting()) return s;
     return nullptr;
+}
+
+// The whole answer refusing a connection: 503, Retry-After: 1, Connection: close, the envelope.
+std::string refusal_bytes(std::string_view message) {
+    auto r = envelope(http::status::service_unavailable, message);
+    r.version(11);
+    r.set(http::field::retry_after, "1");
+    r.keep_alive(false);
+    r.prepare_payload();
+    std::ostringstream text;
+    text << r;
+    return text.str();
 }
 
 }  // namespace
@@ -422,20 +433,20 @@ bool http_server::admit(tcp::socket& socket) {
     std::shared_ptr<session_base> room, admitted;
     {
         std::lock_guard lock(shared_->mutex);
-        // Idle and slow clients must not starve real work (an agent's post, a health check): at a
-        // limit, the first connection waiting for a request gives its place up (one of the same
-        // peer at the per-peer limit, so that one address cannot push everyone else's idle
-        // connections out). Only when every such connection is in the middle of a request is the
-        // new one refused.
+        // One address at its limit is refused at once, even when some of its connections are idle:
+        // were they closed to make room, an address that reconnects as fast as it can would turn
+        // every connect into a session and a close (bench/abuse: 5,600 a second, enough to push a
+        // health check's p99 past 100 ms). At the total limit, idle and slow clients must not
+        // starve real work (an agent's post, a health check): the first connection waiting for a
+        // request gives its place up; only when every connection is in the middle of a request is
+        // the new one refused.
         auto const peer_it = shared_->per_peer.find(remote.address());
         auto const from_peer = peer_it == shared_->per_peer.end() ? 0 : peer_it->second;
         if (config.max_connections_per_peer && from_peer >= config.max_connections_per_peer) {
             reached = limit::per_peer;
-            auto const peer = remote.address();
-            room = claim_first_waiting(shared_->sessions, &peer);
         } else if (shared_->connections >= config.max_connections) {
             reached = limit::total;
-            room = claim_first_waiting(shared_->sessions, nullptr);
+            room = claim_first_waiting(shared_->sessions);
         }
         if (reached == limit::none || room) {
             if (shared_->tls)
@@ -452,8 +463,7 @@ bool http_server::admit(tcp::socket& socket) {
     if (admitted) {
         if (room) {
             room->close_if_idle();
-            auto& count = reached == limit::per_peer ? shared_->made_room_per_peer : shared_->made_room;
-            if (auto const n = count.add())
+            if (auto const n = shared_->made_room.add())
                 core::log::warn("connection limit reached: idle connections closed to make room",
                                 {{"limit", option}, {"count", std::to_string(*n)},
                                  {"connections", std::to_string(shared_->connections)},
@@ -464,20 +474,21 @@ bool http_server::admit(tcp::socket& socket) {
     }
     auto& count = reached == limit::per_peer ? shared_->refused_per_peer : shared_->refused;
     if (auto const n = count.add())
-        core::log::warn("connection limit reached and every connection is busy: new connections refused with 503",
+        core::log::warn(reached == limit::per_peer
+                            ? "connection limit of one address reached: its new connections refused with 503"
+                            : "connection limit reached and every connection is busy: new connections refused with 503",
                         {{"limit", option}, {"count", std::to_string(*n)},
                          {"connections", std::to_string(shared_->connections)},
                          {"remote", remote.address().to_string()}});
     if (shared_->tls) return false;  // nothing can be read without a handshake: closed with `socket`
-    // Answer rather than leave the client hanging; the socket closes once written.
-    auto s = std::make_shared<tcp::socket>(std::move(socket));
-    auto r = std::make_shared<response>(envelope(
-        http::status::service_unavailable,
-        reached == limit::per_peer ? "too many connections from this address (server.max_connections_per_peer)"
-                                   : "too many connections (server.max_connections)"));
-    r->set(http::field::retry_after, "1");
-    r->keep_alive(false);
-    http::async_write(*s, *r, [s, r](beast::error_code, std::size_t) {});
+    // Answered with one non-blocking send (a fresh socket's buffer takes it whole) and closed: a
+    // refusal costs no session and no pending operation, however fast a client reconnects.
+    static std::string const refusals[] = {
+        refusal_bytes("too many connections (server.max_connections)"),
+        refusal_bytes("too many connections from this address (server.max_connections_per_peer)")};
+    auto const& bytes = refusals[reached == limit::per_peer ? 1 : 0];
+    socket.non_blocking(true, ec);
+    socket.send(asio::buffer(bytes), 0, ec);
     return false;
 }
 

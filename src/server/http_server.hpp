@@ -7,9 +7,9 @@
 //     a kept-alive one may wait header_timeout for its next request, whose headers must then come
 //     within header_timeout and its body within body_timeout. The first two deadlines end at random
 //     between 3/4 and all of their length, so an idle flood opened at once is not cut at once;
-//   * places: at max_connections (or a peer's max_connections_per_peer) a new client takes the
-//     place of the connection (of all, or of that peer) that connected first among those waiting
-//     for a request; when every such connection is busy, it gets 503 and is closed;
+//   * places: at max_connections a new client takes the place of the connection that connected
+//     first among those waiting for a request; when every connection is busy, it gets 503 and is
+//     closed. A client whose address holds max_connections_per_peer gets 503 at once;
 //   * memory: bodies being read reserve their Content-Length (max_body when chunked) from
 //     max_body_memory; a request that does not fit is answered 503 before its body is read.
 // Each refusal is counted and warned about at most every 10 s.
