@@ -158,6 +158,9 @@ std::size_t body_bytes_needed(http::request_parser<http::string_body> const& par
     return parser.chunked() ? max_body : 0;
 }
 
+// The most bytes of a connection read and not parsed yet (see session::buffer_).
+constexpr std::size_t max_unparsed_bytes = 64 * 1024;
+
 // One connection; Stream is beast::tcp_stream, or beast::ssl_stream over one.
 template <class Stream>
 class session final : public session_base {
@@ -285,6 +288,9 @@ private:
                                          : "body: more than " + limit + " bytes (server.max_body)"),
                          true);
         }
+        if (ec == http::error::buffer_overflow)
+            return reply(envelope(http::status::bad_request, "a chunk's size line (or trailer) longer than 64 KiB"),
+                         true);
         if (ec == http::error::header_limit)
             return reply(envelope(http::status::request_header_fields_too_large, "headers: larger than 16 KiB"), true);
         reply(envelope(http::status::bad_request, "malformed HTTP request: " + ec.message()), true);
@@ -348,7 +354,10 @@ private:
 
     std::shared_ptr<ssl::context> tls_;  // kept alive while the stream uses it
     Stream stream_;
-    beast::flat_buffer buffer_;
+    // Bytes read but not parsed yet: a request's head (at most 16 KiB), a chunk's size line, what
+    // a client pipelined. The parser takes bodies out as they come, but nothing else bounds a
+    // chunk's size line: a client sending one endless chunk extension grew it by 80 MB a second.
+    beast::flat_buffer buffer_{max_unparsed_bytes};
     std::optional<http::request_parser<http::string_body>> parser_;
     request request_;
     std::shared_ptr<response> response_;

@@ -179,6 +179,23 @@ TEST_CASE("server: bodies beyond max_body_memory are refused with 503 before the
     CHECK(db.count("server") == 0);
 }
 
+TEST_CASE("server: an endless chunk extension is cut off at 64 KiB, not held in memory", "[mysql][server][listener]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    asio::io_context io;
+    auto s = connect_from(io, server.port());
+    asio::write(s, asio::buffer(std::string("POST /monitor_info HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;")));
+    // 64 MiB of one chunk's extension: the server stops reading long before, and closes.
+    std::string const block(64 * 1024, 'a');
+    std::size_t sent = 0;
+    boost::system::error_code ec;
+    while (!ec && sent < 64 * 1024 * 1024) sent += asio::write(s, asio::buffer(block), ec);
+    CHECK(ec);  // broken pipe or reset: the server closed
+    CHECK(sent < 64 * 1024 * 1024);
+    CHECK(closed_within(s, std::chrono::seconds(20)));
+    CHECK(test::http_request(server.port(), "GET", "/health").status == 200);
+}
+
 TEST_CASE("server: https with server.tls_cert: the agent delivers, a wrong CA is refused, plain HTTP gets nothing",
           "[mysql][server][listener][tls]") {
     migrated_database db;
