@@ -11,7 +11,8 @@
 //     first among those waiting for a request; when every connection is busy, it gets 503 and is
 //     closed. A client whose address holds max_connections_per_peer gets 503 at once;
 //   * memory: bodies being read reserve their Content-Length (max_body when chunked) from
-//     max_body_memory; a request that does not fit is answered 503 before its body is read.
+//     max_body_memory; a request that does not fit is answered 503 before its body is read. Bytes
+//     read but not yet parsed (a chunk's size line, say) are at most 64 KiB per connection.
 // Each refusal is counted and warned about at most every 10 s.
 #include "core/rate_limited.hpp"
 #include "server/api.hpp"
