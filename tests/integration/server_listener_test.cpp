@@ -89,6 +89,15 @@ std::string ask(tcp::socket& s, std::string const& request) {
 
 std::string const health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
 
+// `hicloud agent --once --timeout 5 ARGS...` posting to https://127.0.0.1:port, its spool in `home`.
+test::process_result agent_over_https(unsigned short port, test::temp_dir const& home, std::vector<std::string> args) {
+    args.insert(args.begin(), {"agent", "--once", "--timeout", "5"});
+    return test::run_process(test::hicloud_binary(), args,
+                             {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-tls",
+                              "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
+                              "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(port) + "/monitor_info"});
+}
+
 }  // namespace
 
 TEST_CASE("server: a new connection that sends nothing is closed at the first-byte deadline, a kept-alive one waits "
@@ -203,14 +212,7 @@ TEST_CASE("server: https with server.tls_cert: the agent delivers, a wrong CA is
     test::server_process server({"--tls-cert", pki.server_cert(), "--tls-key", pki.server_key()}, db.env);
     CHECK_THAT(server.log(), Catch::Contains("scheme=https"));
     test::temp_dir home;
-    auto const agent = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"agent", "--once", "--timeout", "5"});
-        return test::run_process(
-            test::hicloud_binary(), args,
-            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-tls",
-             "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
-             "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"});
-    };
+    auto const agent = [&](std::vector<std::string> const& args) { return agent_over_https(server.port(), home, args); };
     auto const trusted = agent({"--tls-ca", pki.ca()});
     INFO(trusted.err);
     CHECK(trusted.exit_code == 0);
@@ -237,12 +239,8 @@ TEST_CASE("server: server.tls_client_ca refuses an agent without a certificate i
         {"--tls-cert", pki.server_cert(), "--tls-key", pki.server_key(), "--tls-client-ca", pki.ca()}, db.env);
     test::temp_dir home;
     auto const agent = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"agent", "--once", "--timeout", "5", "--tls-ca", pki.ca()});
-        return test::run_process(
-            test::hicloud_binary(), args,
-            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-mtls",
-             "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
-             "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"});
+        args.insert(args.begin(), {"--tls-ca", pki.ca()});
+        return agent_over_https(server.port(), home, args);
     };
     auto const anonymous = agent({});
     INFO(anonymous.err);
@@ -267,11 +265,7 @@ TEST_CASE("server: SIGHUP loads a renewed certificate for new connections", "[my
     test::server_process server({"--tls-cert", cert, "--tls-key", key}, db.env);
     test::temp_dir home;
     auto const agent_trusting = [&](std::string const& ca) {
-        return test::run_process(
-            test::hicloud_binary(), {"agent", "--once", "--timeout", "5", "--tls-ca", ca},
-            {"HICLOUD_CONFIG=", "HICLOUD_HOME=" + home.root().string(), "HICLOUD_AGENT_ID=agent-renew",
-             "HICLOUD_AGENT_DOCKER_HOST=" + test::docker_host(),
-             "HICLOUD_AGENT_URL=https://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info"});
+        return agent_over_https(server.port(), home, {"--tls-ca", ca});
     };
     CHECK(agent_trusting(pki.ca()).exit_code == 0);
 
