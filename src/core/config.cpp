@@ -53,11 +53,15 @@ po::options_description flag_description(std::vector<option_spec const*> const& 
 }
 
 // Every key any command reads from a file, so an unknown key is caught whatever the command.
-po::options_description file_description() {
-    po::options_description d;
-    for (auto const& g : all_option_groups())
-        for (auto const& s : g.options)
-            if (s.sources & from_file) d.add_options()(std::string(s.key).c_str(), po::value<std::string>(), "");
+// The same for every load: built once (a SIGHUP reload, and the config fuzz target, load again).
+po::options_description const& file_description() {
+    static po::options_description const d = [] {
+        po::options_description d;
+        for (auto const& g : all_option_groups())
+            for (auto const& s : g.options)
+                if (s.sources & from_file) d.add_options()(std::string(s.key).c_str(), po::value<std::string>(), "");
+        return d;
+    }();
     return d;
 }
 
