@@ -6,7 +6,11 @@
 #include "check.hpp"
 
 #include "core/config.hpp"
+#include "agent/options.hpp"
+#include "containers/options.hpp"
 #include "core/options.hpp"
+#include "db/options.hpp"
+#include "server/options.hpp"
 #include "server/settings.hpp"
 
 #include <fcntl.h>
@@ -64,9 +68,12 @@ std::optional<std::string> load(std::string_view text) {
     close(fd);
     std::string const variable = "HICLOUD_CONFIG=" + config_path();
     char const* const envp[] = {variable.c_str(), nullptr};
-    std::array const groups{core::server_options(), core::db_options(), core::log_options()};
+    std::array const groups{server::options(), db::options(), core::log_options()};
+    // As the command table gives it: another command's key in the file is accepted and ignored.
+    std::array const every{server::options(),      db::options(),    core::log_options(),
+                           db::migrate_options(), agent::options(), containers::options()};
     try {
-        auto const c = core::config::load(groups, {}, envp);
+        auto const c = core::config::load(groups, {}, envp, every);
         for (auto const& group : groups) {
             for (auto const& option : group.options) {
                 FUZZ_REQUIRE(c.offers(option.key));

@@ -1,9 +1,13 @@
 #include "cli/command_table.hpp"
 
+#include "agent/options.hpp"
 #include "cli/help.hpp"
+#include "containers/options.hpp"
 #include "core/log.hpp"
+#include "db/options.hpp"
 #include "db/pool.hpp"
 #include "db/settings.hpp"
+#include "server/options.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -23,25 +27,25 @@ constexpr command table[] = {
      "in $HICLOUD_HOME/spool and re-sent, oldest first, with the same Idempotency-Key, so it is stored\n"
      "once. --once (the default) exits 0 when delivered, 3 when only spooled, 1 on failure; --interval N\n"
      "samples at every multiple of N seconds until SIGTERM; --dry-run prints the JSON instead.",
-     "[--once | --interval SECONDS] [--dry-run] [OPTIONS]", core::agent_options, needs_nothing, run_agent},
+     "[--once | --interval SECONDS] [--dry-run] [OPTIONS]", agent::options, needs_nothing, run_agent},
     {"containers", "create, list and remove test containers (nginx, redis, busybox, alpine)",
      "setup creates and starts nginx-container, redis-container, busybox-container and alpine-container\n"
      "(names, images and commands in [containers]), pulling missing images; running it again changes\n"
      "nothing. Each carries the label io.hicloud.managed=true; a same-named container without it is never\n"
      "touched. list shows HiCloud's containers (--all: every one; --json for scripts) with CPU and memory\n"
      "as docker stats computes them. cleanup removes HiCloud's containers only (--dry-run shows them).",
-     "setup|list|cleanup [OPTIONS]", core::containers_options, needs_nothing, run_containers},
+     "setup|list|cleanup [OPTIONS]", containers::options, needs_nothing, run_containers},
     {"migrate", "create or upgrade the database tables",
      "Applies the schema compiled into this binary: every pending NNN_name.sql migration, in order, inside\n"
      "the migration lock, each recorded in schema_migrations. Running it again changes nothing; two at once\n"
      "take turns. Exit code 0 when the database is up to date, 1 on failure, 2 on a usage error.",
-     "[--status] [--create-database] [OPTIONS]", core::migrate_options, needs_database, run_migrate},
+     "[--status] [--create-database] [OPTIONS]", db::migrate_options, needs_database, run_migrate},
     {"server", "receive samples over HTTP and store them in the database",
      "Listens for agents: POST /monitor_info validates a sample and answers only after it is committed\n"
      "(concurrent samples share one transaction); GET /health reports whether the database answers.\n"
      "A sample re-sent with the same Idempotency-Key header is stored once. SIGTERM or SIGINT stops it\n"
      "gracefully; SIGHUP re-reads server.tokens_file.",
-     "[OPTIONS]", core::server_options, needs_database, run_server},
+     "[OPTIONS]", server::options, needs_database, run_server},
 };
 
 std::string base_name(std::string const& path) {
@@ -59,7 +63,7 @@ int run_command(command const& cmd, std::vector<std::string> const& args, char c
     auto const prefix = "hicloud " + std::string(cmd.name) + ": ";
     try {
         auto const groups = option_groups(cmd);
-        auto const cfg = core::config::load(groups, args, envp);
+        auto const cfg = core::config::load(groups, args, envp, every_option_group());
         if (cfg.help_requested()) {
             out << command_help(cmd);
             return 0;
@@ -93,9 +97,21 @@ command const* find_command(std::string_view name) {
 std::vector<core::option_group> option_groups(command const& c) {
     std::vector<core::option_group> groups;
     if (c.options) groups.push_back(c.options());
-    if (c.needs & needs_database) groups.push_back(core::db_options());
+    if (c.needs & needs_database) groups.push_back(db::options());
     groups.push_back(core::log_options());
     return groups;
+}
+
+std::span<core::option_group const> every_option_group() {
+    static std::vector<core::option_group> const every = [] {
+        std::vector<core::option_group> all;
+        for (auto const& c : table)
+            for (auto const& g : option_groups(c))
+                if (std::none_of(all.begin(), all.end(), [&](auto const& seen) { return seen.options.data() == g.options.data(); }))
+                    all.push_back(g);
+        return all;
+    }();
+    return every;
 }
 
 int run(std::vector<std::string> const& argv, char const* const* envp, std::ostream& out, std::ostream& err) {

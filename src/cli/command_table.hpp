@@ -43,6 +43,8 @@ std::span<command const> commands();
 command const* find_command(std::string_view name);
 // The command's own options, then the database's when it needs one, then logging.
 std::vector<core::option_group> option_groups(command const& c);
+// Every command's groups, each once: the keys a config file may hold, whatever the command.
+std::span<core::option_group const> every_option_group();
 
 // The whole program: argv (argv[0] included), environment, output streams; returns the exit code.
 int run(std::vector<std::string> const& argv, char const* const* envp, std::ostream& out, std::ostream& err);

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -52,17 +54,22 @@ po::options_description flag_description(std::vector<option_spec const*> const& 
     return d;
 }
 
-// Every key any command reads from a file, so an unknown key is caught whatever the command.
-// The same for every load: built once (a SIGHUP reload, and the config fuzz target, load again).
-po::options_description const& file_description() {
-    static po::options_description const d = [] {
-        po::options_description d;
-        for (auto const& g : all_option_groups())
+// Every key of `groups` read from a file. Built once per set of rows (keyed by the rows, which
+// are static arrays; not by the span, which may be a caller's temporary): the tests and the
+// config fuzz target load again and again with the same groups.
+po::options_description const& file_description(std::span<option_group const> groups) {
+    static std::mutex mutex;
+    using rows_of = std::vector<std::pair<option_spec const*, std::size_t>>;
+    static std::map<rows_of, po::options_description> built;
+    rows_of rows;
+    for (auto const& g : groups) rows.emplace_back(g.options.data(), g.options.size());
+    std::lock_guard lock(mutex);
+    auto [it, added] = built.try_emplace(std::move(rows));
+    if (added)
+        for (auto const& g : groups)
             for (auto const& s : g.options)
-                if (s.sources & from_file) d.add_options()(std::string(s.key).c_str(), po::value<std::string>(), "");
-        return d;
-    }();
-    return d;
+                if (s.sources & from_file) it->second.add_options()(std::string(s.key).c_str(), po::value<std::string>(), "");
+    return it->second;
 }
 
 std::string describe_file_key(std::string const& file, std::string_view key) {
@@ -88,7 +95,8 @@ void check_config_lines(std::string const& text, std::string const& file) {
 }  // namespace
 
 config config::load(std::span<option_group const> groups, std::vector<std::string> const& args,
-                    char const* const* envp) {
+                    char const* const* envp, std::span<option_group const> known_in_file) {
+    if (known_in_file.empty()) known_in_file = groups;
     config c;
     for (auto const& g : groups)
         for (auto const& s : g.options) c.specs_.push_back(&s);
@@ -162,7 +170,7 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
         check_config_lines(text.str(), *c.file_);
         po::parsed_options parsed(nullptr);
         try {
-            parsed = po::parse_config_file(text, file_description(), true);
+            parsed = po::parse_config_file(text, file_description(known_in_file), true);
         } catch (po::error const& e) {
             throw config_error(*c.file_ + ": " + e.what());
         }

@@ -21,9 +21,12 @@ struct config_error : std::runtime_error {
 class config {
 public:
     // args: the words after the command name. envp: a null-terminated "NAME=value" list.
-    // Throws config_error naming the flag, variable or file and key at fault.
+    // known_in_file: every group whose keys a config file may hold (one file serves every
+    // command, so another command's key is accepted and ignored; any other key is an error);
+    // empty means `groups` only. Throws config_error naming the flag, variable or file and key
+    // at fault.
     static config load(std::span<option_group const> groups, std::vector<std::string> const& args,
-                       char const* const* envp);
+                       char const* const* envp, std::span<option_group const> known_in_file = {});
 
     bool help_requested() const { return help_; }
     std::vector<std::string> const& positional() const { return positional_; }

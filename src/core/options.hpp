@@ -1,8 +1,8 @@
 #pragma once
-// Every option HiCloud knows, as data: where it may come from, its default and
-// its help. The command table names the groups each command takes; parsing
-// (config.hpp) and help (cli/help.hpp) are generated from the same rows, so
-// they cannot drift apart.
+// An option as data: where it may come from, its default and its help. Each folder owns its
+// rows (agent/options.hpp, server/options.hpp, db/options.hpp, containers/options.hpp; logging's
+// here); the command table names the groups each command takes, and parsing (config.hpp) and
+// help (cli/help.hpp) are generated from the same rows, so they cannot drift apart.
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,15 +33,8 @@ struct option_group {
     std::span<option_spec const> options;
 };
 
+// log.*: every command's.
 option_group log_options();
-option_group db_options();
-option_group migrate_options();
-option_group server_options();
-option_group agent_options();
-option_group containers_options();
-
-// Every group, so a config file can be checked for unknown keys whatever the command.
-std::span<option_group const> all_option_groups();
 
 // --config and $HICLOUD_CONFIG, /etc/hicloud/hicloud.conf when present.
 inline constexpr std::string_view default_config_path = "/etc/hicloud/hicloud.conf";

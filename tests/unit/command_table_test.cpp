@@ -2,8 +2,11 @@
 #include "cli/help.hpp"
 #include "core/options.hpp"
 #include "core/version.hpp"
+#include "db/options.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "support/temp_dir.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -14,6 +17,7 @@ using hicloud::cli::command;
 using hicloud::cli::commands;
 using hicloud::cli::find_command;
 using hicloud::cli::option_groups;
+using hicloud::test::temp_dir;
 
 namespace {
 
@@ -106,9 +110,9 @@ TEST_CASE("command table: option_groups(migrate) are its own, the database's, th
     for (auto const& g : groups) titles.emplace_back(g.title);
     CHECK(titles == std::vector<std::string>{"Migrate", "Database", "Logging"});
     REQUIRE(groups.size() == 3);
-    CHECK(groups[0].options.data() == hicloud::core::migrate_options().options.data());
-    CHECK(groups[1].options.data() == hicloud::core::db_options().options.data());
-    CHECK(groups[1].options.size() == hicloud::core::db_options().options.size());
+    CHECK(groups[0].options.data() == hicloud::db::migrate_options().options.data());
+    CHECK(groups[1].options.data() == hicloud::db::options().options.data());
+    CHECK(groups[1].options.size() == hicloud::db::options().options.size());
     CHECK(groups[2].options.data() == hicloud::core::log_options().options.data());
 }
 
@@ -263,4 +267,30 @@ TEST_CASE("command table: --help works even when the config file is broken", "[c
     std::ostringstream out2, err2;
     CHECK(hicloud::cli::run({"hicloud", "migrate"}, envp.data(), out2, err2) == 2);
     CHECK_THAT(err2.str(), Catch::Contains("cannot read config file /nonexistent/hicloud.conf"));
+}
+
+TEST_CASE("command table: every_option_group holds each command's groups, each once", "[cli]") {
+    auto const every = hicloud::cli::every_option_group();
+    for (auto const& c : commands())
+        for (auto const& g : option_groups(c))
+            CHECK(std::count_if(every.begin(), every.end(),
+                                [&](auto const& e) { return e.options.data() == g.options.data(); }) == 1);
+    CHECK(every.size() == 6);  // logging, database, migrate, server, agent, containers
+}
+
+TEST_CASE("cli: one config file serves every command: another command's key is ignored, a typo is not", "[cli]") {
+    temp_dir dir;
+    // [server] threads is read before any connection, so its error shows the file was read past [agent].
+    auto const file = dir.write("hicloud.conf", "[agent]\nurl = http://192.0.2.1:8000/monitor_info\n[server]\nthreads = many\n");
+    std::string const variable = "HICLOUD_CONFIG=" + file;
+    std::vector<char const*> const envp{variable.c_str(), nullptr};
+    std::ostringstream out, err;
+    CHECK(hicloud::cli::run({"hicloud", "server"}, envp.data(), out, err) == 2);
+    CHECK_THAT(err.str(), Catch::Contains("server.threads"));
+    auto const typo = dir.write("typo.conf", "[agent]\nurl = http://192.0.2.1:8000/monitor_info\n[agnet]\nid = a\n");
+    std::string const variable2 = "HICLOUD_CONFIG=" + typo;
+    std::vector<char const*> const envp2{variable2.c_str(), nullptr};
+    std::ostringstream out2, err2;
+    CHECK(hicloud::cli::run({"hicloud", "server"}, envp2.data(), out2, err2) == 2);
+    CHECK_THAT(err2.str(), Catch::Contains(typo + ": [agnet] id: unknown key"));
 }

@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 #include "core/options.hpp"
+#include "db/options.hpp"
 #include "db/settings.hpp"
 
 #include <catch2/catch.hpp>
@@ -33,7 +34,7 @@ using hicloud::test::temp_dir;
 
 // What hicloud migrate reads: its own options, the database's, logging.
 std::vector<option_group> migrate_groups() {
-    return {hicloud::core::migrate_options(), hicloud::core::db_options(), hicloud::core::log_options()};
+    return {hicloud::db::migrate_options(), hicloud::db::options(), hicloud::core::log_options()};
 }
 
 config load(std::vector<std::string> const& args, environment const& env) {
@@ -262,7 +263,8 @@ TEST_CASE("config: a known option of another command in the file is valid but no
     temp_dir dir;
     auto const file = dir.write("hicloud.conf", "[db]\nhost = db.example\n[log]\nlevel = debug\n");
     std::vector<option_group> const groups{hicloud::core::log_options()};
-    auto const c = config::load(groups, {}, environment{"HICLOUD_CONFIG=" + file}.envp());
+    std::vector<option_group> const known{hicloud::core::log_options(), hicloud::db::options()};
+    auto const c = config::load(groups, {}, environment{"HICLOUD_CONFIG=" + file}.envp(), known);
     CHECK_FALSE(c.offers("db.host"));
     CHECK(c.offers("log.level"));
     CHECK(c.text("log.level") == "debug");
@@ -273,7 +275,8 @@ TEST_CASE("config: an unknown key is an error even for a command that does not r
     temp_dir dir;
     auto const file = dir.write("hicloud.conf", "[db]\nhots = db.example\n");
     std::vector<option_group> const groups{hicloud::core::log_options()};
-    CHECK(config_error_of([&] { config::load(groups, {}, environment{"HICLOUD_CONFIG=" + file}.envp()); }) ==
+    std::vector<option_group> const known{hicloud::core::log_options(), hicloud::db::options()};
+    CHECK(config_error_of([&] { config::load(groups, {}, environment{"HICLOUD_CONFIG=" + file}.envp(), known); }) ==
           file + ": [db] hots: unknown key");
 }
 
@@ -551,7 +554,7 @@ TEST_CASE("config: offers() tells the command's options from the others", "[conf
 }
 
 TEST_CASE("config: env_name is HICLOUD_SECTION_KEY in upper case", "[config]") {
-    auto const& rows = hicloud::core::db_options().options;
+    auto const& rows = hicloud::db::options().options;
     auto const password_file = std::find_if(rows.begin(), rows.end(), [](auto const& o) { return o.key == "db.password_file"; });
     REQUIRE(password_file != rows.end());
     CHECK(hicloud::core::env_name(*password_file) == "HICLOUD_DB_PASSWORD_FILE");
@@ -637,15 +640,15 @@ TEST_CASE("settings_from: db.create_database belongs to migrate", "[config][db]"
     auto const in = [](option_group const& g) {
         return std::any_of(g.options.begin(), g.options.end(), [](auto const& o) { return o.key == "db.create_database"; });
     };
-    CHECK(in(hicloud::core::migrate_options()));
-    CHECK_FALSE(in(hicloud::core::db_options()));
+    CHECK(in(hicloud::db::migrate_options()));
+    CHECK_FALSE(in(hicloud::db::options()));
 }
 
 TEST_CASE("settings_from: create_database is set only when the command offers it", "[config][db]") {
     CHECK(hicloud::db::settings_from(load({"--create-database"}, no_file)).create_database);
     CHECK_FALSE(hicloud::db::settings_from(load({}, no_file)).create_database);
 
-    std::vector<option_group> const without_migrate{hicloud::core::db_options(), hicloud::core::log_options()};
+    std::vector<option_group> const without_migrate{hicloud::db::options(), hicloud::core::log_options()};
     auto const c = config::load(without_migrate, {}, no_file.envp());
     CHECK_FALSE(c.offers("db.create_database"));
     CHECK_FALSE(hicloud::db::settings_from(c).create_database);

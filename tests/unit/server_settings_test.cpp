@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 #include "core/options.hpp"
+#include "server/options.hpp"
 #include "server/settings.hpp"
 
 #include <catch2/catch.hpp>
@@ -40,7 +41,7 @@ environment const no_file{"HICLOUD_CONFIG=/dev/null"};
 
 // What hicloud server reads here: its own options and logging's.
 settings load(strings const& args, environment const& env) {
-    std::vector<option_group> const groups{hicloud::core::server_options(), hicloud::core::log_options()};
+    std::vector<option_group> const groups{hicloud::server::options(), hicloud::core::log_options()};
     return settings_from(config::load(groups, args, env.envp()));
 }
 

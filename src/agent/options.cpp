@@ -1,0 +1,41 @@
+#include "agent/options.hpp"
+
+#include <array>
+
+namespace hicloud::agent {
+namespace {
+
+using core::from_flag;
+using core::option_spec;
+
+constexpr std::array agent_rows{
+    option_spec{"agent.once", "once", "", "", "take one sample, send it, exit (the default without --interval)",
+                from_flag},
+    option_spec{"agent.interval", "interval", "SECONDS", "",
+                "run as a daemon: one sample at every multiple of SECONDS on the wall clock"},
+    option_spec{"agent.dry_run", "dry-run", "", "", "print the JSON it would send, send nothing", from_flag},
+    option_spec{"agent.url", "url", "URL", "http://127.0.0.1:8000/monitor_info", "where to POST samples (http://)"},
+    option_spec{"agent.id", "id", "ID", "", "agent_id in every sample; default: the host name"},
+    option_spec{"agent.node_name", "node-name", "NAME", "", "node_name of every container; default: the host name"},
+    option_spec{"agent.token_file", "token-file", "PATH", "", "file whose first line is the bearer token"},
+    option_spec{"agent.tls_ca", "tls-ca", "PATH", "",
+                "CA certificates for an https:// agent.url; default: the system's CA store"},
+    option_spec{"agent.tls_cert", "tls-cert", "PATH", "",
+                "the agent's own PEM certificate (chain), for a server with server.tls_client_ca"},
+    option_spec{"agent.tls_key", "tls-key", "PATH", "", "PEM private key of agent.tls_cert"},
+    option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
+    option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
+                "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"agent.proc_root", "proc-root", "PATH", "/proc",
+                "where the host's /proc is (e.g. /host/proc in a container)"},
+    option_spec{"agent.local_time", "local-time", "", "", "timestamps in local time instead of UTC"},
+    option_spec{"agent.spool_max_samples", "spool-max-samples", "N", "10000",
+                "samples kept for re-sending while the server is unreachable; the oldest are dropped beyond"},
+    option_spec{"agent.spool_max_bytes", "spool-max-bytes", "BYTES", "104857600", "bytes the spool may hold"},
+};
+
+}  // namespace
+
+core::option_group options() { return {"Agent", agent_rows}; }
+
+}  // namespace hicloud::agent

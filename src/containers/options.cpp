@@ -1,0 +1,36 @@
+#include "containers/options.hpp"
+
+#include <array>
+
+namespace hicloud::containers {
+namespace {
+
+using core::from_flag;
+using core::option_spec;
+
+constexpr std::array containers_rows{
+    option_spec{"containers.nginx_name", "nginx-name", "NAME", "nginx-container", "name of the nginx test container"},
+    option_spec{"containers.nginx_image", "nginx-image", "IMAGE", "nginx:latest", "its image"},
+    option_spec{"containers.nginx_command", "nginx-command", "COMMAND", "", "its command (words split on spaces); default: the image's"},
+    option_spec{"containers.redis_name", "redis-name", "NAME", "redis-container", "name of the redis test container"},
+    option_spec{"containers.redis_image", "redis-image", "IMAGE", "redis:latest", "its image"},
+    option_spec{"containers.redis_command", "redis-command", "COMMAND", "", "its command; default: the image's"},
+    option_spec{"containers.busybox_name", "busybox-name", "NAME", "busybox-container", "name of the busybox test container"},
+    option_spec{"containers.busybox_image", "busybox-image", "IMAGE", "busybox:latest", "its image"},
+    option_spec{"containers.busybox_command", "busybox-command", "COMMAND", "sleep 2147483647", "its long-running command"},
+    option_spec{"containers.alpine_name", "alpine-name", "NAME", "alpine-container", "name of the alpine test container"},
+    option_spec{"containers.alpine_image", "alpine-image", "IMAGE", "alpine:latest", "its image"},
+    option_spec{"containers.alpine_command", "alpine-command", "COMMAND", "sleep 2147483647", "its long-running command"},
+    option_spec{"containers.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
+                "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"containers.timeout", "timeout", "SECONDS", "600", "deadline for each call to Docker (pulls take long)"},
+    option_spec{"containers.all", "all", "", "", "list: every container, not only HiCloud's", from_flag},
+    option_spec{"containers.json", "json", "", "", "list: JSON for scripts instead of a table", from_flag},
+    option_spec{"containers.dry_run", "dry-run", "", "", "cleanup: show what would be removed, remove nothing", from_flag},
+};
+
+}  // namespace
+
+core::option_group options() { return {"Containers", containers_rows}; }
+
+}  // namespace hicloud::containers

@@ -1,0 +1,53 @@
+#include "db/options.hpp"
+
+#include <array>
+
+namespace hicloud::db {
+namespace {
+
+using core::from_env;
+using core::from_file;
+using core::from_flag;
+using core::option_spec;
+
+constexpr std::array db_rows{
+    option_spec{"db.host", "db-host", "HOST", "127.0.0.1", "MySQL/MariaDB server host name or address"},
+    option_spec{"db.port", "db-port", "PORT", "3306", "server TCP port"},
+    option_spec{"db.socket", "db-socket", "PATH", "", "unix socket path; used instead of host and port when set"},
+    option_spec{"db.user", "db-user", "USER", "hicloud", "account name"},
+    option_spec{"db.password", "", "PASSWORD", "", "account password (config file or environment only)", from_env | from_file,
+                true},
+    option_spec{"db.password_file", "db-password-file", "PATH", "",
+                "file whose first line is the password; overrides db.password"},
+    option_spec{"db.name", "db-name", "NAME", "hicloud_monitoring_db", "database name"},
+    option_spec{"db.connect_timeout", "db-connect-timeout", "SECONDS", "5", "deadline to connect and log in"},
+    option_spec{"db.query_timeout", "db-query-timeout", "SECONDS", "30",
+                "deadline for the server's answer to each statement"},
+    option_spec{"db.tls_mode", "db-tls-mode", "MODE", "disabled",
+                "disabled, required (encrypt, no certificate check) or verify (check CA and host name)"},
+    option_spec{"db.tls_ca", "db-tls-ca", "PATH", "", "CA certificate file for tls_mode=verify"},
+    option_spec{"db.tls_cert", "db-tls-cert", "PATH", "", "client certificate file (optional)"},
+    option_spec{"db.tls_key", "db-tls-key", "PATH", "", "client private key file (optional)"},
+    option_spec{"db.pool_size", "db-pool-size", "N", "4", "connections in the pool"},
+    option_spec{"db.queue_limit", "db-queue-limit", "N", "1000",
+                "jobs waiting for a connection before new ones are refused"},
+};
+
+constexpr std::array migrate_rows{
+    option_spec{"migrate.status", "status", "", "", "list applied and pending migrations; change nothing", from_flag},
+    option_spec{"db.create_database", "create-database", "", "",
+                "create the database (utf8mb4) when it does not exist", from_flag},
+    option_spec{"migrate.schema_dir", "schema-dir", "PATH", "",
+                "apply NNN_name.sql files from this folder instead of the built-in schema (for developing "
+                "migrations)",
+                from_flag},
+    option_spec{"migrate.lock_timeout", "lock-timeout", "SECONDS", "60",
+                "how long to wait for another migrate holding the migration lock", from_flag | from_env},
+};
+
+}  // namespace
+
+core::option_group options() { return {"Database", db_rows}; }
+core::option_group migrate_options() { return {"Migrate", migrate_rows}; }
+
+}  // namespace hicloud::db

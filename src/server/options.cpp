@@ -1,0 +1,55 @@
+#include "server/options.hpp"
+
+#include <array>
+
+namespace hicloud::server {
+namespace {
+
+using core::option_spec;
+
+constexpr std::array server_rows{
+    option_spec{"server.listen", "listen", "ADDRESS:PORT", "0.0.0.0:8000",
+                "address and port to listen on; [::]:8000 for IPv6 (and IPv4 where the system maps it)"},
+    option_spec{"server.threads", "threads", "N", "0", "threads running the event loop; 0 = one per core"},
+    option_spec{"server.max_body", "max-body", "BYTES", "8388608",
+                "largest request body; larger is answered 413 (HiCloud's agent keeps within the default)"},
+    option_spec{"server.max_containers", "max-containers", "N", "10000",
+                "most containers in one sample; more is answered 413 (HiCloud's agent keeps within the default)"},
+    option_spec{"server.max_connections", "max-connections", "N", "10000",
+                "concurrent client connections; at it a new one takes the place of an idle one, and "
+                "is answered 503 only when every connection is busy"},
+    option_spec{"server.max_connections_per_peer", "max-connections-per-peer", "N", "1000",
+                "connections from one IP address; beyond it new ones from there are answered 503 at once; "
+                "0 = no limit (a balancer in front is one address)"},
+    option_spec{"server.max_body_memory", "max-body-memory", "BYTES", "268435456",
+                "request bodies held in memory at once (their Content-Length, or max_body when chunked); "
+                "beyond it a request is answered 503 with Retry-After before its body is read"},
+    option_spec{"server.first_byte_timeout", "first-byte-timeout", "SECONDS", "5",
+                "deadline for a new connection's first byte (or TLS handshake)"},
+    option_spec{"server.header_timeout", "header-timeout", "SECONDS", "10",
+                "keep-alive idle time, and the deadline for a request's headers once its first byte came"},
+    option_spec{"server.body_timeout", "body-timeout", "SECONDS", "30", "deadline to receive a request's body"},
+    option_spec{"server.queue_limit", "queue-limit", "SAMPLES", "10000",
+                "samples waiting for the database; beyond it requests are answered 503 with Retry-After"},
+    option_spec{"server.batch_limit", "batch-limit", "SAMPLES", "256",
+                "most samples committed in one transaction (group commit)"},
+    option_spec{"server.commit_concurrency", "commit-concurrency", "N", "2",
+                "transactions of samples committing at once (at most db.pool_size); more rarely helps, "
+                "since each one takes everything waiting"},
+    option_spec{"server.tokens_file", "tokens-file", "PATH", "",
+                "agent tokens: lines of 'agent_id sha256-hex-of-token'; when set, POST /monitor_info needs "
+                "'Authorization: Bearer TOKEN' of that agent. Re-read on SIGHUP"},
+    option_spec{"server.shutdown_timeout", "shutdown-timeout", "SECONDS", "30",
+                "on SIGTERM/SIGINT, how long to finish requests in flight before exiting"},
+    option_spec{"server.tls_cert", "tls-cert", "PATH", "",
+                "PEM certificate (chain) to serve HTTPS instead of HTTP; with server.tls_key. Re-read on SIGHUP"},
+    option_spec{"server.tls_key", "tls-key", "PATH", "", "PEM private key of server.tls_cert"},
+    option_spec{"server.tls_client_ca", "tls-client-ca", "PATH", "",
+                "PEM CA certificates: every client must present a certificate they signed (mutual TLS)"},
+};
+
+}  // namespace
+
+core::option_group options() { return {"Server", server_rows}; }
+
+}  // namespace hicloud::server
