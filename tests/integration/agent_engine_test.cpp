@@ -1,5 +1,6 @@
 // hicloud agent against a scripted Docker engine: the answers a real dockerd will not give on
 // demand (an old API, one container's stats failing).
+#include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/scripted_engine.hpp"
 
@@ -18,12 +19,7 @@ using test::scripted_engine;
 
 namespace {
 
-std::string fixture(std::string const& name) {
-    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/docker_stats/" + name + "/stats.json");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string fixture(std::string const& name) { return test::read_fixture_file("docker_stats/" + name + "/stats.json"); }
 
 bool any_request(scripted_engine const& engine, std::string const& prefix) {
     for (auto const& r : engine.requests())

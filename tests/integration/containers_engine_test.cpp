@@ -1,5 +1,6 @@
 // hicloud containers against a scripted Docker engine: a pull's progress, and the answers a real
 // dockerd will not give on demand (a failing start, a body of the wrong shape).
+#include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/scripted_engine.hpp"
 
@@ -40,10 +41,7 @@ std::string const managed_list =
     "GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.hicloud.managed%3Dtrue%22%5D%7D";
 
 std::string stats_fixture(std::string const& name) {
-    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/docker_stats/" + name + "/stats.json");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return test::read_fixture_file("docker_stats/" + name + "/stats.json");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // packaging/grafana: the dashboard is valid JSON and its queries run on the real schema, macros expanded.
+#include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/test_database.hpp"
 
@@ -26,10 +27,8 @@ std::string expanded(std::string sql) {
 }  // namespace
 
 TEST_CASE("grafana: every dashboard query runs on the migrated schema and returns the samples", "[mysql][packaging]") {
-    std::ifstream in(std::string(HICLOUD_SOURCE_DIR) + "/packaging/grafana/dashboards/hicloud.json");
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto const dashboard = json::parse(text.str());
+    auto const dashboard =
+        json::parse(test::read_file(std::string(HICLOUD_SOURCE_DIR) + "/packaging/grafana/dashboards/hicloud.json"));
 
     test::scratch_database database;
     REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, test::hicloud_admin_env(database.name())).exit_code == 0);

@@ -1,4 +1,5 @@
 // packaging/: the systemd units pass systemd-analyze verify; the cron line is the original's, adapted.
+#include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/test_database.hpp"
 
@@ -12,24 +13,13 @@
 using namespace hicloud;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read(fs::path const& p) {
-    std::ifstream in(p);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-}  // namespace
-
 TEST_CASE("packaging: the systemd units verify cleanly", "[packaging]") {
     // The units name /usr/local/bin/hicloud; verify checks that the command exists, so point them at the build.
     auto const dir = fs::temp_directory_path() / test::unique_name("hicloud_units");
     fs::create_directories(dir);
     std::vector<std::string> args{"verify"};
     for (auto const& e : fs::directory_iterator(fs::path(HICLOUD_SOURCE_DIR) / "packaging" / "systemd")) {
-        auto const text = std::regex_replace(read(e.path()), std::regex("/usr/local/bin/hicloud"), test::hicloud_binary());
+        auto const text = std::regex_replace(test::read_file(e.path()), std::regex("/usr/local/bin/hicloud"), test::hicloud_binary());
         std::ofstream(dir / e.path().filename()) << text;
         args.push_back((dir / e.path().filename()).string());
     }
@@ -42,7 +32,7 @@ TEST_CASE("packaging: the systemd units verify cleanly", "[packaging]") {
 }
 
 TEST_CASE("packaging: the cron line runs the agent every minute", "[packaging]") {
-    auto const text = read(fs::path(HICLOUD_SOURCE_DIR) / "packaging" / "cron" / "hicloud-agent");
+    auto const text = test::read_file(fs::path(HICLOUD_SOURCE_DIR) / "packaging" / "cron" / "hicloud-agent");
     CHECK(std::regex_search(text, std::regex(R"(\n\* \* \* \* \* root hicloud agent --once\b)")));
     CHECK_THAT(text, Catch::Contains("HICLOUD_HOME=/var/lib/hicloud"));
 }

@@ -1,13 +1,13 @@
 // hicloud server end to end: the real binary, a real MariaDB, HTTP over loopback.
+#include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
+#include "support/sha256.hpp"
 #include "support/test_database.hpp"
 #include "support/text.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <openssl/evp.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -36,12 +36,7 @@ namespace {
 
 std::string const success = R"({"data":"","pageInfo":{},"resultCode":"0","resultMessage":"Success","success":true})";
 
-std::string fixture(std::string const& name) {
-    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/monitor_info/" + name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string fixture(std::string const& name) { return test::read_fixture_file("monitor_info/" + name); }
 
 // A sample of the original's shape with `containers` containers.
 std::string sample(std::string const& agent, int containers, int n = 0) {
@@ -65,19 +60,6 @@ struct hung_database {
                                  "HICLOUD_DB_PORT=" + std::to_string(acceptor.local_endpoint().port()),
                                  "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused", "HICLOUD_DB_CONNECT_TIMEOUT=20"};
 };
-
-std::string sha256_hex(std::string const& s) {
-    unsigned char d[32];
-    unsigned n = 0;
-    EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
-    std::string hex;
-    for (unsigned i = 0; i < n; ++i) {
-        char b[3];
-        std::snprintf(b, sizeof b, "%02x", d[i]);
-        hex += b;
-    }
-    return hex;
-}
 
 }  // namespace
 
@@ -276,8 +258,8 @@ TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 
           "[mysql][server][auth]") {
     migrated_database db;
     auto const file = std::filesystem::temp_directory_path() / test::unique_name("hicloud_tokens");
-    std::ofstream(file) << "# agent tokens\nagent-one " << sha256_hex("token-one") << "\nagent-two "
-                        << sha256_hex("token-two") << "\n";
+    std::ofstream(file) << "# agent tokens\nagent-one " << test::sha256_hex("token-one") << "\nagent-two "
+                        << test::sha256_hex("token-two") << "\n";
     test::server_process server({"--tokens-file", file.string()}, db.env);
     auto const post = [&](std::string const& agent, std::map<std::string, std::string> headers) {
         return http_request(server.port(), "POST", "/monitor_info", sample(agent, 1), headers);
@@ -292,7 +274,7 @@ TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 
     CHECK(db.count("server") == 1);
 
     // Rotate: token-one is withdrawn, token-three added; SIGHUP applies it.
-    std::ofstream(file) << "agent-one " << sha256_hex("token-three") << "\n";
+    std::ofstream(file) << "agent-one " << test::sha256_hex("token-three") << "\n";
     server.signal(SIGHUP);
     auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (server.log().find("reloaded agent tokens") == std::string::npos && std::chrono::steady_clock::now() < deadline)

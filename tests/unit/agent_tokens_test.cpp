@@ -2,9 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
-
-#include <openssl/evp.h>
 
 #include <unistd.h>
 
@@ -24,21 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using hicloud::test::sha256_hex;
 using hicloud::test::temp_dir;
-
-std::string sha256_hex(std::string_view text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned size = 0;
-    REQUIRE(EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) == 1);
-    REQUIRE(size == 32);
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned i = 0; i < size; ++i) {
-        hex += digits[digest[i] >> 4];
-        hex += digits[digest[i] & 0xF];
-    }
-    return hex;
-}
 
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -58,7 +44,6 @@ std::string parse_error(std::string_view text, std::string const& source = "toke
 }
 
 std::string const bad_hash = "the hash must be 64 hex digits (sha256 of the token)";
-
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -12,13 +14,7 @@ using namespace hicloud::docker;
 
 namespace {
 
-std::string fixture(std::string const& name) {
-    std::ifstream in(std::string(HICLOUD_FIXTURES_DIR) + "/docker_engine/" + name);
-    REQUIRE(in);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string fixture(std::string const& name) { return hicloud::test::read_fixture_file("docker_engine/" + name); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/expected_figure.hpp"
 
 #include <algorithm>
@@ -22,6 +23,7 @@ using hicloud::docker::cpu_percent;
 using hicloud::docker::cpu_reading;
 using hicloud::docker::figures_of;
 using hicloud::test::check_expected_figure;
+using hicloud::test::read_file;
 using hicloud::docker::memory_percent;
 using hicloud::docker::memory_reading;
 using hicloud::docker::memory_used;
@@ -38,14 +40,6 @@ namespace {
 
 fs::path cases_dir() {
     return fs::path(HICLOUD_FIXTURES_DIR) / "docker_stats";
-}
-
-std::string read_file(fs::path const& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) FAIL("cannot open fixture " << path.string());
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
 }
 
 stats_reading parse_ok(std::string_view body) {

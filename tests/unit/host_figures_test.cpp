@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/expected_figure.hpp"
 
 #include <algorithm>
@@ -20,14 +21,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-std::string read_file(fs::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) FAIL("cannot open " << path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 // The readings the sampler would take, with stat.after as the closing /proc/stat.
 agent::host_reading reading_of(fs::path const& dir) {
@@ -51,7 +44,7 @@ TEST_CASE("host figures: every fixture case gives its expected figures", "[host]
 
     for (auto const& dir : cases) {
         INFO("case " << dir.filename().string());
-        auto const expected_value = json::parse(read_file(dir / "expected.json"));
+        auto const expected_value = json::parse(test::read_file(dir / "expected.json"));
         REQUIRE(expected_value.is_object());
         auto const& expected = expected_value.get_object();
         std::map<std::string, std::string> unknown;

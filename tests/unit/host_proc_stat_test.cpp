@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -32,12 +34,7 @@ struct StringMaker<cpu_times> {
 namespace {
 
 std::string read_fixture(std::string const& case_name, std::string const& file_name) {
-    std::string const path = std::string(HICLOUD_FIXTURES_DIR) + "/proc/" + case_name + "/" + file_name;
-    std::ifstream file(path, std::ios::binary);
-    if (!file) FAIL("cannot open fixture " << path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
+    return hicloud::test::read_fixture_file("proc/" + case_name + "/" + file_name);
 }
 
 cpu_times times_ok(std::string_view proc_stat) {
