@@ -1,6 +1,7 @@
 // hicloud agent --interval 1 against what real hosts do to it: a /proc/meminfo it cannot read, a
 // Docker engine that goes away and comes back. A daemon never exits for one bad cycle: it keeps
 // sending the figures it has, each unknown one as null, and picks up again by itself.
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 #include "support/scripted_engine.hpp"
 #include "support/test_database.hpp"
@@ -35,16 +36,6 @@ void write_atomically(fs::path const& path, std::string const& text) {
     auto const temp = path.string() + ".new";
     std::ofstream(temp) << text;
     fs::rename(temp, path);
-}
-
-// Polls `condition` every 100 ms until it holds or 30 s pass.
-bool eventually(std::function<bool()> const& condition) {
-    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return condition();
 }
 
 // The stamp of the newest spooled sample under `home`, or "" when there is none.
@@ -115,7 +106,7 @@ TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that
     std::string const mine = "agent_id = '" + agent_id + "'";
 
     // 1. meminfo cannot be read: the memory figures are null, the CPU and the containers are there.
-    bool const memory_unknown = eventually([&] {
+    bool const memory_unknown = test::eventually([&] {
         return count("SELECT COUNT(*) FROM server s JOIN container k ON k.agent_id = s.agent_id AND "
                      "k.con_get_datetime = s.ser_get_datetime WHERE s." + mine +
                      " AND s.ser_memory_total IS NULL AND s.ser_memory_used IS NULL AND s.ser_memory_percent IS NULL"
@@ -126,7 +117,7 @@ TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that
     // 2. An arm64 meminfo (ShadowCallStack:10373888 kB): read again, and right.
     write_atomically(dir / "proc" / "meminfo",
                      read_text(fs::path(HICLOUD_FIXTURES_DIR) / "host" / "arm64_shadow_call_stack" / "meminfo"));
-    bool const memory_back = eventually([&] {
+    bool const memory_back = test::eventually([&] {
         return count("SELECT COUNT(*) FROM server WHERE " + mine +
                      " AND ser_memory_total = 128000 AND ser_memory_used = 44503 AND ser_memory_percent = 31.34") > 0;
     });
@@ -140,13 +131,13 @@ TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that
                      " AND NOT EXISTS (SELECT 1 FROM container k WHERE k.agent_id = s.agent_id AND "
                      "k.con_get_datetime = s.ser_get_datetime)");
     };
-    bool const host_goes_on = eventually([&] { return host_only() >= 2; });
+    bool const host_goes_on = test::eventually([&] { return host_only() >= 2; });
     CHECK(host_goes_on);
 
     // 4. It comes back at the same socket: the containers are back, without a restart.
     engine.emplace(one_container_engine, socket);
     auto const back_at = count("SELECT COALESCE(MAX(id), 0) FROM server WHERE " + mine);
-    bool const containers_back = eventually([&] {
+    bool const containers_back = test::eventually([&] {
         return count("SELECT COUNT(*) FROM server s JOIN container k ON k.agent_id = s.agent_id AND "
                      "k.con_get_datetime = s.ser_get_datetime WHERE s." + mine + " AND s.id > " +
                      std::to_string(back_at)) > 0;

@@ -1,6 +1,7 @@
 // What one client can hold of hicloud server — time, places, memory — and TLS on the listener:
 // the real binary, a real MariaDB, raw sockets and the real agent over loopback.
 #include "support/docker_cli.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
@@ -112,7 +113,7 @@ TEST_CASE("server: a new connection that sends nothing is closed at the first-by
     // After a first request, the same connection may stay idle longer than the first-byte deadline.
     auto kept = connect_from(io, server.port());
     CHECK_THAT(ask(kept, health), Catch::StartsWith("HTTP/1.1 200"));
-    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // idle past the 1 s first-byte deadline
     CHECK_THAT(ask(kept, health), Catch::StartsWith("HTTP/1.1 200"));
 }
 
@@ -272,15 +273,14 @@ TEST_CASE("server: SIGHUP loads a renewed certificate for new connections", "[my
     // A broken renewal keeps the certificate in use.
     fs::copy_file(pki.other_server_key(), key, fs::copy_options::overwrite_existing);  // not the certificate's key
     server.signal(SIGHUP);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    REQUIRE(test::eventually([&] { return server.log().find("reloading the TLS certificate failed") != std::string::npos; }));
     CHECK_THAT(server.log(), Catch::Contains("reloading the TLS certificate failed; keeping the previous one") &&
                                  Catch::Contains("key values mismatch"));
     CHECK(agent_trusting(pki.ca()).exit_code == 0);
 
     fs::copy_file(pki.other_server_cert(), cert, fs::copy_options::overwrite_existing);
     server.signal(SIGHUP);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    CHECK_THAT(server.log(), Catch::Contains("reloaded the TLS certificate"));
+    REQUIRE(test::eventually([&] { return server.log().find("reloaded the TLS certificate") != std::string::npos; }));
     auto const renewed = agent_trusting(pki.other_ca());
     INFO(renewed.err);
     CHECK(renewed.exit_code == 0);
