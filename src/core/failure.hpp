@@ -4,6 +4,7 @@
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -20,5 +21,17 @@ struct failure {
 
 template <class T>
 using outcome = boost::system::result<T, failure>;
+
+// What a failed completion says: the what() of the std::exception in `e`, or "unknown error" for
+// anything else. `e` must not be null.
+inline std::string message_of(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (std::exception const& x) {
+        return x.what();
+    } catch (...) {
+        return "unknown error";
+    }
+}
 
 }  // namespace hicloud::core

@@ -1,12 +1,11 @@
 #include "core/log.hpp"
 
 #include "core/text.hpp"
+#include "core/time_text.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <unistd.h>
 
 namespace hicloud::core::log {
@@ -25,19 +24,6 @@ std::string_view name_of(level l) {
     return "?";
 }
 
-// UTC with milliseconds, e.g. 2024-09-04T15:30:00.123Z.
-std::string utc_now() {
-    auto const now = std::chrono::system_clock::now();
-    auto const secs = std::chrono::system_clock::to_time_t(now);
-    auto const millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
-    return buf;
-}
 
 // A message must not break the one-line-per-record rule of the text format.
 std::string one_line(std::string_view s) {
@@ -89,7 +75,7 @@ std::string render(format f, std::string_view timestamp, level l, std::string_vi
 
 void write(level l, std::string_view message, std::initializer_list<field> fields) {
     if (!enabled(l)) return;
-    auto line = render(output_format, utc_now(), l, message, fields);
+    auto line = render(output_format, format_time(std::chrono::system_clock::now(), {'T', 3, false, "Z"}), l, message, fields);
     line += '\n';
     // One write(2) per line keeps lines from different threads whole.
     std::size_t done = 0;

@@ -1,5 +1,6 @@
 #include "server/ingest.hpp"
 
+#include "core/failure.hpp"
 #include "core/log.hpp"
 #include "db/pool.hpp"
 #include "server/sample_store.hpp"
@@ -10,14 +11,6 @@
 
 namespace hicloud::server {
 namespace {
-
-std::string message_of(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (std::exception const& x) {
-        return x.what();
-    }
-}
 
 bool duplicate_key(std::exception_ptr e) {
     try {
@@ -167,7 +160,7 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
 void ingest::finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, batch_outcome const& outcome) {
     std::vector<std::pair<callback, ingest_result>> replies;
     std::vector<std::function<void()>> now_idle;
-    std::string const failure = error ? message_of(error) : outcome.failure;
+    std::string const failure = error ? core::message_of(error) : outcome.failure;
     std::size_t refused = 0;
     {
         std::unique_lock lock(mutex_);
