@@ -91,11 +91,8 @@ agent_settings settings_from(core::config const& c) {
                                                     : "agent.tls_cert is set without agent.tls_key");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
     // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
-    auto docker_host = c.text("agent.docker_host");
-    if (char const* env = std::getenv("DOCKER_HOST"); env && *env && c.origin("agent.docker_host") == "default")
-        docker_host = env;
     try {
-        s.docker_socket = docker::socket_path_of(docker_host);
+        s.docker_socket = docker::socket_path_for(c.text("agent.docker_host"), c.origin("agent.docker_host") != "default");
     } catch (docker::engine_error const& e) {
         throw core::config_error(e.what());
     }
