@@ -42,8 +42,7 @@ struct agent_state {
     boost::asio::ssl::context tls;
     bool engine_ready = false;
     // Re-sending backs off exponentially (with jitter) while the server keeps failing.
-    int failures = 0;
-    std::chrono::steady_clock::time_point next_attempt{};
+    agent::backoff pacing{settings.interval};
     // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
     bool stopping = false;
     // Unknown figures are warned about when they start or change, not every cycle.
@@ -92,7 +91,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     auto const key = agent::new_sample_key();
     // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
     core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
-    bool server_up = std::chrono::steady_clock::now() >= a.next_attempt;
+    bool server_up = a.pacing.may_send(std::chrono::steady_clock::now());
     agent::server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token,
                                     a.settings.timeout, a.tls);
     auto const drain_lock = spool.try_lock_for_draining();
@@ -101,8 +100,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     auto const drain_until = budget == std::chrono::milliseconds::max() ? std::chrono::steady_clock::time_point::max()
                                                                         : std::chrono::steady_clock::now() + budget;
     auto const note_failure = [&](std::string const& why) {
-        auto const delay = agent::retry_delay(++a.failures, a.settings.interval);
-        a.next_attempt = std::chrono::steady_clock::now() + delay;
+        auto const delay = a.pacing.failed(std::chrono::steady_clock::now());
         core::log::warn("the server cannot take samples now; spooling",
                         {{"error", why}, {"retry_in_ms", std::to_string(delay.count())}});
         server_up = false;
@@ -135,7 +133,7 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     if (server_up) {
         auto const r = co_await server.post(body, key);
         if (r.result == agent::delivery::delivered) {
-            a.failures = 0;
+            a.pacing.delivered();
             if (!r.refused_entries.empty())
                 core::log::warn("the server stored the sample without some container entries; its log names them",
                                 {{"left_out", r.refused_entries}});
