@@ -22,6 +22,8 @@
 #include <boost/asio/as_tuple.hpp>
 
 #include <csignal>
+#include <functional>
+#include <optional>
 #include <cstdlib>
 #include <ostream>
 #include <unistd.h>
@@ -84,56 +86,71 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
 
 enum class fate { delivered, spooled, rejected };
 
+// Posts one sample (body, Idempotency-Key) to the server.
+using post_function =
+    std::function<asio::awaitable<agent::delivery_outcome>(std::string const& body, std::string const& key)>;
+
+struct drain_outcome {
+    std::size_t sent = 0;                // samples taken from the backlog, whatever became of them
+    std::optional<std::string> failure;  // why the server could not take one; the drain stopped there
+};
+
+// Re-sends the spool oldest first until the server cannot take one, a stop is asked for, or
+// `until` is past (after at least one sample).
+asio::awaitable<drain_outcome> drain(agent::spool& spool, post_function const& post,
+                                     std::chrono::steady_clock::time_point until, bool const& stopping) {
+    drain_outcome out;
+    auto backlog = spool.waiting();
+    for (auto& s : backlog) {
+        if (stopping) break;  // a stop is asked for: the backlog waits for the next start
+        // At least one per cycle, so a slow cycle still makes progress.
+        if (out.sent > 0 && std::chrono::steady_clock::now() >= until) {
+            core::log::info("re-sending the spool continues next cycle",
+                            {{"sent", std::to_string(out.sent)}, {"left", std::to_string(backlog.size() - out.sent)}});
+            break;
+        }
+        ++out.sent;
+        if (!spool.load(s)) continue;
+        auto const r = co_await post(s.body, s.key);
+        if (r.result == agent::delivery::delivered) {
+            spool.remove(s);
+        } else if (r.result == agent::delivery::rejected) {
+            core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
+            spool.reject(s);
+        } else {
+            out.failure = r.detail;
+            break;
+        }
+    }
+    co_return out;
+}
+
 // Re-sends the spool oldest first, then the new sample; whatever the server cannot take is spooled.
 // Only one agent drains a spool at a time (an overlapping cron run sends just its own sample), and
 // a daemon spends at most half its interval draining, so a long backlog does not stop its sampling.
-asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body, std::string const& taken) {
-    auto const key = agent::new_sample_key();
-    // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
-    core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
-    bool server_up = a.pacing.may_send(std::chrono::steady_clock::now());
-    agent::server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token,
-                                    a.settings.timeout, a.tls);
+asio::awaitable<fate> forward(agent::spool& spool, agent::backoff& pacing, post_function const& post,
+                              std::string const& body, std::string const& key,
+                              std::chrono::milliseconds drain_budget, bool const& stopping) {
+    bool server_up = pacing.may_send(std::chrono::steady_clock::now());
     auto const drain_lock = spool.try_lock_for_draining();
     if (!drain_lock) core::log::info("another hicloud agent is re-sending this spool; sending only the new sample");
-    auto const budget = agent::drain_budget(a.settings.interval);
-    auto const drain_until = budget == std::chrono::milliseconds::max() ? std::chrono::steady_clock::time_point::max()
-                                                                        : std::chrono::steady_clock::now() + budget;
+    auto const drain_until = drain_budget == std::chrono::milliseconds::max()
+                                 ? std::chrono::steady_clock::time_point::max()
+                                 : std::chrono::steady_clock::now() + drain_budget;
     auto const note_failure = [&](std::string const& why) {
-        auto const delay = a.pacing.failed(std::chrono::steady_clock::now());
+        auto const delay = pacing.failed(std::chrono::steady_clock::now());
         core::log::warn("the server cannot take samples now; spooling",
                         {{"error", why}, {"retry_in_ms", std::to_string(delay.count())}});
         server_up = false;
     };
     if (server_up && drain_lock) {
-        auto backlog = spool.waiting();
-        std::size_t sent = 0;
-        for (auto& s : backlog) {
-            if (a.stopping) break;  // a stop is asked for: the backlog waits for the next start
-            // At least one per cycle, so a slow cycle still makes progress.
-            if (sent > 0 && std::chrono::steady_clock::now() >= drain_until) {
-                core::log::info("re-sending the spool continues next cycle",
-                                {{"sent", std::to_string(sent)}, {"left", std::to_string(backlog.size() - sent)}});
-                break;
-            }
-            ++sent;
-            if (!spool.load(s)) continue;
-            auto const r = co_await server.post(s.body, s.key);
-            if (r.result == agent::delivery::delivered) {
-                spool.remove(s);
-            } else if (r.result == agent::delivery::rejected) {
-                core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
-                spool.reject(s);
-            } else {
-                note_failure(r.detail);
-                break;
-            }
-        }
+        auto const drained = co_await drain(spool, post, drain_until, stopping);
+        if (drained.failure) note_failure(*drained.failure);
     }
     if (server_up) {
-        auto const r = co_await server.post(body, key);
+        auto const r = co_await post(body, key);
         if (r.result == agent::delivery::delivered) {
-            a.pacing.delivered();
+            pacing.delivered();
             if (!r.refused_entries.empty())
                 core::log::warn("the server stored the sample without some container entries; its log names them",
                                 {{"left_out", r.refused_entries}});
@@ -158,6 +175,17 @@ asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string c
     if (auto const trimmed = spool.enforce_bounds())
         core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(trimmed)}});
     co_return fate::spooled;
+}
+
+// Gives the new sample its Idempotency-Key and forwards it over one connection to the server.
+asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body, std::string const& taken) {
+    auto const key = agent::new_sample_key();
+    // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
+    core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
+    agent::server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token,
+                                    a.settings.timeout, a.tls);
+    auto const post = [&server](std::string const& b, std::string const& k) { return server.post(b, k); };
+    co_return co_await forward(spool, a.pacing, post, body, key, agent::drain_budget(a.settings.interval), a.stopping);
 }
 
 }  // namespace
