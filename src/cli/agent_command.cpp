@@ -1,6 +1,7 @@
 // hicloud agent: samples the host and its containers and delivers them to the server.
 #include "agent/containers.hpp"
 #include "agent/delivery.hpp"
+#include "agent/forward.hpp"
 #include "agent/host_sampler.hpp"
 #include "agent/report.hpp"
 #include "agent/settings.hpp"
@@ -22,7 +23,6 @@
 #include <boost/asio/as_tuple.hpp>
 
 #include <csignal>
-#include <functional>
 #include <optional>
 #include <cstdlib>
 #include <ostream>
@@ -84,108 +84,15 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
     co_return r;
 }
 
-enum class fate { delivered, spooled, rejected };
-
-// Posts one sample (body, Idempotency-Key) to the server.
-using post_function =
-    std::function<asio::awaitable<agent::delivery_outcome>(std::string const& body, std::string const& key)>;
-
-struct drain_outcome {
-    std::size_t sent = 0;                // samples taken from the backlog, whatever became of them
-    std::optional<std::string> failure;  // why the server could not take one; the drain stopped there
-};
-
-// Re-sends the spool oldest first until the server cannot take one, a stop is asked for, or
-// `until` is past (after at least one sample).
-asio::awaitable<drain_outcome> drain(agent::spool& spool, post_function const& post,
-                                     std::chrono::steady_clock::time_point until, bool const& stopping) {
-    drain_outcome out;
-    auto backlog = spool.waiting();
-    for (auto& s : backlog) {
-        if (stopping) break;  // a stop is asked for: the backlog waits for the next start
-        // At least one per cycle, so a slow cycle still makes progress.
-        if (out.sent > 0 && std::chrono::steady_clock::now() >= until) {
-            core::log::info("re-sending the spool continues next cycle",
-                            {{"sent", std::to_string(out.sent)}, {"left", std::to_string(backlog.size() - out.sent)}});
-            break;
-        }
-        ++out.sent;
-        if (!spool.load(s)) continue;
-        auto const r = co_await post(s.body, s.key);
-        if (r.result == agent::delivery::delivered) {
-            spool.remove(s);
-        } else if (r.result == agent::delivery::rejected) {
-            core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
-            spool.reject(s);
-        } else {
-            out.failure = r.detail;
-            break;
-        }
-    }
-    co_return out;
-}
-
-// Re-sends the spool oldest first, then the new sample; whatever the server cannot take is spooled.
-// Only one agent drains a spool at a time (an overlapping cron run sends just its own sample), and
-// a daemon spends at most half its interval draining, so a long backlog does not stop its sampling.
-asio::awaitable<fate> forward(agent::spool& spool, agent::backoff& pacing, post_function const& post,
-                              std::string const& body, std::string const& key,
-                              std::chrono::milliseconds drain_budget, bool const& stopping) {
-    bool server_up = pacing.may_send(std::chrono::steady_clock::now());
-    auto const drain_lock = spool.try_lock_for_draining();
-    if (!drain_lock) core::log::info("another hicloud agent is re-sending this spool; sending only the new sample");
-    auto const drain_until = drain_budget == std::chrono::milliseconds::max()
-                                 ? std::chrono::steady_clock::time_point::max()
-                                 : std::chrono::steady_clock::now() + drain_budget;
-    auto const note_failure = [&](std::string const& why) {
-        auto const delay = pacing.failed(std::chrono::steady_clock::now());
-        core::log::warn("the server cannot take samples now; spooling",
-                        {{"error", why}, {"retry_in_ms", std::to_string(delay.count())}});
-        server_up = false;
-    };
-    if (server_up && drain_lock) {
-        auto const drained = co_await drain(spool, post, drain_until, stopping);
-        if (drained.failure) note_failure(*drained.failure);
-    }
-    if (server_up) {
-        auto const r = co_await post(body, key);
-        if (r.result == agent::delivery::delivered) {
-            pacing.delivered();
-            if (!r.refused_entries.empty())
-                core::log::warn("the server stored the sample without some container entries; its log names them",
-                                {{"left_out", r.refused_entries}});
-            co_return fate::delivered;
-        }
-        if (r.result == agent::delivery::rejected) {
-            core::log::error("the server refused the sample; it is not retried", {{"answer", r.detail}});
-            spool.reject(spool.put(key, body));  // kept aside for a person to look at
-            co_return fate::rejected;
-        }
-        note_failure(r.detail);
-    }
-    if (!drain_lock) {
-        spool.put(key, body);
-        co_return fate::spooled;  // the agent that holds the lock trims
-    }
-    // A full disk is one more bound: the oldest samples make room for the newest, as the others do.
-    std::size_t dropped = 0;
-    spool.put_dropping_oldest(key, body, dropped);
-    if (dropped)
-        core::log::warn("the disk under the spool is full: dropped the oldest samples", {{"dropped", std::to_string(dropped)}});
-    if (auto const trimmed = spool.enforce_bounds())
-        core::log::warn("spool full: dropped the oldest samples", {{"dropped", std::to_string(trimmed)}});
-    co_return fate::spooled;
-}
-
 // Gives the new sample its Idempotency-Key and forwards it over one connection to the server.
-asio::awaitable<fate> deliver(agent_state& a, agent::spool& spool, std::string const& body, std::string const& taken) {
+asio::awaitable<agent::fate> deliver(agent_state& a, agent::spool& spool, std::string const& body, std::string const& taken) {
     auto const key = agent::new_sample_key();
     // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
     core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
     agent::server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token,
                                     a.settings.timeout, a.tls);
     auto const post = [&server](std::string const& b, std::string const& k) { return server.post(b, k); };
-    co_return co_await forward(spool, a.pacing, post, body, key, agent::drain_budget(a.settings.interval), a.stopping);
+    co_return co_await agent::forward(spool, a.pacing, post, body, key, agent::drain_budget(a.settings.interval), a.stopping);
 }
 
 }  // namespace
@@ -227,8 +134,8 @@ int run_agent(command_context& ctx) {
                         ctx.out.flush();
                     } else {
                         auto const f = co_await deliver(a, *spool, body, r.timestamp);
-                        code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
-                        core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
+                        code = f == agent::fate::delivered ? 0 : f == agent::fate::spooled ? exit_spooled : 1;
+                        core::log::info(f == agent::fate::delivered ? "sample delivered" : f == agent::fate::spooled ? "sample spooled" : "sample rejected",
                                         {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
                     }
                     if (docker_failed && code == 0) code = 1;
