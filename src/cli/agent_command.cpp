@@ -37,24 +37,29 @@ using namespace std::chrono_literals;
 // --once exit codes beyond 0/1/2: the sample is safe on disk but not delivered.
 constexpr int exit_spooled = 3;
 
-struct agent_state {
-    agent::settings const& settings;
+// What sampling keeps from one cycle to the next.
+struct sampler_state {
     docker::client engine;
     agent::host_sampler host;
-    boost::asio::ssl::context tls;
-    bool engine_ready = false;
-    // Re-sending backs off exponentially (with jitter) while the server keeps failing.
-    agent::backoff pacing{settings.interval};
-    // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
-    bool stopping = false;
+    bool engine_ready = false;  // the API version is negotiated
     // Unknown figures are warned about when they start or change, not every cycle.
     agent::trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
     agent::trouble_log engine_trouble{"no container figures: the Docker engine cannot be read", "the Docker engine answers again"};
 };
 
+struct agent_state {
+    agent::settings const& settings;
+    sampler_state sampling;
+    boost::asio::ssl::context tls;
+    // Re-sending backs off exponentially (with jitter) while the server keeps failing.
+    agent::backoff pacing{settings.interval};
+    // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
+    bool stopping = false;
+};
+
 // One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
 // containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
-asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) {
+asio::awaitable<agent::report> take_sample(sampler_state& a, agent::settings const& settings, bool& docker_failed) {
     auto const taken = std::chrono::system_clock::now();
     auto const window_start = std::chrono::steady_clock::now();
     a.host.begin();
@@ -77,7 +82,7 @@ asio::awaitable<agent::report> take_sample(agent_state& a, bool& docker_failed) 
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    agent::report r{a.settings.agent_id, a.settings.node_name, agent::format_timestamp(taken, a.settings.local_time),
+    agent::report r{settings.agent_id, settings.node_name, agent::format_timestamp(taken, settings.local_time),
                     a.host.finish(unknown), std::move(containers)};
     a.unknown_figures.cycle(unknown);
     for (auto const& change : agent::fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
@@ -104,7 +109,7 @@ int run_agent(command_context& ctx) {
     auto const s = agent::settings_from(cfg);
     auto tls = agent::make_tls_context({s.tls_ca, s.tls_cert, s.tls_key});
     if (!tls) throw core::config_error(tls.error().message);
-    agent_state a{s, docker::client(ctx.io.get_executor(), s.docker_socket, s.timeout), agent::host_sampler(s.proc_root),
+    agent_state a{s, {docker::client(ctx.io.get_executor(), s.docker_socket, s.timeout), agent::host_sampler(s.proc_root)},
                   std::move(*tls)};
     std::optional<agent::spool> spool;
     if (!s.dry_run) spool.emplace(agent::hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
@@ -126,7 +131,7 @@ int run_agent(command_context& ctx) {
                 int code = 1;
                 try {
                     bool docker_failed = false;
-                    auto const r = co_await take_sample(a, docker_failed);
+                    auto const r = co_await take_sample(a.sampling, s, docker_failed);
                     auto const body = agent::to_json(r);
                     code = 0;
                     if (s.dry_run) {
