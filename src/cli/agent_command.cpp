@@ -1,5 +1,5 @@
 // hicloud agent: samples the host and its containers and delivers them to the server.
-#include "agent/containers.hpp"
+#include "agent/cycle.hpp"
 #include "agent/delivery.hpp"
 #include "agent/forward.hpp"
 #include "agent/host_sampler.hpp"
@@ -37,57 +37,15 @@ using namespace std::chrono_literals;
 // --once exit codes beyond 0/1/2: the sample is safe on disk but not delivered.
 constexpr int exit_spooled = 3;
 
-// What sampling keeps from one cycle to the next.
-struct sampler_state {
-    docker::client engine;
-    agent::host_sampler host;
-    bool engine_ready = false;  // the API version is negotiated
-    // Unknown figures are warned about when they start or change, not every cycle.
-    agent::trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
-    agent::trouble_log engine_trouble{"no container figures: the Docker engine cannot be read", "the Docker engine answers again"};
-};
-
 struct agent_state {
     agent::settings const& settings;
-    sampler_state sampling;
+    agent::sampler_state sampling;
     boost::asio::ssl::context tls;
     // Re-sending backs off exponentially (with jitter) while the server keeps failing.
     agent::backoff pacing{settings.interval};
     // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
     bool stopping = false;
 };
-
-// One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
-// containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
-asio::awaitable<agent::report> take_sample(sampler_state& a, agent::settings const& settings, bool& docker_failed) {
-    auto const taken = std::chrono::system_clock::now();
-    auto const window_start = std::chrono::steady_clock::now();
-    a.host.begin();
-    std::vector<agent::container_figures> containers;
-    std::map<std::string, std::string> unknown, engine_trouble;
-    try {
-        if (!a.engine_ready) {
-            co_await a.engine.negotiate();
-            a.engine_ready = true;
-        }
-        containers = co_await agent::sample_containers(a.engine, unknown);
-    } catch (std::exception const& e) {
-        docker_failed = true;
-        a.engine_ready = false;
-        engine_trouble["docker"] = e.what();
-    }
-    a.engine_trouble.cycle(engine_trouble);
-    auto const elapsed = std::chrono::steady_clock::now() - window_start;
-    if (elapsed < 1s) {
-        asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
-        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-    agent::report r{settings.agent_id, settings.node_name, agent::format_timestamp(taken, settings.local_time),
-                    a.host.finish(unknown), std::move(containers)};
-    a.unknown_figures.cycle(unknown);
-    for (auto const& change : agent::fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
-    co_return r;
-}
 
 // Gives the new sample its Idempotency-Key and forwards it over one connection to the server.
 asio::awaitable<agent::fate> deliver(agent_state& a, agent::spool& spool, std::string const& body, std::string const& taken) {
@@ -131,7 +89,7 @@ int run_agent(command_context& ctx) {
                 int code = 1;
                 try {
                     bool docker_failed = false;
-                    auto const r = co_await take_sample(a.sampling, s, docker_failed);
+                    auto const r = co_await agent::take_sample(a.sampling, s, docker_failed);
                     auto const body = agent::to_json(r);
                     code = 0;
                     if (s.dry_run) {
