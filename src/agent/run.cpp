@@ -47,6 +47,13 @@ asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& b
 
 }  // namespace
 
+std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_point now,
+                                                std::chrono::seconds interval) {
+    auto const n = interval.count();
+    auto const since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    return std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n));
+}
+
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
     agent_state a{s, {docker::client(io.get_executor(), s.docker_socket, s.timeout), host_sampler(s.proc_root)},
                   std::move(tls)};
@@ -93,12 +100,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                 // non-zero exit would mark a stopped service as failed.
                 if (s.once) co_return code;
                 if (a.stopping) co_return 0;
-                // The next multiple of the interval on the wall clock: no drift, and a late
-                // cycle skips the ticks it missed rather than doubling up.
-                auto const now = std::chrono::system_clock::now();
-                auto const n = s.interval.count();
-                auto const since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-                tick.expires_at(std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n)));
+                tick.expires_at(next_tick(std::chrono::system_clock::now(), s.interval));
                 co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
                 if (a.stopping) co_return 0;
             }

@@ -5,6 +5,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <chrono>
 #include <iosfwd>
 
 namespace boost::asio {
@@ -15,6 +16,12 @@ namespace hicloud::agent {
 
 // --once exit codes beyond 0/1/2: the sample is safe on disk but not delivered.
 inline constexpr int exit_spooled = 3;
+
+// When a daemon's next cycle starts: the first multiple of `interval` (> 0) on the wall clock
+// after `now`, counted from the epoch. No drift, and a late cycle skips the ticks it missed
+// rather than doubling up.
+std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_point now,
+                                                std::chrono::seconds interval);
 
 // Runs the agent on `io` (and runs `io`) until it is done. Each cycle takes a sample and forwards
 // it through the spool under hicloud_home() — or, with settings.dry_run, writes its JSON and a
