@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 
 namespace hicloud::agent {
 
@@ -21,6 +22,16 @@ std::chrono::milliseconds retry_delay(int failures, std::chrono::seconds interva
 std::chrono::milliseconds drain_budget(std::chrono::seconds interval) {
     if (interval.count() <= 0) return std::chrono::milliseconds::max();
     return std::chrono::milliseconds(interval) / 2;  // in ms: seconds(1) / 2 would be zero
+}
+
+backoff::backoff(std::chrono::seconds interval, std::function<double()> jitter)
+    : interval_(interval), jitter_(std::move(jitter)) {}
+
+std::chrono::milliseconds backoff::failed(time_point now) {
+    ++failures_;
+    auto const delay = jitter_ ? retry_delay(failures_, interval_, jitter_()) : retry_delay(failures_, interval_);
+    next_attempt_ = now + delay;
+    return delay;
 }
 
 }  // namespace hicloud::agent

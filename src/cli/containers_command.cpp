@@ -245,12 +245,9 @@ int run_containers(command_context& ctx) {
         throw core::config_error("expected one of setup, list, cleanup");
     auto const action = words[0];
     auto const specs = specs_from(cfg);
-    auto docker_host = cfg.text("containers.docker_host");
-    if (char const* env = std::getenv("DOCKER_HOST"); env && *env && cfg.origin("containers.docker_host") == "default")
-        docker_host = env;
     std::string socket;
     try {
-        socket = docker::socket_path_of(docker_host);
+        socket = docker::socket_path_for(cfg.text("containers.docker_host"), cfg.origin("containers.docker_host") != "default");
     } catch (docker::engine_error const& e) {
         throw core::config_error(e.what());
     }

@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <cstdlib>
 #include <optional>
 
 namespace hicloud::docker {
@@ -67,6 +68,15 @@ std::string socket_path_of(std::string const& docker_host) {
     if (docker_host.starts_with("/")) return docker_host;
     throw engine_error("docker_host '" + docker_host +
                        "' is not supported: HiCloud talks to Docker over its unix socket (unix:///path)");
+}
+
+std::string socket_path_for(std::string const& option, bool option_given, char const* docker_host_env) {
+    if (!option_given && docker_host_env && *docker_host_env) return socket_path_of(docker_host_env);
+    return socket_path_of(option);
+}
+
+std::string socket_path_for(std::string const& option, bool option_given) {
+    return socket_path_for(option, option_given, std::getenv("DOCKER_HOST"));
 }
 
 client::client(asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline)

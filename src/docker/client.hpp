@@ -42,6 +42,15 @@ core::outcome<std::string> negotiated_version(std::string_view version_body);
 // "unix:///var/run/docker.sock" or "/var/run/docker.sock" -> the socket path; other schemes are refused.
 std::string socket_path_of(std::string const& docker_host);
 
+// The engine's socket path for a <section>.docker_host option, as the docker CLI decides: the
+// option's value when it was given (on the command line, in the environment or a file:
+// `option_given`); else `docker_host_env` ($DOCKER_HOST) when set and not empty; else the
+// option's default. Throws engine_error as socket_path_of does for a scheme other than unix://.
+std::string socket_path_for(std::string const& option, bool option_given, char const* docker_host_env);
+
+// The same with the process's own $DOCKER_HOST.
+std::string socket_path_for(std::string const& option, bool option_given);
+
 // The engine's own explanation in an error body ({"message": "..."}), else the body's start.
 std::string engine_message(std::string const& body);
 

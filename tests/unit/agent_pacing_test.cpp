@@ -43,3 +43,42 @@ TEST_CASE("drain budget: half the interval, even of one second, unbounded for --
     CHECK(drain_budget(60s) == 30s);
     CHECK(drain_budget(0s) == std::chrono::milliseconds::max());
 }
+
+TEST_CASE("backoff: the server may be tried at once before any failure", "[agent]") {
+    backoff pacing(60s, [] { return 1.0; });
+    auto const now = std::chrono::steady_clock::now();
+    CHECK(pacing.may_send(now));
+    CHECK(pacing.failures() == 0);
+}
+
+TEST_CASE("backoff: each failure in a row doubles the wait before the next attempt", "[agent]") {
+    backoff pacing(60s, [] { return 1.0; });
+    auto const t0 = std::chrono::steady_clock::time_point(1h);
+    CHECK(pacing.failed(t0) == 60s);
+    CHECK_FALSE(pacing.may_send(t0 + 59s));
+    CHECK(pacing.may_send(t0 + 60s));
+    CHECK(pacing.failed(t0 + 60s) == 120s);
+    CHECK_FALSE(pacing.may_send(t0 + 179s));
+    CHECK(pacing.may_send(t0 + 180s));
+    CHECK(pacing.failures() == 2);
+}
+
+TEST_CASE("backoff: a delivery counts the failures from zero again", "[agent]") {
+    backoff pacing(10s, [] { return 1.0; });
+    auto const t0 = std::chrono::steady_clock::time_point(1h);
+    pacing.failed(t0);
+    pacing.failed(t0 + 10s);
+    CHECK(pacing.failed(t0 + 30s) == 40s);
+    pacing.delivered();
+    CHECK(pacing.failures() == 0);
+    CHECK(pacing.failed(t0 + 70s) == 10s);
+}
+
+TEST_CASE("backoff: the jitter scales each wait", "[agent]") {
+    backoff pacing(60s, [] { return 0.5; });
+    CHECK(pacing.failed(std::chrono::steady_clock::time_point(1h)) == 30s);
+    backoff random(60s);
+    auto const d = random.failed(std::chrono::steady_clock::time_point(1h));
+    CHECK(d >= 30s);
+    CHECK(d <= 60s);
+}

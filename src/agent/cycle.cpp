@@ -1,0 +1,50 @@
+#include "agent/cycle.hpp"
+
+#include "agent/containers.hpp"
+#include "core/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hicloud::agent {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+asio::awaitable<report> take_sample(sampler_state& a, settings const& settings, bool& docker_failed) {
+    auto const taken = std::chrono::system_clock::now();
+    auto const window_start = std::chrono::steady_clock::now();
+    a.host.begin();
+    std::vector<container_figures> containers;
+    std::map<std::string, std::string> unknown, engine_trouble;
+    try {
+        if (!a.engine_ready) {
+            co_await a.engine.negotiate();
+            a.engine_ready = true;
+        }
+        containers = co_await sample_containers(a.engine, unknown);
+    } catch (std::exception const& e) {
+        docker_failed = true;
+        a.engine_ready = false;
+        engine_trouble["docker"] = e.what();
+    }
+    a.engine_trouble.cycle(engine_trouble);
+    auto const elapsed = std::chrono::steady_clock::now() - window_start;
+    if (elapsed < 1s) {
+        asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
+        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    report r{settings.agent_id, settings.node_name, format_timestamp(taken, settings.local_time),
+                    a.host.finish(unknown), std::move(containers)};
+    a.unknown_figures.cycle(unknown);
+    for (auto const& change : fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
+    co_return r;
+}
+
+}  // namespace hicloud::agent

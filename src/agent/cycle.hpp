@@ -1,0 +1,30 @@
+#pragma once
+// One sampling cycle: the host's figures and every running container's, as one report.
+#include "agent/host_sampler.hpp"
+#include "agent/report.hpp"
+#include "agent/settings.hpp"
+#include "agent/trouble_log.hpp"
+#include "docker/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace hicloud::agent {
+
+// What sampling keeps from one cycle to the next.
+struct sampler_state {
+    docker::client engine;
+    host_sampler host;
+    bool engine_ready = false;  // the API version is negotiated
+    // Unknown figures are warned about when they start or change, not every cycle.
+    trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
+    trouble_log engine_trouble{"no container figures: the Docker engine cannot be read", "the Docker engine answers again"};
+};
+
+// One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
+// containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
+// Sets `docker_failed` when the engine cannot be read (logged when the trouble starts or
+// changes; the version is negotiated again next cycle). Figures the host does not give are sent
+// as null and logged likewise. The report is fitted to the server's limits.
+boost::asio::awaitable<report> take_sample(sampler_state& a, settings const& settings, bool& docker_failed);
+
+}  // namespace hicloud::agent

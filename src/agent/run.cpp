@@ -1,0 +1,125 @@
+#include "agent/run.hpp"
+
+#include "agent/cycle.hpp"
+#include "agent/delivery.hpp"
+#include "agent/forward.hpp"
+#include "agent/pacing.hpp"
+#include "agent/spool.hpp"
+#include "core/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <optional>
+#include <ostream>
+
+namespace hicloud::agent {
+namespace {
+
+namespace asio = boost::asio;
+
+struct agent_state {
+    agent::settings const& settings;
+    sampler_state sampling;
+    boost::asio::ssl::context tls;
+    // Re-sending backs off exponentially (with jitter) while the server keeps failing.
+    backoff pacing{settings.interval};
+    // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
+    bool stopping = false;
+};
+
+// Gives the new sample its Idempotency-Key and forwards it over one connection to the server.
+asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& body, std::string const& taken) {
+    auto const key = new_sample_key();
+    // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
+    core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
+    server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token, a.settings.timeout,
+                             a.tls);
+    auto const post = [&server](std::string const& b, std::string const& k) { return server.post(b, k); };
+    co_return co_await forward(spool, a.pacing, post, body, key, drain_budget(a.settings.interval), a.stopping);
+}
+
+}  // namespace
+
+std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_point now,
+                                                std::chrono::seconds interval) {
+    auto const n = interval.count();
+    auto const since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    return std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n));
+}
+
+int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
+    agent_state a{s, {docker::client(io.get_executor(), s.docker_socket, s.timeout), host_sampler(s.proc_root)},
+                  std::move(tls)};
+    std::optional<spool> spool;
+    if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
+
+    int exit_code = 1;
+    asio::system_timer tick(io);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) return;
+        core::log::info("stopping after the cycle in hand");
+        a.stopping = true;
+        tick.cancel();
+    });
+
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<int> {
+            for (;;) {
+                int code = 1;
+                try {
+                    bool docker_failed = false;
+                    auto const r = co_await take_sample(a.sampling, s, docker_failed);
+                    auto const body = to_json(r);
+                    code = 0;
+                    if (s.dry_run) {
+                        out << body << "\n";
+                        out.flush();
+                    } else {
+                        auto const f = co_await deliver(a, *spool, body, r.timestamp);
+                        code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
+                        core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
+                                        {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
+                    }
+                    if (docker_failed && code == 0) code = 1;
+                } catch (std::exception const& e) {
+                    // A spool the disk refuses, say. A daemon logs it and tries again next tick:
+                    // exiting would only have systemd restart it into the same trouble.
+                    core::log::error(std::string("this cycle failed: ") + e.what());
+                    code = 1;
+                }
+                // A daemon asked to stop has done its job: the cycles' troubles were logged, and a
+                // non-zero exit would mark a stopped service as failed.
+                if (s.once) co_return code;
+                if (a.stopping) co_return 0;
+                tick.expires_at(next_tick(std::chrono::system_clock::now(), s.interval));
+                co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+                if (a.stopping) co_return 0;
+            }
+        },
+        [&](std::exception_ptr e, int code) {
+            signals.cancel();
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (std::exception const& x) {
+                    core::log::error(x.what());
+                }
+                exit_code = 1;
+            } else {
+                exit_code = code;
+            }
+        });
+    io.run();
+    return exit_code;
+}
+
+}  // namespace hicloud::agent

@@ -1,0 +1,67 @@
+#include "agent/settings.hpp"
+
+#include "agent/report.hpp"
+#include "core/config.hpp"
+#include "docker/client.hpp"
+#include "report/limits.hpp"
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace hicloud::agent {
+
+std::string host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || !*name) return "localhost";
+    return name;
+}
+
+std::filesystem::path hicloud_home() {
+    if (char const* home = std::getenv("HICLOUD_HOME"); home && *home) return home;
+    if (geteuid() == 0) return "/var/lib/hicloud";
+    char const* user_home = std::getenv("HOME");
+    return std::filesystem::path(user_home && *user_home ? user_home : "/tmp") / ".hicloud";
+}
+
+settings settings_from(core::config const& c) {
+    settings s;
+    if (auto const interval = c.get("agent.interval"); interval && !interval->empty()) {
+        s.interval = std::chrono::seconds(c.integer("agent.interval", 1, 86400));
+        s.once = false;
+        if (c.enabled("agent.once")) throw core::config_error("--once and --interval exclude each other");
+    }
+    s.dry_run = c.enabled("agent.dry_run");
+    auto url = parse_server_url(c.text("agent.url"));
+    if (!url) throw core::config_error(url.error().message + " (from " + c.origin("agent.url") + ")");
+    s.url = *url;
+    s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
+    s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
+    // The server would refuse every sample (a trailing '\r' from a CRLF file, say): say so now.
+    auto const check_name = [&](std::string const& value, std::string const& key, std::size_t max_chars) {
+        if (auto const problem = text_problem(value, max_chars); !problem.empty())
+            throw core::config_error(key + ": " + problem + ", which the server refuses (from " + c.origin(key) + ")");
+    };
+    check_name(s.agent_id, "agent.id", hicloud::report::agent_id_chars);
+    check_name(s.node_name, "agent.node_name", hicloud::report::node_name_chars);
+    if (auto const file = c.text("agent.token_file"); !file.empty()) s.token = core::read_secret_file(file);
+    s.tls_ca = c.text("agent.tls_ca");
+    s.tls_cert = c.text("agent.tls_cert");
+    s.tls_key = c.text("agent.tls_key");
+    if (s.tls_cert.empty() != s.tls_key.empty())
+        throw core::config_error(s.tls_cert.empty() ? "agent.tls_key is set without agent.tls_cert"
+                                                    : "agent.tls_cert is set without agent.tls_key");
+    s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
+    // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
+    try {
+        s.docker_socket = docker::socket_path_for(c.text("agent.docker_host"), c.origin("agent.docker_host") != "default");
+    } catch (docker::engine_error const& e) {
+        throw core::config_error(e.what());
+    }
+    s.proc_root = c.text("agent.proc_root");
+    s.local_time = c.enabled("agent.local_time");
+    s.spool_max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));
+    s.spool_max_bytes = static_cast<std::uintmax_t>(c.integer("agent.spool_max_bytes", 1024, 1LL << 40));
+    return s;
+}
+
+}  // namespace hicloud::agent

@@ -1,0 +1,42 @@
+#pragma once
+// The [agent] options, read and checked once at start, and where the agent keeps its files.
+#include "agent/delivery.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace hicloud::core {
+class config;
+}
+
+namespace hicloud::agent {
+
+struct settings {
+    bool once = true;                   // --once: one sample, then exit; false with --interval
+    std::chrono::seconds interval{0};   // between samples; 0 with --once
+    bool dry_run = false;               // print each sample's JSON instead of sending it
+    server_url url;
+    std::string agent_id, node_name, token, tls_ca, tls_cert, tls_key;  // token: the file's content
+    std::chrono::milliseconds timeout{10000};  // each call to the server or the engine
+    std::string docker_socket;          // the engine's unix socket path
+    std::string proc_root;
+    bool local_time = false;
+    std::size_t spool_max_samples = 10000;
+    std::uintmax_t spool_max_bytes = 100 << 20;
+};
+
+// The agent.* options of `c`. Throws core::config_error naming the option and where it came
+// from: --once with --interval, a bad URL, an agent id or node name the server would refuse,
+// a TLS certificate without its key (or the reverse), a docker_host that is not a unix socket.
+settings settings_from(core::config const& c);
+
+// This host's name; "localhost" when it has none.
+std::string host_name();
+
+// $HICLOUD_HOME, else /var/lib/hicloud for root, else ~/.hicloud.
+std::filesystem::path hicloud_home();
+
+}  // namespace hicloud::agent

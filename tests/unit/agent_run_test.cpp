@@ -1,0 +1,24 @@
+// The agent's schedule: a daemon's cycles start on multiples of the interval on the wall clock.
+#include "agent/run.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace hicloud::agent;
+using namespace std::chrono_literals;
+using wall = std::chrono::system_clock::time_point;
+
+TEST_CASE("next tick: the next multiple of the interval since the epoch", "[agent]") {
+    CHECK(next_tick(wall(120s), 60s) == wall(180s));  // on a tick: the one after, not the same
+    CHECK(next_tick(wall(121s), 60s) == wall(180s));
+    CHECK(next_tick(wall(179s + 999ms), 60s) == wall(180s));
+    CHECK(next_tick(wall(7s), 5s) == wall(10s));
+}
+
+TEST_CASE("next tick: a late cycle skips the ticks it missed rather than doubling up", "[agent]") {
+    // A cycle due at 60 s that ran until 250 s waits for 300 s, not for 120 s, 180 s and 240 s.
+    CHECK(next_tick(wall(250s), 60s) == wall(300s));
+}
+
+TEST_CASE("next tick: every second with --interval 1", "[agent]") {
+    CHECK(next_tick(wall(41s + 500ms), 1s) == wall(42s));
+}
