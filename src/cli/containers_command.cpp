@@ -1,6 +1,7 @@
 // hicloud containers setup | list | cleanup: the test containers a new operator starts with.
 #include "agent/containers.hpp"
 #include "cli/command_table.hpp"
+#include "containers/specs.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
@@ -17,7 +18,6 @@
 #include <exception>
 #include <map>
 #include <ostream>
-#include <sstream>
 #include <unistd.h>
 
 namespace hicloud::cli {
@@ -26,26 +26,9 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-// Every container HiCloud creates carries this label; setup, list and cleanup touch no other.
-constexpr std::string_view managed_label = "io.hicloud.managed=true";
-
-struct container_spec {
-    std::string name, image;
-    std::vector<std::string> command;
-};
-
-std::vector<container_spec> specs_from(core::config const& c) {
-    std::vector<container_spec> specs;
-    for (std::string role : {"nginx", "redis", "busybox", "alpine"}) {
-        container_spec s{c.text("containers." + role + "_name"), c.text("containers." + role + "_image"), {}};
-        std::istringstream words(c.text("containers." + role + "_command"));
-        for (std::string w; words >> w;) s.command.push_back(w);
-        if (s.name.empty() || s.image.empty())
-            throw core::config_error("containers." + role + "_name and _image must not be empty");
-        specs.push_back(std::move(s));
-    }
-    return specs;
-}
+using containers::container_spec;
+using containers::managed_label;
+using containers::specs_from;
 
 // Shows a pull as it goes: on a terminal one line of aggregate bytes rewritten in place; otherwise
 // a plain line whenever a layer's status changes (no flood of byte counts in a log).
