@@ -1,6 +1,7 @@
 // hicloud containers setup | list | cleanup: the test containers a new operator starts with.
 #include "agent/containers.hpp"
 #include "cli/command_table.hpp"
+#include "containers/pull_progress.hpp"
 #include "containers/specs.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -10,74 +11,22 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <map>
 #include <ostream>
-#include <unistd.h>
 
 namespace hicloud::cli {
 namespace {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 using containers::container_spec;
 using containers::managed_label;
+using containers::pull_progress;
 using containers::specs_from;
-
-// Shows a pull as it goes: on a terminal one line of aggregate bytes rewritten in place; otherwise
-// a plain line whenever a layer's status changes (no flood of byte counts in a log).
-class pull_progress {
-public:
-    pull_progress(std::string image, std::ostream& out) : image_(std::move(image)), out_(out), terminal_(isatty(STDOUT_FILENO)) {}
-
-    // One line of the engine's stream.
-    void on_line(std::string_view line) {
-        boost::system::error_code ec;
-        auto const v = json::parse(line, ec);
-        if (ec || !v.is_object()) return;
-        auto const& o = v.as_object();
-        auto const* id = o.if_contains("id");
-        auto const* status = o.if_contains("status");
-        if (!id || !id->is_string() || !status || !status->is_string()) return;
-        auto& layer = layers_[std::string(id->as_string())];
-        if (auto const* d = o.if_contains("progressDetail"); d && d->is_object()) {
-            if (auto const* c = d->as_object().if_contains("current"); c && c->is_number()) layer.current = c->to_number<double>();
-            if (auto const* t = d->as_object().if_contains("total"); t && t->is_number()) layer.total = t->to_number<double>();
-        }
-        std::string const now(status->as_string());
-        if (terminal_) {
-            double current = 0, total = 0;
-            for (auto const& [name, l] : layers_) current += l.current, total += l.total;
-            char text[160];
-            std::snprintf(text, sizeof text, "\rpulling %s: %.1f / %.1f MB, %zu layers ", image_.c_str(), current / 1e6,
-                          total / 1e6, layers_.size());
-            out_ << text;
-            out_.flush();
-        } else if (now != layer.status) {
-            out_ << "pulling " << image_ << ": " << std::string_view(id->as_string()) << ": " << now << "\n";
-        }
-        layer.status = now;
-    }
-    void done() {
-        if (terminal_) out_ << "\n";
-    }
-
-private:
-    struct layer_state {
-        std::string status;
-        double current = 0, total = 0;
-    };
-    std::string image_;
-    std::ostream& out_;
-    bool terminal_;
-    std::map<std::string, layer_state> layers_;
-};
 
 // Pulls an image, showing its progress; a failure says what the operator can do instead.
 asio::awaitable<void> pull(docker::client& engine, std::string const& image, std::ostream& out) {
