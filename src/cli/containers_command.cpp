@@ -1,11 +1,10 @@
 // hicloud containers setup | list | cleanup: the test containers a new operator starts with.
-#include "agent/containers.hpp"
 #include "cli/command_table.hpp"
+#include "containers/list.hpp"
 #include "containers/setup.hpp"
 #include "containers/specs.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
-#include "core/text.hpp"
 #include "docker/containers.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -24,55 +23,9 @@ namespace {
 namespace asio = boost::asio;
 
 using containers::managed_label;
+using containers::list;
 using containers::setup;
 using containers::specs_from;
-
-// Two decimals, or "--" for a figure that is not known, as docker stats shows one.
-std::string fixed(std::optional<double> v) {
-    if (!v) return "--";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", *v);
-    return buf;
-}
-
-std::string json_figure(std::optional<double> v) {
-    return v ? core::json_decimal(*v) : "null";
-}
-
-asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
-    // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
-    std::string_view const label = all ? std::string_view() : managed_label;
-    auto const listed = co_await docker::list_containers(engine, label);
-    std::map<std::string, std::string> unknown;
-    auto const figures = co_await agent::sample_containers(engine, listed, unknown);
-    for (auto const& [subject, why] : unknown) core::log::warn("figures unknown; shown as --", {{"subject", subject}, {"why", why}});
-    if (as_json) {
-        // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
-        using core::json_quoted;
-        out << "[";
-        for (std::size_t i = 0; i < listed.size(); ++i)
-            out << (i ? "," : "") << "{\"name\":" << json_quoted(listed[i].name)
-                << ",\"image\":" << json_quoted(listed[i].image) << ",\"state\":" << json_quoted(listed[i].state)
-                << ",\"status\":" << json_quoted(listed[i].status)
-                << ",\"cpu_percent\":" << json_figure(figures[i].cpu_percent)
-                << ",\"memory_mib\":" << json_figure(figures[i].memory_mib)
-                << ",\"memory_percent\":" << json_figure(figures[i].memory_percent) << "}";
-        out << "]\n";
-        co_return 0;
-    }
-    char line[512];
-    std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s\n", "NAME", "IMAGE", "STATE", "STATUS", "CPU %",
-                  "MEMORY MiB");
-    out << line;
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-        std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s\n", listed[i].name.c_str(),
-                      listed[i].image.c_str(), listed[i].state.c_str(), listed[i].status.c_str(),
-                      fixed(figures[i].cpu_percent).c_str(), fixed(figures[i].memory_mib).c_str());
-        out << line;
-    }
-    if (listed.empty()) out << (all ? "no containers\n" : "no HiCloud containers (hicloud containers setup creates them)\n");
-    co_return 0;
-}
 
 asio::awaitable<int> cleanup(docker::client& engine, bool dry_run, std::ostream& out) {
     // Only what carries HiCloud's label, whatever its name.
