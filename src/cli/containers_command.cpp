@@ -1,4 +1,5 @@
 // hicloud containers setup | list | cleanup: the test containers a new operator starts with.
+// Wiring only: the options read, the engine's client built, one action of containers/ run on it.
 #include "cli/command_table.hpp"
 #include "containers/cleanup.hpp"
 #include "containers/list.hpp"
@@ -6,30 +7,21 @@
 #include "containers/specs.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
-#include "docker/containers.hpp"
+#include "docker/client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
-#include <map>
 #include <ostream>
+#include <string>
 
 namespace hicloud::cli {
-namespace {
 
 namespace asio = boost::asio;
-
-using containers::managed_label;
-using containers::cleanup;
-using containers::list;
-using containers::setup;
-using containers::specs_from;
-
-}  // namespace
 
 int run_containers(command_context& ctx) {
     auto const& cfg = ctx.config;
@@ -37,7 +29,7 @@ int run_containers(command_context& ctx) {
     if (words.size() != 1 || (words[0] != "setup" && words[0] != "list" && words[0] != "cleanup"))
         throw core::config_error("expected one of setup, list, cleanup");
     auto const action = words[0];
-    auto const specs = specs_from(cfg);
+    auto const specs = containers::specs_from(cfg);
     auto docker_host = cfg.text("containers.docker_host");
     if (char const* env = std::getenv("DOCKER_HOST"); env && *env && cfg.origin("containers.docker_host") == "default")
         docker_host = env;
@@ -56,9 +48,9 @@ int run_containers(command_context& ctx) {
         ctx.io,
         [&]() -> asio::awaitable<int> {
             co_await engine.negotiate();
-            if (action == "setup") co_return co_await setup(engine, specs, ctx.out);
-            if (action == "list") co_return co_await list(engine, all, as_json, ctx.out);
-            co_return co_await cleanup(engine, dry_run, ctx.out);
+            if (action == "setup") co_return co_await containers::setup(engine, specs, ctx.out);
+            if (action == "list") co_return co_await containers::list(engine, all, as_json, ctx.out);
+            co_return co_await containers::cleanup(engine, dry_run, ctx.out);
         },
         [&](std::exception_ptr e, int code) {
             exit_code = code;
