@@ -5,14 +5,13 @@
 
 #include <cstdio>
 #include <ostream>
-#include <unistd.h>
 
 namespace hicloud::containers {
 
 namespace json = boost::json;
 
-pull_progress::pull_progress(std::string image, std::ostream& out)
-    : image_(std::move(image)), out_(out), terminal_(isatty(STDOUT_FILENO)) {}
+pull_progress::pull_progress(std::string image, std::ostream& out, bool terminal)
+    : image_(std::move(image)), out_(out), terminal_(terminal) {}
 
 void pull_progress::on_line(std::string_view line) {
     boost::system::error_code ec;

@@ -10,8 +10,8 @@ namespace hicloud::containers {
 
 class pull_progress {
 public:
-    // Writes to `out`; a terminal when standard output is one.
-    pull_progress(std::string image, std::ostream& out);
+    // Writes to `out`, rewriting one line in place when `terminal` (standard output is one).
+    pull_progress(std::string image, std::ostream& out, bool terminal);
 
     // One line of the engine's stream (a JSON object with id, status and progressDetail's current
     // and total bytes). A line that is not such an object, or has no id or status, shows nothing.

@@ -7,6 +7,7 @@
 #include <exception>
 #include <ostream>
 #include <string>
+#include <unistd.h>
 
 namespace hicloud::containers {
 
@@ -17,7 +18,7 @@ namespace {
 // Pulls an image, showing its progress; a failure says what the operator can do instead.
 asio::awaitable<void> pull(docker::client& engine, std::string const& image, std::ostream& out) {
     out << "pulling " << image << "\n";
-    pull_progress progress(image, out);
+    pull_progress progress(image, out, isatty(STDOUT_FILENO));
     try {
         co_await docker::pull_image(engine, image, [&](std::string_view line) { progress.on_line(line); });
     } catch (docker::pull_error const& e) {
