@@ -37,18 +37,8 @@ std::optional<double> memory_mib(docker::figures const& f) {
 
 }  // namespace
 
-asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
-    // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
-    std::string_view const label = all ? std::string_view() : managed_label;
-    auto const listed = co_await docker::list_containers(engine, label);
-    auto const figures = co_await docker::fetch_figures(engine, listed);
-    std::map<std::string, std::string> unknown;  // why, by "container NAME"
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-        std::string why;
-        for (auto const& u : figures[i].unknown) why += (why.empty() ? "" : "; ") + u;
-        if (!why.empty()) unknown["container " + listed[i].name] = why;
-    }
-    for (auto const& [subject, why] : unknown) core::log::warn("figures unknown; shown as --", {{"subject", subject}, {"why", why}});
+void write_list(std::vector<docker::container_summary> const& listed, std::vector<docker::figures> const& figures,
+                bool all, bool as_json, std::ostream& out) {
     if (as_json) {
         // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
         using core::json_quoted;
@@ -61,7 +51,7 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
                 << ",\"memory_mib\":" << json_figure(memory_mib(figures[i]))
                 << ",\"memory_percent\":" << json_figure(figures[i].memory_percent) << "}";
         out << "]\n";
-        co_return 0;
+        return;
     }
     char line[512];
     std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s\n", "NAME", "IMAGE", "STATE", "STATUS", "CPU %",
@@ -74,6 +64,21 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::o
         out << line;
     }
     if (listed.empty()) out << (all ? "no containers\n" : "no HiCloud containers (hicloud containers setup creates them)\n");
+}
+
+asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
+    // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
+    std::string_view const label = all ? std::string_view() : managed_label;
+    auto const listed = co_await docker::list_containers(engine, label);
+    auto const figures = co_await docker::fetch_figures(engine, listed);
+    std::map<std::string, std::string> unknown;  // why, by "container NAME"
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        std::string why;
+        for (auto const& u : figures[i].unknown) why += (why.empty() ? "" : "; ") + u;
+        if (!why.empty()) unknown["container " + listed[i].name] = why;
+    }
+    for (auto const& [subject, why] : unknown) core::log::warn("figures unknown; shown as --", {{"subject", subject}, {"why", why}});
+    write_list(listed, figures, all, as_json, out);
     co_return 0;
 }
 

@@ -2,10 +2,13 @@
 // hicloud containers list: HiCloud's test containers, or every container, with the figures
 // `docker stats` shows for each.
 #include "docker/client.hpp"
+#include "docker/containers.hpp"
+#include "docker/stats.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <iosfwd>
+#include <vector>
 
 namespace hicloud::containers {
 
@@ -16,5 +19,10 @@ namespace hicloud::containers {
 // not known is logged as a warning. Returns the exit code, 0; throws docker::engine_error when
 // the listing fails.
 boost::asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out);
+
+// What list writes for `listed` and their `figures` (one each, in the same order); `all` only
+// changes what an empty table says. No I/O but `out`.
+void write_list(std::vector<docker::container_summary> const& listed, std::vector<docker::figures> const& figures,
+                bool all, bool as_json, std::ostream& out);
 
 }  // namespace hicloud::containers
