@@ -170,6 +170,28 @@ TEST_CASE("containers: list --json gives each container's figures with two decim
     CHECK(count(engine.requests(), managed_list) == 1);
 }
 
+TEST_CASE("containers: list shows -- for a container whose stats call fails, and the others' figures", "[containers]") {
+    scripted_engine engine([](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/containers/json?"))
+            return {200, R"j([{"Id":"aaa","Names":["/broken"],"Image":"busybox","State":"running","Status":"Up 1 hour"},)j"
+                         R"j({"Id":"bbb","Names":["/busy"],"Image":"busybox","State":"running","Status":"Up 2 hours"}])j"};
+        if (target == "/v1.41/containers/aaa/stats?stream=false") return {500, R"({"message":"cgroup gone away"})"};
+        if (target == "/v1.41/containers/bbb/stats?stream=false") return {200, stats_fixture("cgroup_v1_busy")};
+        return {404, R"({"message":"No such container"})"};
+    });
+    auto const r = containers(engine, {"list"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("broken                   busybox                      running    Up 1 hour                      "
+                                      "--           --\n"));
+    CHECK_THAT(r.out, Catch::Contains("busy                     busybox                      running    Up 2 hours                 "
+                                      "152.97       511.28\n"));
+    CHECK_THAT(r.err, Catch::Contains("figures unknown; shown as --") && Catch::Contains("container broken") &&
+                          Catch::Contains("cgroup gone away"));
+    CHECK(count(engine.requests(), "GET /v1.41/containers/aaa/stats?stream=false") == 1);
+}
+
 TEST_CASE("containers: answers of the wrong shape are named by their call, and nothing is created", "[containers]") {
     SECTION("an inspection that is not JSON") {
         scripted_engine engine([](std::string const& target) -> answer {
