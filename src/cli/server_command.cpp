@@ -17,31 +17,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 
 #include <sys/resource.h>
 
 namespace hicloud::cli {
 namespace {
-
-// The tokens in force; replaced whole on SIGHUP.
-class token_holder {
-public:
-    std::shared_ptr<server::agent_tokens const> get() const {
-        std::lock_guard lock(mutex_);
-        return tokens_;
-    }
-    void set(server::agent_tokens t) {
-        auto next = std::make_shared<server::agent_tokens const>(std::move(t));
-        std::lock_guard lock(mutex_);
-        tokens_ = std::move(next);
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<server::agent_tokens const> tokens_;
-};
 
 bool loopback_only(std::string const& host) {
     return host == "localhost" || host.starts_with("127.") || host == "::1";
@@ -100,7 +81,7 @@ int run_server(command_context& ctx) {
         throw core::config_error("server takes no arguments, got '" + cfg.positional().front() + "'");
     auto const s = server::settings_from(cfg);
 
-    token_holder tokens;
+    server::token_holder tokens;
     if (!s.tokens_file.empty()) {
         auto loaded = server::load_agent_tokens(s.tokens_file);
         if (!loaded) throw std::runtime_error(loaded.error().message);
