@@ -3,6 +3,8 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "db/pool.hpp"
+#include "db/schema_check.hpp"
+#include "db/schema_files.hpp"
 #include "server/agent_tokens.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
@@ -19,6 +21,8 @@
 #include <cstdlib>
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -51,18 +55,27 @@ void raise_descriptor_limit(std::size_t wanted) {
                         {{"limit", std::to_string(limit.rlim_cur)}, {"max_connections", std::to_string(wanted)}});
 }
 
-// Tells at start whether the tables exist; the server still starts when the database is down.
+std::string joined(std::vector<std::string> const& items) {
+    std::string out;
+    for (auto const& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+std::string joined(std::vector<int> const& versions) {
+    std::vector<std::string> items;
+    for (int const v : versions) items.push_back(std::to_string(v));
+    return joined(items);
+}
+
+// Tells at start how the tables compare with this binary's migrations (schema_migrations). The
+// server starts whatever it finds: it may be one migration ahead of the database during a rolling
+// upgrade, or the database may be down now and up later.
 void check_schema(db::pool& pool) {
-    pool.async_run<std::string>(
-        [](db::connection& c) {
-            auto const rows = c.query(
-                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND "
-                "((table_name = 'server' AND column_name = 'idempotency_key') OR "
-                "(table_name = 'container' AND column_name = 'con_get_datetime') OR "
-                "(table_name = 'container' AND column_name = 'container_name' AND character_maximum_length >= 500))");
-            return rows.at(0).at(0).value_or("0");
-        },
-        [](std::exception_ptr e, std::string found) {
+    auto set = db::parse_migration_set(db::built_in_migrations());
+    if (!set) return core::log::error("the built-in migrations do not parse", {{"error", set.error().message}});
+    pool.async_run<db::schema_state>(
+        [set = std::move(*set)](db::connection& c) { return db::read_schema_state(c, set); },
+        [database = pool.config().database](std::exception_ptr e, db::schema_state found) {
             if (e) {
                 try {
                     std::rethrow_exception(e);
@@ -70,9 +83,35 @@ void check_schema(db::pool& pool) {
                     core::log::warn("the database is not reachable yet; samples are answered 503 until it is",
                                     {{"error", x.what()}});
                 }
-            } else if (found != "3") {
-                core::log::error("the tables are missing or out of date: run `hicloud migrate`; samples are "
-                                 "answered 503 until then");
+                return;
+            }
+            using kind = db::schema_state::kind;
+            switch (found.state) {
+                case kind::up_to_date:
+                    return core::log::info("the tables are up to date", {{"database", database}});
+                case kind::no_tables:
+                    return core::log::error(
+                        "the database has no HiCloud tables (no migration recorded in schema_migrations): run "
+                        "`hicloud migrate`; samples are answered 503 until then",
+                        {{"database", database}});
+                case kind::behind: {
+                    constexpr std::string_view message =
+                        "the tables are behind this hicloud's migrations: run `hicloud migrate`; until then samples "
+                        "are stored where the tables take them, and those they cannot take are answered 503";
+                    auto const behind = std::to_string(found.missing.size());
+                    if (found.unknown.empty())
+                        return core::log::warn(message, {{"database", database}, {"behind", behind},
+                                                         {"missing", joined(found.missing)}});
+                    // Some versions from a newer hicloud, and some of this one's not applied.
+                    return core::log::warn(message, {{"database", database}, {"behind", behind},
+                                                     {"missing", joined(found.missing)},
+                                                     {"unknown_versions", joined(found.unknown)}});
+                }
+                case kind::ahead:
+                    return core::log::warn(
+                        "the tables have migrations this hicloud does not know: a newer hicloud migrated them; samples "
+                        "are stored while the tables take them, but upgrade this binary",
+                        {{"database", database}, {"unknown_versions", joined(found.unknown)}});
             }
         });
 }
