@@ -1,5 +1,6 @@
-// api.cpp is linked for admit_monitor_info, envelope and health_response; its handle_request
-// also reaches the database and the ingest queue, which no fuzz target calls. Those are defined
+// api.cpp is linked for admit_monitor_info, envelope and health_response; its route handlers
+// (post_monitor_info, get_health) also reach the database and the ingest queue, which no fuzz
+// target calls. Those are defined
 // here as traps, rather than linked from src/db/ with the MariaDB connector.
 #include "db/connection.hpp"
 #include "db/pool.hpp"

@@ -9,30 +9,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 namespace hicloud::cli {
 namespace {
-
-// NNN_name.sql files of a folder (--schema-dir); other files are ignored.
-std::vector<db::migration_file> read_schema_dir(std::string const& dir) {
-    std::error_code ec;
-    std::filesystem::directory_iterator it(dir, ec);
-    if (ec) throw std::runtime_error("cannot read schema folder " + dir + ": " + ec.message());
-    std::vector<db::migration_file> files;
-    for (auto const& entry : it) {
-        if (entry.path().extension() != ".sql") continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (!in) throw std::runtime_error("cannot read " + entry.path().string());
-        files.push_back({entry.path().filename().string(), text.str()});
-    }
-    return files;
-}
 
 std::string three_digits(int version) {
     char buf[16];
@@ -79,7 +59,7 @@ int run_migrate(command_context& ctx) {
     if (!cfg.positional().empty())
         throw core::config_error("migrate takes no arguments, got '" + cfg.positional().front() + "'");
     auto const schema_dir = cfg.text("migrate.schema_dir");
-    auto parsed = db::parse_migration_set(schema_dir.empty() ? db::built_in_migrations() : read_schema_dir(schema_dir));
+    auto parsed = db::parse_migration_set(schema_dir.empty() ? db::built_in_migrations() : db::read_schema_dir(schema_dir));
     if (!parsed) {
         core::log::error(parsed.error().message);
         return 1;

@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <limits>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -87,6 +91,23 @@ bool comes_before(migration const& a, migration const& b) {
 }
 
 }  // namespace
+
+// NNN_name.sql files of a folder (--schema-dir); other files are ignored.
+std::vector<migration_file> read_schema_dir(std::string const& dir) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) throw std::runtime_error("cannot read schema folder " + dir + ": " + ec.message());
+    std::vector<migration_file> files;
+    for (auto const& entry : it) {
+        if (entry.path().extension() != ".sql") continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in) throw std::runtime_error("cannot read " + entry.path().string());
+        files.push_back({entry.path().filename().string(), text.str()});
+    }
+    return files;
+}
 
 core::outcome<std::vector<migration>> parse_migration_set(std::vector<migration_file> files) {
     std::vector<migration> migrations;

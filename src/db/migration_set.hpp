@@ -25,4 +25,8 @@ struct migration {
 // Versions may have gaps but must be unique.
 core::outcome<std::vector<migration>> parse_migration_set(std::vector<migration_file> files);
 
+// The NNN_name.sql files of a folder (migrate --schema-dir), unparsed; other files are ignored.
+// Throws std::runtime_error naming the folder or file that cannot be read.
+std::vector<migration_file> read_schema_dir(std::string const& dir);
+
 }  // namespace hicloud::db

@@ -5,6 +5,8 @@
 #include "core/failure.hpp"
 
 #include <array>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,5 +39,24 @@ private:
 
 // Reads and parses a tokens file.
 core::outcome<agent_tokens> load_agent_tokens(std::string const& path);
+
+// The tokens in force; replaced whole on SIGHUP. get() and set() may be called from any thread;
+// a request keeps the tokens it got even when set() replaces them meanwhile. Null until set().
+class token_holder {
+public:
+    std::shared_ptr<agent_tokens const> get() const {
+        std::lock_guard lock(mutex_);
+        return tokens_;
+    }
+    void set(agent_tokens t) {
+        auto next = std::make_shared<agent_tokens const>(std::move(t));
+        std::lock_guard lock(mutex_);
+        tokens_ = std::move(next);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<agent_tokens const> tokens_;
+};
 
 }  // namespace hicloud::server

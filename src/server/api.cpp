@@ -55,12 +55,6 @@ std::variant<std::string, response> idempotency_key(request const& req) {
     return std::string(key);
 }
 
-response method_not_allowed(std::string_view allow) {
-    auto r = envelope(http::status::method_not_allowed, "method not allowed; use " + std::string(allow));
-    r.set(http::field::allow, allow);
-    return r;
-}
-
 response unavailable(std::string_view why) {
     auto r = envelope(http::status::service_unavailable, why);
     r.set(http::field::retry_after, "1");
@@ -169,22 +163,13 @@ std::variant<response, admitted_sample> admit_monitor_info(request const& req, s
     return admitted_sample{std::move(*parsed), std::move(std::get<std::string>(key))};
 }
 
-void handle_request(api_context& ctx, request const& req, std::function<void(response)> respond) {
-    std::string_view target = req.target();
-    target = target.substr(0, target.find('?'));
-    if (target == "/monitor_info") {
-        if (req.method() != http::verb::post) return respond(method_not_allowed("POST"));
-        auto const tokens = ctx.tokens ? ctx.tokens() : nullptr;
-        auto admitted = admit_monitor_info(req, ctx.limits, tokens.get());
-        if (auto* r = std::get_if<response>(&admitted)) return respond(std::move(*r));
-        return store(ctx, std::move(std::get<admitted_sample>(admitted)), std::move(respond));
-    }
-    if (target == "/health") {
-        if (req.method() != http::verb::get && req.method() != http::verb::head)
-            return respond(method_not_allowed("GET, HEAD"));
-        return check_health(ctx, std::move(respond));
-    }
-    respond(envelope(http::status::not_found, "no such path: " + std::string(target.substr(0, 100))));
+void post_monitor_info(api_context& ctx, request const& req, responder respond) {
+    auto const tokens = ctx.tokens ? ctx.tokens() : nullptr;
+    auto admitted = admit_monitor_info(req, ctx.limits, tokens.get());
+    if (auto* r = std::get_if<response>(&admitted)) return respond(std::move(*r));
+    return store(ctx, std::move(std::get<admitted_sample>(admitted)), std::move(respond));
 }
+
+void get_health(api_context& ctx, request const&, responder respond) { check_health(ctx, std::move(respond)); }
 
 }  // namespace hicloud::server

@@ -25,6 +25,8 @@ class ingest;
 namespace http = boost::beast::http;
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
+// Called with the answer to a request, exactly once, on any thread of the loop.
+using responder = std::function<void(response)>;
 
 // The contract's envelope: 200 is {"data":"","pageInfo":{},"resultCode":"0","resultMessage":"Success","success":true};
 // any other status has success false, resultCode the status, resultMessage `message`.
@@ -56,7 +58,11 @@ struct api_context {
 // the original's, so the original's agents keep working; HiCloud's agent logs the count.
 inline constexpr std::string_view refused_entries_header = "HiCloud-Refused-Entries";
 
-// Routes and answers. `respond` runs exactly once, on any thread of the loop.
-void handle_request(api_context& ctx, request const& req, std::function<void(response)> respond);
+// The handlers of the route table (server/routes.hpp); `respond` runs exactly once.
+// POST /monitor_info: admit_monitor_info, then the ingest queue; 200 once the sample is committed,
+// 503 (Retry-After: 1) when the queue is full or the database failed, 422 when it refuses the values.
+void post_monitor_info(api_context& ctx, request const& req, responder respond);
+// GET /health (and HEAD): `SELECT 1` on the pool, then health_response.
+void get_health(api_context& ctx, request const& req, responder respond);
 
 }  // namespace hicloud::server

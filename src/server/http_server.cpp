@@ -1,6 +1,7 @@
 #include "server/http_server.hpp"
 
 #include "core/log.hpp"
+#include "server/routes.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/address.hpp>

@@ -62,6 +62,12 @@ struct hung_database {
                                  "HICLOUD_DB_USER=hicloud", "HICLOUD_DB_PASSWORD=unused", "HICLOUD_DB_CONNECT_TIMEOUT=20"};
 };
 
+// The server's log once it contains `text`, or at the deadline (then the caller's check fails with it).
+std::string log_once_it_says(test::server_process const& server, std::string const& text) {
+    test::eventually([&] { return server.log().find(text) != std::string::npos; }, std::chrono::seconds(20));
+    return server.log();
+}
+
 }  // namespace
 
 TEST_CASE("server: the original example round-trips into both tables with exact values", "[mysql][server]") {
@@ -200,6 +206,56 @@ TEST_CASE("server: tables a migration behind answer a long name 503, and store i
     CHECK(again.status == 200);
     CHECK(c->query("SELECT COUNT(*) FROM container WHERE container_name = '" + long_name + "'") ==
           std::vector<db::row>{{"1"}});
+}
+
+TEST_CASE("server: on a database without tables it starts, says to run hicloud migrate, and answers samples 503",
+          "[mysql][server][schema]") {
+    test::scratch_database empty;
+    test::server_process server({}, test::hicloud_admin_env(empty.name()));
+    auto const log = log_once_it_says(server, "no HiCloud tables");
+    CHECK_THAT(log, Catch::Contains("ERROR") && Catch::Contains("no migration recorded in schema_migrations") &&
+                        Catch::Contains("run `hicloud migrate`") && Catch::Contains(empty.name()));
+    auto const answer = http_request(server.port(), "POST", "/monitor_info", sample("a", 1));
+    CHECK(answer.status == 503);
+    CHECK(answer.headers.count("retry-after") == 1);
+}
+
+TEST_CASE("server: on a database one migration behind it starts, names the migration, and stores samples",
+          "[mysql][server][schema]") {
+    migrated_database db;
+    auto c = db.database.connect();
+    // As a database is before migration 003 while a rolling upgrade brings the 003 binary.
+    c->execute("ALTER TABLE container MODIFY COLUMN container_name VARCHAR(100)");
+    c->execute("DELETE FROM schema_migrations WHERE version = 3");
+    test::server_process server({}, db.env);
+    auto const log = log_once_it_says(server, "the tables are behind this hicloud's migrations");
+    CHECK_THAT(log, Catch::Contains("WARN") && Catch::Contains("run `hicloud migrate`") &&
+                        Catch::Contains("behind=1") && Catch::Contains("missing=003_wider_names.sql"));
+    CHECK_THAT(log, !Catch::Contains("no HiCloud tables"));
+    CHECK(http_request(server.port(), "POST", "/monitor_info", sample("a", 2)).status == 200);
+    CHECK(db.count("server") == 1);
+    CHECK(db.count("container") == 2);
+}
+
+TEST_CASE("server: on a database migrated by a newer hicloud it starts, says so, and stores samples",
+          "[mysql][server][schema]") {
+    migrated_database db;
+    db.database.connect()->execute(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at, duration_ms) "
+        "VALUES (999, 'from_the_future', REPEAT('0', 64), UTC_TIMESTAMP(6), 1)");
+    test::server_process server({}, db.env);
+    auto const log = log_once_it_says(server, "the tables have migrations this hicloud does not know");
+    CHECK_THAT(log, Catch::Contains("unknown_versions=999") && Catch::Contains("upgrade this binary"));
+    CHECK(http_request(server.port(), "POST", "/monitor_info", sample("a", 1)).status == 200);
+    CHECK(db.count("server") == 1);
+}
+
+TEST_CASE("server: on a migrated database it says the tables are up to date", "[mysql][server][schema]") {
+    migrated_database db;
+    test::server_process server({}, db.env);
+    auto const log = log_once_it_says(server, "the tables are up to date");
+    CHECK_THAT(log, Catch::Contains("the tables are up to date") && !Catch::Contains("behind") &&
+                        !Catch::Contains("no HiCloud tables") && !Catch::Contains("does not know"));
 }
 
 TEST_CASE("server: a re-sent sample with the same Idempotency-Key is stored once, key-less twice",

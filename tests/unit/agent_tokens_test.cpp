@@ -227,3 +227,18 @@ TEST_CASE("load_agent_tokens: a directory fails naming it", "[server]") {
     CHECK_FALSE(loaded.has_value());
     if (!loaded) CHECK_THAT(loaded.error().message, Catch::Matchers::Contains(path));
 }
+
+TEST_CASE("token_holder: null until set, and a reader keeps the tokens it got when set replaces them", "[server]") {
+    hicloud::server::token_holder holder;
+    CHECK(holder.get() == nullptr);
+    holder.set(parse_ok("agent_a " + sha256_hex("token-a") + "\n"));
+    auto const before = holder.get();
+    REQUIRE(before);
+    holder.set(parse_ok("agent_b " + sha256_hex("token-b") + "\n" + "agent_c " + sha256_hex("token-c") + "\n"));
+    CHECK(before->size() == 1);
+    CHECK(before->check("Bearer token-a", "agent_a") == token_verdict::allowed);
+    auto const after = holder.get();
+    REQUIRE(after);
+    CHECK(after->size() == 2);
+    CHECK(after->check("Bearer token-a", "agent_a") == token_verdict::unknown);
+}

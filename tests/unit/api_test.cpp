@@ -3,6 +3,7 @@
 #include "server/api.hpp"
 #include "server/ingest.hpp"
 #include "server/monitor_info.hpp"
+#include "server/routes.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>

@@ -1,0 +1,264 @@
+#include "server/service.hpp"
+
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "db/pool.hpp"
+#include "db/schema_check.hpp"
+#include "db/schema_files.hpp"
+#include "server/agent_tokens.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+#include "server/ingest.hpp"
+#include "server/tls.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+
+namespace hicloud::server {
+namespace {
+
+bool loopback_only(std::string const& host) {
+    return host == "localhost" || host.starts_with("127.") || host == "::1";
+}
+
+// Raises the soft limit on open files to the hard one, as Go's runtime does at start: systemd gives
+// services 1024 soft (524288 hard), far below what server.max_connections asks for. Warns when
+// even the hard limit is below what `wanted` connections need.
+void raise_descriptor_limit(std::size_t wanted) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    // Beside the connections: the database pool, the log, the event loop's own descriptors.
+    constexpr rlim_t reserve = 64;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted + reserve)
+        core::log::warn("the open-file limit is below what server.max_connections needs; raise it (LimitNOFILE=, "
+                        "ulimit -n) or lower max_connections",
+                        {{"limit", std::to_string(limit.rlim_cur)}, {"max_connections", std::to_string(wanted)}});
+}
+
+std::string joined(std::vector<std::string> const& items) {
+    std::string out;
+    for (auto const& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+std::string joined(std::vector<int> const& versions) {
+    std::vector<std::string> items;
+    for (int const v : versions) items.push_back(std::to_string(v));
+    return joined(items);
+}
+
+// Tells at start how the tables compare with this binary's migrations (schema_migrations). The
+// server starts whatever it finds: it may be one migration ahead of the database during a rolling
+// upgrade, or the database may be down now and up later.
+void check_schema(db::pool& pool) {
+    auto set = db::parse_migration_set(db::built_in_migrations());
+    if (!set) return core::log::error("the built-in migrations do not parse", {{"error", set.error().message}});
+    pool.async_run<db::schema_state>(
+        [set = std::move(*set)](db::connection& c) { return db::read_schema_state(c, set); },
+        [database = pool.config().database](std::exception_ptr e, db::schema_state found) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (std::exception const& x) {
+                    core::log::warn("the database is not reachable yet; samples are answered 503 until it is",
+                                    {{"error", x.what()}});
+                }
+                return;
+            }
+            using kind = db::schema_state::kind;
+            switch (found.state) {
+                case kind::up_to_date:
+                    return core::log::info("the tables are up to date", {{"database", database}});
+                case kind::no_tables:
+                    return core::log::error(
+                        "the database has no HiCloud tables (no migration recorded in schema_migrations): run "
+                        "`hicloud migrate`; samples are answered 503 until then",
+                        {{"database", database}});
+                case kind::behind: {
+                    constexpr std::string_view message =
+                        "the tables are behind this hicloud's migrations: run `hicloud migrate`; until then samples "
+                        "are stored where the tables take them, and those they cannot take are answered 503";
+                    auto const behind = std::to_string(found.missing.size());
+                    if (found.unknown.empty())
+                        return core::log::warn(message, {{"database", database}, {"behind", behind},
+                                                         {"missing", joined(found.missing)}});
+                    // Some versions from a newer hicloud, and some of this one's not applied.
+                    return core::log::warn(message, {{"database", database}, {"behind", behind},
+                                                     {"missing", joined(found.missing)},
+                                                     {"unknown_versions", joined(found.unknown)}});
+                }
+                case kind::ahead:
+                    return core::log::warn(
+                        "the tables have migrations this hicloud does not know: a newer hicloud migrated them; samples "
+                        "are stored while the tables take them, but upgrade this binary",
+                        {{"database", database}, {"unknown_versions", joined(found.unknown)}});
+            }
+        });
+}
+
+// The tokens at start; none when authentication is off (warned about unless only loopback listens).
+std::optional<agent_tokens> initial_tokens(settings const& s) {
+    if (!s.tokens_file.empty()) {
+        auto loaded = load_agent_tokens(s.tokens_file);
+        if (!loaded) throw std::runtime_error(loaded.error().message);
+        core::log::info("agent authentication on", {{"tokens", std::to_string(loaded->size())}, {"file", s.tokens_file}});
+        return std::move(*loaded);
+    }
+    if (!loopback_only(s.listen.host)) {
+        core::log::warn("no server.tokens_file: any client that reaches this port can store samples",
+                        {{"listen", s.listen.host + ":" + std::to_string(s.listen.port)}});
+    }
+    return std::nullopt;
+}
+
+// Ingest leaves the pool's other connections free for /health.
+ingest_limits ingest_limits_for(settings const& s, db::pool& pool) {
+    return {s.queue_limit, s.batch_limit, std::min(s.commit_concurrency, pool.config().pool_size),
+            std::chrono::milliseconds(1000)};
+}
+
+}  // namespace
+
+// What lives as long as the service, in the order it is built (and the reverse of its teardown).
+struct service::parts {
+    parts(boost::asio::io_context& io_, db::pool& pool_, settings settings_, std::optional<agent_tokens> loaded,
+          std::shared_ptr<boost::asio::ssl::context> tls_)
+        : io(io_),
+          pool(pool_),
+          s(std::move(settings_)),
+          samples(pool, ingest_limits_for(s, pool)),
+          api{samples, pool, {s.max_containers}, nullptr},
+          tls(std::move(tls_)),
+          http(io, s, api, tls) {
+        if (loaded) {
+            tokens.set(std::move(*loaded));
+            api.tokens = [this] { return tokens.get(); };
+        }
+    }
+
+    boost::asio::io_context& io;
+    db::pool& pool;
+    settings const s;
+    token_holder tokens;
+    ingest samples;
+    api_context api;
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    http_server http;
+};
+
+service::service(boost::asio::io_context& io, db::pool& database, settings s) {
+    auto tokens = initial_tokens(s);
+    raise_descriptor_limit(s.max_connections);
+    auto tls = tls_context_from(s);
+    if (!tls) throw core::config_error(tls.error().message);
+    parts_ = std::make_unique<parts>(io, database, std::move(s), std::move(tokens), std::move(*tls));
+}
+
+service::~service() = default;
+
+int service::run() {
+    auto& io = parts_->io;
+    auto& pool = parts_->pool;
+    auto const& s = parts_->s;
+    auto& tokens = parts_->tokens;
+    auto& ingest = parts_->samples;
+    auto& http = parts_->http;
+    auto const& tls = parts_->tls;
+
+    auto const bound = http.local_endpoint();
+    http.start();
+    check_schema(pool);
+    core::log::info("listening", {{"address", bound.address().to_string()},
+                                  {"port", std::to_string(bound.port())},
+                                  {"threads", std::to_string(s.threads)},
+                                  {"scheme", tls ? "https" : "http"},
+                                  {"database", pool.config().endpoint()}});
+
+    boost::asio::steady_timer deadline(io);
+    boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        core::log::info("stopping: answering requests in flight", {{"signal", std::to_string(signal)}});
+        // At the deadline the process ends, whatever it is waiting for. A pool worker may sit in
+        // a blocking libmariadb call until db.connect_timeout or db.query_timeout, and unwinding
+        // would wait for it (or destroy completions that still point at the ingest). Nothing is
+        // lost by not unwinding: a sample is acknowledged only once committed.
+        deadline.expires_after(s.shutdown_timeout);
+        deadline.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            core::log::error("requests still in flight at server.shutdown_timeout; exiting anyway",
+                             {{"connections", std::to_string(http.connections())},
+                              {"samples_waiting", std::to_string(ingest.queued())}});
+            std::fflush(nullptr);
+            std::_Exit(1);
+        });
+        // The same deadline holds for the teardown after the loop, which may wait for such a worker.
+        std::thread([timeout = s.shutdown_timeout] {
+            std::this_thread::sleep_for(timeout);
+            core::log::error("the teardown did not finish by server.shutdown_timeout; exiting anyway");
+            std::fflush(nullptr);
+            std::_Exit(1);
+        }).detach();
+        http.stop([&] {
+            ingest.when_idle([&] {
+                core::log::info("stopped: every acknowledged sample is committed");
+                io.stop();
+            });
+        });
+    });
+
+    boost::asio::signal_set reload(io, SIGHUP);
+    std::function<void()> wait_for_reload = [&] {
+        reload.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            if (!s.tls_cert.empty()) {
+                if (auto renewed = tls_context_from(s)) {
+                    http.replace_tls(std::move(*renewed));
+                    core::log::info("reloaded the TLS certificate and key", {{"file", s.tls_cert}});
+                } else {
+                    core::log::error("reloading the TLS certificate failed; keeping the previous one",
+                                     {{"error", renewed.error().message}});
+                }
+            }
+            if (s.tokens_file.empty()) {
+                if (s.tls_cert.empty()) core::log::info("SIGHUP: no server.tokens_file or server.tls_cert to reload");
+            } else if (auto loaded = load_agent_tokens(s.tokens_file)) {
+                core::log::info("reloaded agent tokens", {{"tokens", std::to_string(loaded->size())}});
+                tokens.set(std::move(*loaded));
+            } else {
+                core::log::error("reloading agent tokens failed; keeping the previous ones",
+                                 {{"error", loaded.error().message}});
+            }
+            wait_for_reload();
+        });
+    };
+    wait_for_reload();
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < s.threads; ++i) threads.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+    return 0;
+}
+
+}  // namespace hicloud::server
