@@ -11,11 +11,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
+#include <boost/url/url_view.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 #include <openssl/x509v3.h>
 
-#include <cstdio>
 #include <optional>
-#include <random>
 
 namespace hicloud::agent {
 
@@ -28,28 +31,27 @@ core::outcome<server_url> parse_server_url(std::string_view url) {
     auto const bad = [&](std::string_view why) {
         return core::failure{"agent.url '" + std::string(url) + "': " + std::string(why)};
     };
-    server_url u;
-    u.https = url.starts_with("https://");
-    if (!u.https && !url.starts_with("http://")) return bad("expected http://HOST[:PORT]/PATH or https://...");
-    auto rest = url.substr(u.https ? 8 : 7);
-    std::string const default_port = u.https ? "443" : "80";
-    auto const slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-    if (authority.starts_with('[')) {  // [v6]:port
-        auto const close = authority.find(']');
-        if (close == std::string_view::npos) return bad("unclosed [ in the host");
-        u.host = std::string(authority.substr(1, close - 1));
-        authority = authority.substr(close + 1);
-        u.port = authority.starts_with(':') ? std::string(authority.substr(1)) : default_port;
-    } else {
-        auto const colon = authority.rfind(':');
-        u.host = std::string(authority.substr(0, colon));
-        u.port = colon == std::string_view::npos ? default_port : std::string(authority.substr(colon + 1));
-    }
-    if (u.host.empty()) return bad("no host");
-    if (u.port.empty() || u.port.find_first_not_of("0123456789") != std::string::npos) return bad("bad port");
-    return u;
+    auto const parsed = boost::urls::parse_uri(url);
+    namespace urls = boost::urls;
+    if (!parsed || (parsed->scheme_id() != urls::scheme::http && parsed->scheme_id() != urls::scheme::https))
+        return bad("expected http://HOST[:PORT]/PATH or https://...");
+    auto const& u = *parsed;
+    server_url s;
+    s.https = u.scheme_id() == urls::scheme::https;  // case-insensitive, as RFC 3986 says
+    s.host = u.host_address();  // an IPv6 address without its brackets
+    if (s.host.empty()) return bad("no host");
+    if (u.has_userinfo()) return bad("a user or password in the URL is never sent; use agent.token_file");
+    if (u.has_fragment()) return bad("a #fragment is never sent; remove it");
+    // Boost.URL 1.81 reads "host:8x/" as port 8 and a path "x/": a path must start with '/'.
+    auto const path = u.encoded_path();
+    if (!path.empty() && !path.starts_with('/')) return bad("bad port");
+    bool const port_given = u.has_port() && !u.port().empty();  // "host:" is the default port (RFC 3986)
+    if (port_given && (u.port_number() == 0 || u.port() != std::to_string(u.port_number())))
+        return bad("bad port (1 to 65535)");
+    s.port = port_given ? std::string(u.port()) : s.https ? "443" : "80";
+    s.target = u.encoded_target().empty() ? "/" : std::string(u.encoded_target());
+    if (s.target.front() == '?') s.target.insert(0, "/");
+    return s;
 }
 
 delivery classify(unsigned status) {
@@ -198,16 +200,9 @@ asio::awaitable<delivery_outcome> server_connection::post(std::string const& bod
 }
 
 std::string new_sample_key() {
-    std::random_device entropy;
-    std::uniform_int_distribution<unsigned> byte(0, 255);
-    unsigned char b[16];
-    for (auto& x : b) x = static_cast<unsigned char>(byte(entropy));
-    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
-    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-    char text[37];
-    std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                  b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-    return text;
+    // Seeded from the system's entropy (getrandom) once per thread; the key only has to be unique.
+    thread_local boost::uuids::random_generator generate;
+    return boost::uuids::to_string(generate());
 }
 
 }  // namespace hicloud::agent

@@ -34,7 +34,17 @@ TEST_CASE("parse_server_url: http and https, default ports, IPv6, and what is re
           "agent.url 'ftp://host/': expected http://HOST[:PORT]/PATH or https://...");
     CHECK(parse_server_url("http://:80/").error().message == "agent.url 'http://:80/': no host");
     CHECK(parse_server_url("http://host:8x/").error().message == "agent.url 'http://host:8x/': bad port");
-    CHECK(parse_server_url("http://[::1/").error().message == "agent.url 'http://[::1/': unclosed [ in the host");
+    CHECK(parse_server_url("http://[::1/").error().message ==
+          "agent.url 'http://[::1/': expected http://HOST[:PORT]/PATH or https://...");
+    CHECK(parse_server_url("http://host:99999/").error().message == "agent.url 'http://host:99999/': bad port (1 to 65535)");
+    CHECK(parse_server_url("http://host:0/").error().message == "agent.url 'http://host:0/': bad port (1 to 65535)");
+    CHECK(parse_server_url("http://agent:secret@host/").error().message ==
+          "agent.url 'http://agent:secret@host/': a user or password in the URL is never sent; use agent.token_file");
+    CHECK(parse_server_url("http://host/monitor_info#x").error().message ==
+          "agent.url 'http://host/monitor_info#x': a #fragment is never sent; remove it");
+    CHECK(parse_server_url("http://host?probe=1").value().target == "/?probe=1");
+    CHECK(parse_server_url("http://host:/x").value().port == "80");  // an empty port is the default (RFC 3986)
+    CHECK(parse_server_url("HTTPS://host/").value().https);  // schemes are case-insensitive (RFC 3986)
 }
 
 TEST_CASE("classify: 2xx delivered, 4xx rejected (but 408, 429), the rest retried", "[agent]") {
