@@ -5,6 +5,7 @@
 #include "agent/forward.hpp"
 #include "agent/pacing.hpp"
 #include "agent/spool.hpp"
+#include "core/failure.hpp"
 #include "core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -108,11 +109,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
         [&](std::exception_ptr e, int code) {
             signals.cancel();
             if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (std::exception const& x) {
-                    core::log::error(x.what());
-                }
+                core::log::error(core::message_of(e));
                 exit_code = 1;
             } else {
                 exit_code = code;

@@ -1,5 +1,6 @@
 // hicloud migrate: creates or upgrades the tables from the built-in schema.
 #include "cli/command_table.hpp"
+#include "core/failure.hpp"
 #include "core/log.hpp"
 #include "db/migrator.hpp"
 #include "db/pool.hpp"
@@ -44,13 +45,6 @@ void warn_about(db::status_report const& r) {
                         {{"version", std::to_string(u.version)}, {"name", u.name}});
 }
 
-std::string message_of(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (std::exception const& x) {
-        return x.what();
-    }
-}
 
 }  // namespace
 
@@ -72,7 +66,7 @@ int run_migrate(command_context& ctx) {
         ctx.database->async_run<db::status_report>(
             [&set](db::connection& c) { return db::read_status(c, set); },
             [&](std::exception_ptr e, db::status_report report) {
-                if (e) return core::log::error(message_of(e));
+                if (e) return core::log::error(core::message_of(e));
                 print_status(ctx.out, report);
                 warn_about(report);
                 exit_code = 0;
@@ -98,7 +92,7 @@ int run_migrate(command_context& ctx) {
                 return o;
             },
             [&](std::exception_ptr e, outcome o) {
-                if (e) return core::log::error(message_of(e));
+                if (e) return core::log::error(core::message_of(e));
                 warn_about(o.status);
                 core::log::info(o.applied == 0 ? "database is up to date; nothing to apply" : "database is up to date",
                                 {{"database", database},

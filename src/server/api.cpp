@@ -1,13 +1,13 @@
 #include "server/api.hpp"
 
+#include "core/failure.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "core/time_text.hpp"
 #include "db/pool.hpp"
 #include "server/ingest.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 namespace hicloud::server {
 namespace {
@@ -20,24 +20,11 @@ response json_response(http::status status, std::string body) {
     return r;
 }
 
-// UTC now as "2024-09-04T15:30:00.123456" (with_fraction) or "2024-09-04 15:30:00".
+// UTC now as "2024-09-04T15:30:00.123456" (/health) or "2024-09-04 15:30:00" (the original's log line).
 std::string utc_now(bool iso_with_fraction) {
     auto const now = std::chrono::system_clock::now();
-    auto const secs = std::chrono::system_clock::to_time_t(now);
-    auto const micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    if (iso_with_fraction)
-        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", tm.tm_year + 1900, tm.tm_mon + 1,
-                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
-    else
-        std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
+    return iso_with_fraction ? core::format_time(now, {'T', 6}) : core::format_time(now);
 }
-
 // The Idempotency-Key header: a token of 1-128 [A-Za-z0-9._:-] characters, optionally as a
 // quoted structured-field string ("...") as the IETF draft writes it.
 std::variant<std::string, response> idempotency_key(request const& req) {
@@ -99,15 +86,7 @@ void store(api_context& ctx, admitted_sample admitted, std::function<void(respon
 void check_health(api_context& ctx, std::function<void(response)> respond) {
     ctx.database.async_run<int>([](db::connection& c) { return static_cast<int>(c.query("SELECT 1").size()); },
                                 [respond = std::move(respond)](std::exception_ptr e, int) {
-                                    std::string reason;
-                                    if (e) {
-                                        try {
-                                            std::rethrow_exception(e);
-                                        } catch (std::exception const& x) {
-                                            reason = std::string("database: ") + x.what();
-                                        }
-                                    }
-                                    respond(health_response(reason));
+                                    respond(health_response(e ? "database: " + core::message_of(e) : ""));
                                 });
 }
 

@@ -1,6 +1,7 @@
 #include "server/service.hpp"
 
 #include "core/config.hpp"
+#include "core/failure.hpp"
 #include "core/log.hpp"
 #include "db/pool.hpp"
 #include "db/schema_check.hpp"
@@ -76,15 +77,9 @@ void check_schema(db::pool& pool) {
     pool.async_run<db::schema_state>(
         [set = std::move(*set)](db::connection& c) { return db::read_schema_state(c, set); },
         [database = pool.config().database](std::exception_ptr e, db::schema_state found) {
-            if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (std::exception const& x) {
-                    core::log::warn("the database is not reachable yet; samples are answered 503 until it is",
-                                    {{"error", x.what()}});
-                }
-                return;
-            }
+            if (e)
+                return core::log::warn("the database is not reachable yet; samples are answered 503 until it is",
+                                       {{"error", core::message_of(e)}});
             using kind = db::schema_state::kind;
             switch (found.state) {
                 case kind::up_to_date:
