@@ -69,14 +69,11 @@ bool may_have_process(container_figures const& c) {
 
 }  // namespace
 
-// Counted in code points after valid_utf8, as the server counts what to_json sends.
+// As the server counts what to_json sends: after valid_utf8, which makes each byte that is not
+// UTF-8 one U+FFFD (one code point, not a control character).
 std::string text_problem(std::string const& text, std::size_t max_chars) {
-    std::size_t chars = 0;
-    for (char c : core::valid_utf8(text)) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) return "a control character";
-        if ((byte & 0xC0u) != 0x80u) ++chars;
-    }
+    if (core::has_control_character(text)) return "a control character";
+    std::size_t const chars = core::count_code_points(text);
     if (chars > max_chars) return std::to_string(chars) + " characters (at most " + std::to_string(max_chars) + ")";
     return {};
 }

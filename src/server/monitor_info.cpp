@@ -3,6 +3,7 @@
 #include "server/timestamp.hpp"
 
 #include "core/strict_json.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
@@ -87,34 +88,15 @@ sample_error not_finite(std::string_view path) {
     return invalid(path, "not a finite number");
 }
 
-// Code points, as utf8mb4 VARCHAR(n) counts them: every byte but a continuation byte
-// starts one. The parser has already rejected what is not UTF-8.
-std::size_t count_chars(std::string_view text) {
-    std::size_t chars = 0;
-    for (char c : text) {
-        if ((static_cast<unsigned char>(c) & 0xC0u) != 0x80u) ++chars;
-    }
-    return chars;
-}
-
-// C0 and DEL: they break logs, CSV exports and terminals. Bytes of multi-byte characters
-// are all >= 0x80, so a byte test is a code point test here.
-bool has_control_char(std::string_view text) {
-    for (char c : text) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) return true;
-    }
-    return false;
-}
-
 sample_result<std::string> to_string_field(json::value const& value, std::string_view path, string_rule rule) {
     if (!value.is_string()) return wrong_type(path, "a string", value);
     std::string_view const text = value.get_string();
     if (rule.non_empty && text.empty()) return invalid(path, "must not be empty");
-    if (std::size_t const chars = count_chars(text); chars > rule.max_chars) {
+    // Code points, as utf8mb4 VARCHAR(n) counts them; the parser has refused what is not UTF-8.
+    if (std::size_t const chars = core::count_code_points(text); chars > rule.max_chars) {
         return invalid(path, std::to_string(chars) + " characters, at most " + std::to_string(rule.max_chars));
     }
-    if (has_control_char(text)) return invalid(path, "contains a control character");
+    if (core::has_control_character(text)) return invalid(path, "contains a control character");
     return std::string(text);
 }
 
