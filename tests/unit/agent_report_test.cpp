@@ -153,5 +153,5 @@ TEST_CASE("fit_to_limits: what the agent sends, the server takes whole", "[agent
     auto const parsed = hicloud::server::parse_monitor_info(to_json(r));
     REQUIRE(parsed.has_value());
     CHECK(parsed->refused_entries.empty());
-    CHECK(parsed->containers.size() == r.containers.size());
+    CHECK(parsed->sample.containers.size() == r.containers.size());
 }
