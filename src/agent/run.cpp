@@ -84,10 +84,10 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                         out << body << "\n";
                         out.flush();
                     } else {
-                        auto const f = co_await deliver(a, *spool, body, r.timestamp);
+                        auto const f = co_await deliver(a, *spool, body, r.datetime);
                         code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
                         core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
-                                        {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
+                                        {{"containers", std::to_string(r.containers.size())}, {"time", r.datetime}});
                     }
                     if (docker_failed && code == 0) code = 1;
                 } catch (std::exception const& e) {
