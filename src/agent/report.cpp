@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 #include "docker/stats.hpp"
 #include "report/limits.hpp"
+#include "report/sample_json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,38 +14,6 @@ namespace hicloud::agent {
 namespace {
 
 namespace limits = hicloud::report;
-
-std::string decimal_or_null(std::optional<double> v) {
-    return v ? core::json_decimal(*v) : "null";
-}
-
-template <class Integer>
-std::string integer_or_null(std::optional<Integer> v) {
-    return v ? std::to_string(*v) : "null";
-}
-
-// One container_stats entry. Written by hand, with json_decimal: boost::json::serialize prints
-// 51.26 as 5.126E1, valid JSON but not what the original's agents sent or a person expects.
-std::string entry_json(report::container_entry const& c) {
-    return "{\"engine_type\":" + core::json_quoted(c.engine_type) + ",\"agent_id\":" + core::json_quoted(c.agent_id) +
-           ",\"node_name\":" + core::json_quoted(c.node_name) +
-           ",\"container_name\":" + core::json_quoted(c.container_name) + ",\"status\":" + core::json_quoted(c.status) +
-           ",\"con_cpu_percent\":" + decimal_or_null(c.cpu_percent) +
-           ",\"con_memory_usage\":" + decimal_or_null(c.memory_usage_mib) +
-           ",\"con_memory_percent\":" + decimal_or_null(c.memory_percent) +
-           ",\"con_get_datetime\":" + core::json_quoted(c.datetime) + "}";
-}
-
-std::string head_json(report::sample const& r) {
-    return "{\"engine_type\":" + core::json_quoted(r.engine_type) + ",\"agent_id\":" + core::json_quoted(r.agent_id) +
-           ",\"ser_cpu_count\":" + integer_or_null(r.host.cpu_count) +
-           ",\"ser_cpu_percent\":" + decimal_or_null(r.host.cpu_percent) +
-           ",\"ser_memory_total\":" + integer_or_null(r.host.memory_total_mib) +
-           ",\"ser_memory_used\":" + integer_or_null(r.host.memory_used_mib) +
-           ",\"ser_memory_percent\":" + decimal_or_null(r.host.memory_percent) +
-           ",\"ser_get_datetime\":" + core::json_quoted(r.datetime) +
-           ",\"container_stats\":[";
-}
 
 // As the server reads it: rounded to the column's two decimals, then at most `max`.
 template <class T>
@@ -127,11 +96,11 @@ std::vector<std::string> fit_to_limits(report::sample& r) {
     }
 
     // Entries past the bounds go from the end, so those with a process are kept first.
-    std::size_t const head = head_json(r).size() + 2;  // and "]}"
+    std::size_t const head = report::to_json(report::sample{r.engine_type, r.agent_id, r.host, r.datetime, {}}).size();
     auto const count_fitting = [&] {
         std::size_t bytes = head, fitting = 0;
         for (; fitting < kept.size() && fitting < limits::max_containers; ++fitting) {
-            bytes += entry_json(kept[fitting]).size() + 1;  // and ','
+            bytes += report::to_json(kept[fitting]).size() + 1;  // and ','
             if (bytes > limits::max_body_bytes) break;
         }
         return fitting;
@@ -149,15 +118,6 @@ std::vector<std::string> fit_to_limits(report::sample& r) {
     }
     r.containers = std::move(kept);
     return notes;
-}
-
-std::string to_json(report::sample const& r) {
-    std::string out = head_json(r);
-    for (std::size_t i = 0; i < r.containers.size(); ++i) {
-        if (i) out += ',';
-        out += entry_json(r.containers[i]);
-    }
-    return out + "]}";
 }
 
 }  // namespace hicloud::agent

@@ -30,7 +30,4 @@ std::vector<std::string> fit_to_limits(report::sample& r);
 // character), or empty when it would take it.
 std::string text_problem(std::string const& text, std::size_t max_chars);
 
-// The body of POST /monitor_info. Figures are rounded to the two decimals their columns keep.
-std::string to_json(report::sample const& r);
-
 }  // namespace hicloud::agent

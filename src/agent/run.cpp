@@ -5,6 +5,7 @@
 #include "agent/forward.hpp"
 #include "agent/pacing.hpp"
 #include "agent/spool.hpp"
+#include "report/sample_json.hpp"
 #include "core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -78,7 +79,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                 try {
                     bool docker_failed = false;
                     auto const r = co_await take_sample(a.sampling, s, docker_failed);
-                    auto const body = to_json(r);
+                    auto const body = report::to_json(r);
                     code = 0;
                     if (s.dry_run) {
                         out << body << "\n";

@@ -1,4 +1,5 @@
 #include "agent/report.hpp"
+#include "report/sample_json.hpp"
 #include "server/monitor_info.hpp"
 
 #include <catch2/catch.hpp>
