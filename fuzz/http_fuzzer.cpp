@@ -113,7 +113,7 @@ void post_monitor_info(server::request const& req) {
         return;
     }
     auto const& a = std::get<server::admitted_sample>(admitted);
-    fuzz::check_sample(a.sample, limits);
+    fuzz::check_sample(a.sample, a.refused_entries, limits);
     check_idempotency_key(a.key, req);
     auto const auth = req.find(http::field::authorization);
     FUZZ_REQUIRE(auth != req.end() && is_token_of(auth->value(), a.sample.agent_id));

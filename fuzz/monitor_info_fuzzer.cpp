@@ -8,7 +8,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     server::sample_limits const limits{16};
     auto const parsed = server::parse_monitor_info(fuzz::text_of(data, size), limits);
     if (parsed)
-        fuzz::check_sample(*parsed, limits);
+        fuzz::check_sample(parsed->sample, parsed->refused_entries, limits);
     else
         fuzz::check_refusal(parsed.error());
     return 0;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hicloud::fuzz {
 
@@ -33,8 +34,8 @@ inline void check_figure(std::optional<double> figure, double max) {
     FUZZ_REQUIRE(!std::signbit(*figure));
 }
 
-inline void check_int_column(std::optional<std::int32_t> figure) {
-    FUZZ_REQUIRE(!figure || *figure >= 0);
+inline void check_int_column(std::optional<std::int64_t> figure) {
+    FUZZ_REQUIRE(!figure || (*figure >= 0 && *figure <= report::int_max));
 }
 
 // A DATETIME as stored: "YYYY-MM-DD HH:MM:SS", which parse_timestamp takes back unchanged.
@@ -50,16 +51,17 @@ inline void check_datetime(std::string const& datetime) {
     FUZZ_REQUIRE(again.has_value() && *again == datetime);
 }
 
-inline void check_sample(server::monitor_info const& s, server::sample_limits const& limits) {
+inline void check_sample(report::sample const& s, std::vector<std::string> const& refused_entries,
+                         server::sample_limits const& limits) {
     check_column_text(s.engine_type, report::engine_type_chars, false);
     check_column_text(s.agent_id, report::agent_id_chars, true);
-    check_int_column(s.cpu_count);
-    check_figure(s.cpu_percent, report::percent_max);
-    check_int_column(s.memory_total);
-    check_int_column(s.memory_used);
-    check_figure(s.memory_percent, report::percent_max);
+    check_int_column(s.host.cpu_count);
+    check_figure(s.host.cpu_percent, report::percent_max);
+    check_int_column(s.host.memory_total_mib);
+    check_int_column(s.host.memory_used_mib);
+    check_figure(s.host.memory_percent, report::percent_max);
     check_datetime(s.datetime);
-    FUZZ_REQUIRE(s.containers.size() + s.refused_entries.size() <= limits.max_containers);
+    FUZZ_REQUIRE(s.containers.size() + refused_entries.size() <= limits.max_containers);
     for (auto const& c : s.containers) {
         // Stored under the agent that sent the sample, never another.
         FUZZ_REQUIRE(c.engine_type == s.engine_type);
@@ -68,11 +70,11 @@ inline void check_sample(server::monitor_info const& s, server::sample_limits co
         check_column_text(c.container_name, report::container_name_chars, true);
         check_column_text(c.status, report::status_chars, false);
         check_figure(c.cpu_percent, report::container_cpu_percent_max);
-        check_figure(c.memory_usage, report::container_memory_mib_max);
+        check_figure(c.memory_usage_mib, report::container_memory_mib_max);
         check_figure(c.memory_percent, report::percent_max);
         check_datetime(c.datetime);
     }
-    for (auto const& why : s.refused_entries) FUZZ_REQUIRE(why.starts_with("container_stats["));
+    for (auto const& why : refused_entries) FUZZ_REQUIRE(why.starts_with("container_stats["));
 }
 
 // A refusal names the field at fault: its message is never empty.

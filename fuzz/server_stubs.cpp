@@ -16,6 +16,6 @@ std::vector<row> connection::query(std::string_view) { __builtin_trap(); }
 
 namespace hicloud::server {
 
-void ingest::submit(monitor_info, std::string, callback) { __builtin_trap(); }
+void ingest::submit(report::sample, std::string, callback) { __builtin_trap(); }
 
 }  // namespace hicloud::server

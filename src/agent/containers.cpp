@@ -19,7 +19,7 @@ namespace {
 
 // Figures of one container from its stats body; what cannot be had stays unknown (null), and
 // `why` says why.
-asio::awaitable<void> sample_one(docker::client& engine, docker::container_summary const& c, container_figures& out,
+asio::awaitable<void> sample_one(docker::client& engine, docker::container_summary const& c, report::container_entry& out,
                                  std::string& why) {
     try {
         auto const body = co_await engine.get("/containers/" + docker::url_encoded(c.id) + "/stats?stream=false");
@@ -27,7 +27,7 @@ asio::awaitable<void> sample_one(docker::client& engine, docker::container_summa
         if (!stats) throw docker::engine_error("stats of " + c.name + ": " + stats.error().message);
         auto const figures = docker::figures_of(*stats, c.state);
         out.cpu_percent = figures.cpu_percent;
-        if (figures.memory_used_bytes) out.memory_mib = docker::to_mib(*figures.memory_used_bytes);
+        if (figures.memory_used_bytes) out.memory_usage_mib = docker::to_mib(*figures.memory_used_bytes);
         out.memory_percent = figures.memory_percent;
         for (auto const& u : figures.unknown) why += (why.empty() ? "" : "; ") + u;
     } catch (std::exception const& e) {
@@ -37,20 +37,20 @@ asio::awaitable<void> sample_one(docker::client& engine, docker::container_summa
 
 }  // namespace
 
-asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine,
+asio::awaitable<std::vector<report::container_entry>> sample_containers(docker::client& engine,
                                                                   std::map<std::string, std::string>& unknown) {
     auto const listed = co_await docker::list_containers(engine);
     co_return co_await sample_containers(engine, listed, unknown);
 }
 
-asio::awaitable<std::vector<container_figures>> sample_containers(docker::client& engine,
+asio::awaitable<std::vector<report::container_entry>> sample_containers(docker::client& engine,
                                                                   std::vector<docker::container_summary> const& listed,
                                                                   std::map<std::string, std::string>& unknown) {
-    std::vector<container_figures> figures;
+    std::vector<report::container_entry> figures;
     std::vector<std::string> why(listed.size());  // one slot each: no two coroutines share one
     for (auto const& c : listed) {
         figures.push_back({c.name, c.state});
-        if (docker::has_no_process(c.state)) figures.back().cpu_percent = figures.back().memory_mib = figures.back().memory_percent = 0.0;
+        if (docker::has_no_process(c.state)) figures.back().cpu_percent = figures.back().memory_usage_mib = figures.back().memory_percent = 0.0;
     }
 
     // Every container with a process at once; the timer wakes this coroutine when the last one is done.

@@ -17,11 +17,11 @@ namespace hicloud::agent {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-asio::awaitable<report> take_sample(sampler_state& a, settings const& settings, bool& docker_failed) {
+asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings, bool& docker_failed) {
     auto const taken = std::chrono::system_clock::now();
     auto const window_start = std::chrono::steady_clock::now();
     a.host.begin();
-    std::vector<container_figures> containers;
+    std::vector<report::container_entry> containers;
     std::map<std::string, std::string> unknown, engine_trouble;
     try {
         if (!a.engine_ready) {
@@ -40,8 +40,8 @@ asio::awaitable<report> take_sample(sampler_state& a, settings const& settings, 
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    report r{settings.agent_id, settings.node_name, format_timestamp(taken, settings.local_time),
-                    a.host.finish(unknown), std::move(containers)};
+    auto r = make_sample(settings.agent_id, settings.node_name, format_timestamp(taken, settings.local_time),
+                         a.host.finish(unknown), std::move(containers));
     a.unknown_figures.cycle(unknown);
     for (auto const& change : fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});
     co_return r;

@@ -25,6 +25,6 @@ struct sampler_state {
 // Sets `docker_failed` when the engine cannot be read (logged when the trouble starts or
 // changes; the version is negotiated again next cycle). Figures the host does not give are sent
 // as null and logged likewise. The report is fitted to the server's limits.
-boost::asio::awaitable<report> take_sample(sampler_state& a, settings const& settings, bool& docker_failed);
+boost::asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings, bool& docker_failed);
 
 }  // namespace hicloud::agent

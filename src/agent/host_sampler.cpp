@@ -2,8 +2,8 @@
 
 namespace hicloud::agent {
 
-host_figures host_figures_of(host_reading const& reading, std::map<std::string, std::string>& unknown) {
-    host_figures f;
+report::host_figures host_figures_of(host_reading const& reading, std::map<std::string, std::string>& unknown) {
+    report::host_figures f;
     if (reading.cpu_count) {
         f.cpu_count = *reading.cpu_count;
     } else {
@@ -37,7 +37,7 @@ host_sampler::host_sampler(std::string proc_root) : proc_(std::move(proc_root)) 
 
 void host_sampler::begin() { opening_ = host::read_cpu_times(proc_); }
 
-host_figures host_sampler::finish(std::map<std::string, std::string>& unknown) {
+report::host_figures host_sampler::finish(std::map<std::string, std::string>& unknown) {
     host_reading const reading{
         opening_ ? *opening_ : core::outcome<host::cpu_times>(core::failure{"no opening reading"}),
         host::read_cpu_times(proc_), host::read_cpu_count(proc_), host::read_memory(proc_)};

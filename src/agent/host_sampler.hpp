@@ -2,7 +2,7 @@
 // The host's figures for one cycle, from /proc under a configurable root:
 // CPU counters at the start and end of the cycle's window, memory at the end.
 // A source that fails costs only its own figures: they are unknown (null), with why.
-#include "agent/report.hpp"
+#include "report/sample.hpp"
 #include "core/failure.hpp"
 #include "host/meminfo.hpp"
 #include "host/proc_reader.hpp"
@@ -26,7 +26,7 @@ struct host_reading {
 // The report's host figures (MiB truncated, percentages unrounded), each nullopt when its
 // source failed or the figure cannot be true; `unknown` gets why, by "host ser_cpu_percent" (the
 // memory figures share "host ser_memory_*").
-host_figures host_figures_of(host_reading const& reading, std::map<std::string, std::string>& unknown);
+report::host_figures host_figures_of(host_reading const& reading, std::map<std::string, std::string>& unknown);
 
 class host_sampler {
 public:
@@ -34,7 +34,7 @@ public:
     // Reads the CPU counters that open the window.
     void begin();
     // Reads the closing CPU counters, the CPU count and memory. Never throws.
-    host_figures finish(std::map<std::string, std::string>& unknown);
+    report::host_figures finish(std::map<std::string, std::string>& unknown);
 
 private:
     host::proc_reader proc_;

@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 #include "docker/stats.hpp"
 #include "report/limits.hpp"
+#include "report/sample_json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,36 +13,7 @@
 namespace hicloud::agent {
 namespace {
 
-namespace limits = hicloud::report;  // agent::report is the sample
-
-std::string decimal_or_null(std::optional<double> v) {
-    return v ? core::json_decimal(*v) : "null";
-}
-
-template <class Integer>
-std::string integer_or_null(std::optional<Integer> v) {
-    return v ? std::to_string(*v) : "null";
-}
-
-// One container_stats entry. Written by hand, with json_decimal: boost::json::serialize prints
-// 51.26 as 5.126E1, valid JSON but not what the original's agents sent or a person expects.
-std::string entry_json(container_figures const& c, std::string const& agent, std::string const& node,
-                       std::string const& when) {
-    return "{\"engine_type\":\"docker\",\"agent_id\":" + agent + ",\"node_name\":" + node +
-           ",\"container_name\":" + core::json_quoted(c.name) + ",\"status\":" + core::json_quoted(c.status) +
-           ",\"con_cpu_percent\":" + decimal_or_null(c.cpu_percent) +
-           ",\"con_memory_usage\":" + decimal_or_null(c.memory_mib) +
-           ",\"con_memory_percent\":" + decimal_or_null(c.memory_percent) + ",\"con_get_datetime\":" + when + "}";
-}
-
-std::string head_json(report const& r, std::string const& agent, std::string const& when) {
-    return "{\"engine_type\":\"docker\",\"agent_id\":" + agent + ",\"ser_cpu_count\":" + integer_or_null(r.host.cpu_count) +
-           ",\"ser_cpu_percent\":" + decimal_or_null(r.host.cpu_percent) +
-           ",\"ser_memory_total\":" + integer_or_null(r.host.memory_total_mib) +
-           ",\"ser_memory_used\":" + integer_or_null(r.host.memory_used_mib) +
-           ",\"ser_memory_percent\":" + decimal_or_null(r.host.memory_percent) + ",\"ser_get_datetime\":" + when +
-           ",\"container_stats\":[";
-}
+namespace limits = hicloud::report;
 
 // As the server reads it: rounded to the column's two decimals, then at most `max`.
 template <class T>
@@ -55,28 +27,25 @@ void fit(std::optional<T>& v, T max, std::string const& what, std::vector<std::s
 }
 
 // Why the server would refuse this entry, or empty.
-std::string entry_problem(container_figures const& c) {
-    if (c.name.empty()) return "an empty name";
-    if (auto const p = text_problem(c.name, limits::container_name_chars); !p.empty()) return "its name has " + p;
+std::string entry_problem(report::container_entry const& c) {
+    if (c.container_name.empty()) return "an empty name";
+    if (auto const p = text_problem(c.container_name, limits::container_name_chars); !p.empty()) return "its name has " + p;
     if (auto const p = text_problem(c.status, limits::status_chars); !p.empty()) return "its status has " + p;
     return {};
 }
 
 // Kept first when a sample must leave entries out: those that run, or may.
-bool may_have_process(container_figures const& c) {
+bool may_have_process(report::container_entry const& c) {
     return !docker::has_no_process(c.status);
 }
 
 }  // namespace
 
-// Counted in code points after valid_utf8, as the server counts what to_json sends.
+// As the server counts what to_json sends: after valid_utf8, which makes each byte that is not
+// UTF-8 one U+FFFD (one code point, not a control character).
 std::string text_problem(std::string const& text, std::size_t max_chars) {
-    std::size_t chars = 0;
-    for (char c : core::valid_utf8(text)) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) return "a control character";
-        if ((byte & 0xC0u) != 0x80u) ++chars;
-    }
+    if (core::has_control_character(text)) return "a control character";
+    std::size_t const chars = core::count_code_points(text);
     if (chars > max_chars) return std::to_string(chars) + " characters (at most " + std::to_string(max_chars) + ")";
     return {};
 }
@@ -94,35 +63,44 @@ std::string format_timestamp(std::chrono::system_clock::time_point t, bool local
     return buf;
 }
 
-std::vector<std::string> fit_to_limits(report& r) {
+report::sample make_sample(std::string agent_id, std::string const& node_name, std::string timestamp,
+                           report::host_figures host, std::vector<report::container_entry> containers) {
+    for (auto& c : containers) {
+        c.engine_type = "docker";
+        c.agent_id = agent_id;
+        c.node_name = node_name;
+        c.datetime = timestamp;
+    }
+    return {"docker", std::move(agent_id), host, std::move(timestamp), std::move(containers)};
+}
+
+std::vector<std::string> fit_to_limits(report::sample& r) {
     std::vector<std::string> notes;
-    fit(r.host.cpu_count, static_cast<int>(limits::int_max), "ser_cpu_count", notes);
+    fit(r.host.cpu_count, limits::int_max, "ser_cpu_count", notes);
     fit(r.host.cpu_percent, limits::percent_max, "ser_cpu_percent", notes);
     fit(r.host.memory_total_mib, limits::int_max, "ser_memory_total", notes);
     fit(r.host.memory_used_mib, limits::int_max, "ser_memory_used", notes);
     fit(r.host.memory_percent, limits::percent_max, "ser_memory_percent", notes);
 
-    std::vector<container_figures> kept;
+    std::vector<report::container_entry> kept;
     kept.reserve(r.containers.size());
     for (auto& c : r.containers) {
         if (auto const problem = entry_problem(c); !problem.empty()) {
-            notes.push_back("container " + core::valid_utf8(c.name.substr(0, 80)) + " left out: " + problem);
+            notes.push_back("container " + core::valid_utf8(c.container_name.substr(0, 80)) + " left out: " + problem);
             continue;
         }
-        fit(c.cpu_percent, limits::container_cpu_percent_max, c.name + " con_cpu_percent", notes);
-        fit(c.memory_mib, limits::container_memory_mib_max, c.name + " con_memory_usage", notes);
-        fit(c.memory_percent, limits::percent_max, c.name + " con_memory_percent", notes);
+        fit(c.cpu_percent, limits::container_cpu_percent_max, c.container_name + " con_cpu_percent", notes);
+        fit(c.memory_usage_mib, limits::container_memory_mib_max, c.container_name + " con_memory_usage", notes);
+        fit(c.memory_percent, limits::percent_max, c.container_name + " con_memory_percent", notes);
         kept.push_back(std::move(c));
     }
 
     // Entries past the bounds go from the end, so those with a process are kept first.
-    std::string const agent = core::json_quoted(r.agent_id), node = core::json_quoted(r.node_name),
-                      when = core::json_quoted(r.timestamp);
-    std::size_t const head = head_json(r, agent, when).size() + 2;  // and "]}"
+    std::size_t const head = report::to_json(report::sample{r.engine_type, r.agent_id, r.host, r.datetime, {}}).size();
     auto const count_fitting = [&] {
         std::size_t bytes = head, fitting = 0;
         for (; fitting < kept.size() && fitting < limits::max_containers; ++fitting) {
-            bytes += entry_json(kept[fitting], agent, node, when).size() + 1;  // and ','
+            bytes += report::to_json(kept[fitting]).size() + 1;  // and ','
             if (bytes > limits::max_body_bytes) break;
         }
         return fitting;
@@ -140,17 +118,6 @@ std::vector<std::string> fit_to_limits(report& r) {
     }
     r.containers = std::move(kept);
     return notes;
-}
-
-std::string to_json(report const& r) {
-    std::string const agent = core::json_quoted(r.agent_id), node = core::json_quoted(r.node_name),
-                      when = core::json_quoted(r.timestamp);
-    std::string out = head_json(r, agent, when);
-    for (std::size_t i = 0; i < r.containers.size(); ++i) {
-        if (i) out += ',';
-        out += entry_json(r.containers[i], agent, node, when);
-    }
-    return out + "]}";
 }
 
 }  // namespace hicloud::agent

@@ -6,6 +6,7 @@
 #include "agent/pacing.hpp"
 #include "agent/spool.hpp"
 #include "core/failure.hpp"
+#include "report/sample_json.hpp"
 #include "core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -79,16 +80,16 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                 try {
                     bool docker_failed = false;
                     auto const r = co_await take_sample(a.sampling, s, docker_failed);
-                    auto const body = to_json(r);
+                    auto const body = report::to_json(r);
                     code = 0;
                     if (s.dry_run) {
                         out << body << "\n";
                         out.flush();
                     } else {
-                        auto const f = co_await deliver(a, *spool, body, r.timestamp);
+                        auto const f = co_await deliver(a, *spool, body, r.datetime);
                         code = f == fate::delivered ? 0 : f == fate::spooled ? exit_spooled : 1;
                         core::log::info(f == fate::delivered ? "sample delivered" : f == fate::spooled ? "sample spooled" : "sample rejected",
-                                        {{"containers", std::to_string(r.containers.size())}, {"time", r.timestamp}});
+                                        {{"containers", std::to_string(r.containers.size())}, {"time", r.datetime}});
                     }
                     if (docker_failed && code == 0) code = 1;
                 } catch (std::exception const& e) {

@@ -5,35 +5,59 @@
 
 #include <cfloat>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 
 namespace hicloud::core {
 
+utf8_sequence utf8_sequence_at(std::string_view text, std::size_t pos) {
+    auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    unsigned char const lead = byte(pos);
+    if (lead < 0x80) return {1, lead};
+    // C0 and C1 would only start overlong forms, F5..FF only values past U+10FFFF.
+    std::size_t length = 0;
+    char32_t minimum = 0, code_point = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2, minimum = 0x80, code_point = lead & 0x1Fu;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3, minimum = 0x800, code_point = lead & 0x0Fu;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4, minimum = 0x10000, code_point = lead & 0x07u;
+    } else {
+        return {0, 0};
+    }
+    if (text.size() - pos < length) return {0, 0};
+    for (std::size_t i = pos + 1; i < pos + length; ++i) {
+        if ((byte(i) & 0xC0u) != 0x80u) return {0, 0};
+        code_point = (code_point << 6) | (byte(i) & 0x3Fu);
+    }
+    bool const surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
+    if (code_point < minimum || surrogate || code_point > 0x10FFFF) return {0, 0};
+    return {length, code_point};
+}
+
+std::size_t count_code_points(std::string_view text) {
+    std::size_t count = 0;
+    walk_utf8(text, [&](std::string_view, utf8_sequence) { ++count; });
+    return count;
+}
+
+bool has_control_character(std::string_view text) {
+    bool found = false;
+    walk_utf8(text, [&](std::string_view, utf8_sequence s) {
+        found = found || (s.length > 0 && (s.code_point < 0x20 || s.code_point == 0x7F));
+    });
+    return found;
+}
+
 std::string valid_utf8(std::string_view s) {
     std::string out;
     out.reserve(s.size());
-    auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    for (std::size_t i = 0; i < s.size();) {
-        unsigned char const c = byte(i);
-        std::size_t const length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = length > 0 && i + length <= s.size();
-        for (std::size_t k = 1; ok && k < length; ++k) ok = (byte(i + k) & 0xC0) == 0x80;
-        if (ok && length > 1) {
-            // Reject overlong forms, surrogates and code points beyond U+10FFFF.
-            std::uint32_t cp = c & (0x7F >> length);
-            for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
-            static constexpr std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-            ok = cp >= minimum[length] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
-        }
-        if (ok) {
-            out.append(s.substr(i, length));
-            i += length;
-        } else {
+    walk_utf8(s, [&](std::string_view bytes, utf8_sequence sequence) {
+        if (sequence.length > 0)
+            out.append(bytes);
+        else
             out += "\xEF\xBF\xBD";
-            ++i;
-        }
-    }
+    });
     return out;
 }
 

@@ -55,12 +55,12 @@ void store(api_context& ctx, admitted_sample admitted, std::function<void(respon
     auto const& sample = admitted.sample;
     core::log::info("[" + utc_now(false) + "] HiCloud received data: MonitorInfo(agent_id=" + sample.agent_id +
                     ", containers=" + std::to_string(sample.containers.size()) + ")");
-    std::size_t const refused = sample.refused_entries.size();
+    std::size_t const refused = admitted.refused_entries.size();
     if (refused > 0) {
         auto const total = ctx.entries_refused += refused;
         std::string which;
         for (std::size_t i = 0; i < refused && i < refused_entries_logged; ++i)
-            which += (i ? "; " : "") + sample.refused_entries[i];
+            which += (i ? "; " : "") + admitted.refused_entries[i];
         if (refused > refused_entries_logged) which += "; ...";
         core::log::warn("container entries left out of a sample; the rest is stored",
                         {{"agent_id", sample.agent_id}, {"left_out", std::to_string(refused)},
@@ -123,7 +123,7 @@ std::variant<response, admitted_sample> admit_monitor_info(request const& req, s
     if (tokens) {
         auto const auth = req.find(http::field::authorization);
         switch (tokens->check(auth == req.end() ? std::string_view() : std::string_view(auth->value()),
-                              parsed->agent_id)) {
+                              parsed->sample.agent_id)) {
             case token_verdict::allowed: break;
             case token_verdict::missing: {
                 auto r = envelope(http::status::unauthorized, "Authorization: Bearer token required");
@@ -139,7 +139,8 @@ std::variant<response, admitted_sample> admit_monitor_info(request const& req, s
                 return envelope(http::status::forbidden, "agent_id: the token belongs to another agent");
         }
     }
-    return admitted_sample{std::move(*parsed), std::move(std::get<std::string>(key))};
+    return admitted_sample{std::move(parsed->sample), std::move(parsed->refused_entries),
+                           std::move(std::get<std::string>(key))};
 }
 
 void post_monitor_info(api_context& ctx, request const& req, responder respond) {

@@ -38,7 +38,8 @@ response health_response(std::string_view reason_if_unhealthy);
 
 // POST /monitor_info up to the database: the answer now (an error), or the sample to store.
 struct admitted_sample {
-    monitor_info sample;
+    report::sample sample;
+    std::vector<std::string> refused_entries;  // as monitor_info's
     std::string key;  // Idempotency-Key, "" when absent
 };
 std::variant<response, admitted_sample> admit_monitor_info(request const& req, sample_limits const& limits,

@@ -74,7 +74,7 @@ void ingest::reply(callback const& done, ingest_result result) {
     boost::asio::post(pool_.loop(), [done, result = std::move(result)] { done(result); });
 }
 
-void ingest::submit(monitor_info sample, std::string key, callback done) {
+void ingest::submit(report::sample sample, std::string key, callback done) {
     std::unique_lock lock(mutex_);
     if (!key.empty()) {
         if (auto it = by_key_.find(key); it != by_key_.end()) {

@@ -13,7 +13,7 @@
 // A sample whose values the database refuses (an operator's CHECK constraint or
 // trigger, say) fails its whole transaction; the batch is then stored sample by
 // sample, so only that one is refused and the others commit.
-#include "server/monitor_info.hpp"
+#include "report/sample.hpp"
 
 #include <chrono>
 #include <deque>
@@ -58,7 +58,7 @@ public:
     ingest(db::pool& pool, ingest_limits limits);
 
     // `done` runs exactly once, on a thread of the event loop, never inline.
-    void submit(monitor_info sample, std::string key, callback done);
+    void submit(report::sample sample, std::string key, callback done);
     // `done` runs once nothing is waiting or in flight.
     void when_idle(std::function<void()> done);
 
@@ -66,7 +66,7 @@ public:
 
 private:
     struct entry {
-        monitor_info sample;
+        report::sample sample;
         std::string key;
         std::vector<callback> waiters;
     };

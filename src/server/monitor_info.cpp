@@ -3,6 +3,7 @@
 #include "server/timestamp.hpp"
 
 #include "core/strict_json.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
@@ -87,34 +88,15 @@ sample_error not_finite(std::string_view path) {
     return invalid(path, "not a finite number");
 }
 
-// Code points, as utf8mb4 VARCHAR(n) counts them: every byte but a continuation byte
-// starts one. The parser has already rejected what is not UTF-8.
-std::size_t count_chars(std::string_view text) {
-    std::size_t chars = 0;
-    for (char c : text) {
-        if ((static_cast<unsigned char>(c) & 0xC0u) != 0x80u) ++chars;
-    }
-    return chars;
-}
-
-// C0 and DEL: they break logs, CSV exports and terminals. Bytes of multi-byte characters
-// are all >= 0x80, so a byte test is a code point test here.
-bool has_control_char(std::string_view text) {
-    for (char c : text) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) return true;
-    }
-    return false;
-}
-
 sample_result<std::string> to_string_field(json::value const& value, std::string_view path, string_rule rule) {
     if (!value.is_string()) return wrong_type(path, "a string", value);
     std::string_view const text = value.get_string();
     if (rule.non_empty && text.empty()) return invalid(path, "must not be empty");
-    if (std::size_t const chars = count_chars(text); chars > rule.max_chars) {
+    // Code points, as utf8mb4 VARCHAR(n) counts them; the parser has refused what is not UTF-8.
+    if (std::size_t const chars = core::count_code_points(text); chars > rule.max_chars) {
         return invalid(path, std::to_string(chars) + " characters, at most " + std::to_string(rule.max_chars));
     }
-    if (has_control_char(text)) return invalid(path, "contains a control character");
+    if (core::has_control_character(text)) return invalid(path, "contains a control character");
     return std::string(text);
 }
 
@@ -124,11 +106,11 @@ sample_error int_out_of_range(std::string_view path, json::value const& value, b
 }
 
 // Some encoders write every number as a double, so an integral 4.0 (or 4e0) is 4.
-sample_result<std::int32_t> to_int_field(json::value const& value, std::string_view path) {
+sample_result<std::int64_t> to_int_field(json::value const& value, std::string_view path) {
     if (value.is_int64()) {
         std::int64_t const i = value.get_int64();
         if (i < 0 || i > int_column_max) return int_out_of_range(path, value, i < 0);
-        return static_cast<std::int32_t>(i);
+        return i;
     }
     if (value.is_uint64()) return int_out_of_range(path, value, false);  // past int64, so past INT
     if (!value.is_double()) return wrong_type(path, "an integer", value);
@@ -136,7 +118,7 @@ sample_result<std::int32_t> to_int_field(json::value const& value, std::string_v
     if (!std::isfinite(d)) return not_finite(path);
     if (std::trunc(d) != d) return invalid(path, "expected an integer, got number " + format_double(d));
     if (d < 0 || d > static_cast<double>(int_column_max)) return int_out_of_range(path, value, d < 0);
-    return static_cast<std::int32_t>(d);  // -0.0 becomes 0
+    return static_cast<std::int64_t>(d);  // -0.0 becomes 0
 }
 
 sample_result<double> to_number_field(json::value const& value, std::string_view path, double max) {
@@ -179,9 +161,9 @@ public:
     }
 
     // A figure: null is unknown, left nullopt.
-    void integer(std::string_view key, std::optional<std::int32_t>& out) {
+    void integer(std::string_view key, std::optional<std::int64_t>& out) {
         if (auto const* value = required(key); value && !value->is_null()) {
-            std::int32_t i = 0;
+            std::int64_t i = 0;
             store(to_int_field(*value, path(key)), i);
             if (!error_) out = i;
         }
@@ -249,9 +231,9 @@ private:
     }
 };
 
-sample_result<container_sample> read_container(json::object const& object, std::string path,
-                                               monitor_info const& sample) {
-    container_sample c;
+sample_result<report::container_entry> read_container(json::object const& object, std::string path,
+                                                     report::sample const& sample) {
+    report::container_entry c;
     field_reader fields(object, std::move(path));
     fields.inherited("engine_type", sample.engine_type, c.engine_type);
     fields.inherited("agent_id", sample.agent_id, c.agent_id);
@@ -259,7 +241,7 @@ sample_result<container_sample> read_container(json::object const& object, std::
     fields.string("container_name", container_name_rule, c.container_name);
     fields.string("status", status_rule, c.status);
     fields.number("con_cpu_percent", decimal_7_2_max, c.cpu_percent);
-    fields.number("con_memory_usage", decimal_10_2_max, c.memory_usage);
+    fields.number("con_memory_usage", decimal_10_2_max, c.memory_usage_mib);
     fields.number("con_memory_percent", decimal_5_2_max, c.memory_percent);
     fields.timestamp("con_get_datetime", c.datetime);
     if (fields.error()) return *fields.error();
@@ -267,8 +249,8 @@ sample_result<container_sample> read_container(json::object const& object, std::
 }
 
 // The acceptable entries; each wrong one is named in `refused` instead.
-sample_result<std::vector<container_sample>> read_containers(json::array const& entries,
-                                                             monitor_info const& sample,
+sample_result<std::vector<report::container_entry>> read_containers(json::array const& entries,
+                                                                   report::sample const& sample,
                                                              sample_limits const& limits,
                                                              std::vector<std::string>& refused) {
     // Before any entry is read: an oversized list costs nothing more than its parse.
@@ -278,7 +260,7 @@ sample_result<std::vector<container_sample>> read_containers(json::array const& 
         message += ", at most " + std::to_string(limits.max_containers);
         return sample_error{problem::too_many_containers, std::move(message)};
     }
-    std::vector<container_sample> containers;
+    std::vector<report::container_entry> containers;
     containers.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
         std::string path = "container_stats[" + std::to_string(i) + "]";
@@ -297,21 +279,22 @@ sample_result<std::vector<container_sample>> read_containers(json::array const& 
 
 sample_result<monitor_info> read_sample(json::object const& object, sample_limits const& limits) {
     monitor_info info;
+    report::sample& s = info.sample;
     field_reader fields(object, "");
-    fields.string("engine_type", engine_type_rule, info.engine_type);
-    fields.string("agent_id", agent_id_rule, info.agent_id);
-    fields.integer("ser_cpu_count", info.cpu_count);
-    fields.number("ser_cpu_percent", decimal_5_2_max, info.cpu_percent);
-    fields.integer("ser_memory_total", info.memory_total);
-    fields.integer("ser_memory_used", info.memory_used);
-    fields.number("ser_memory_percent", decimal_5_2_max, info.memory_percent);
-    fields.timestamp("ser_get_datetime", info.datetime);
+    fields.string("engine_type", engine_type_rule, s.engine_type);
+    fields.string("agent_id", agent_id_rule, s.agent_id);
+    fields.integer("ser_cpu_count", s.host.cpu_count);
+    fields.number("ser_cpu_percent", decimal_5_2_max, s.host.cpu_percent);
+    fields.integer("ser_memory_total", s.host.memory_total_mib);
+    fields.integer("ser_memory_used", s.host.memory_used_mib);
+    fields.number("ser_memory_percent", decimal_5_2_max, s.host.memory_percent);
+    fields.timestamp("ser_get_datetime", s.datetime);
     auto const* entries = fields.array("container_stats");
     if (fields.error()) return *fields.error();
 
-    auto containers = read_containers(*entries, info, limits, info.refused_entries);
+    auto containers = read_containers(*entries, s, limits, info.refused_entries);
     if (!containers) return containers.error();
-    info.containers = std::move(*containers);
+    s.containers = std::move(*containers);
     return info;
 }
 

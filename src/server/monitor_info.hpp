@@ -6,6 +6,7 @@
 #include <boost/system/result.hpp>
 
 #include "report/limits.hpp"
+#include "report/sample.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -17,30 +18,9 @@
 
 namespace hicloud::server {
 
-// One row of the `container` table. A figure sent as null (unknown) is nullopt, stored as NULL.
-struct container_sample {
-    std::string engine_type;     // the sample's when the entry has none
-    std::string agent_id;        // the sample's when the entry has none
-    std::string node_name;
-    std::string container_name;
-    std::string status;
-    std::optional<double> cpu_percent;     // con_cpu_percent
-    std::optional<double> memory_usage;    // con_memory_usage, MiB
-    std::optional<double> memory_percent;  // con_memory_percent
-    std::string datetime;        // con_get_datetime, normalized by parse_timestamp
-};
-
-// One row of the `server` table and its containers.
+// A body as the server takes it: the sample to store, and the entries left out of it.
 struct monitor_info {
-    std::string engine_type;
-    std::string agent_id;
-    std::optional<std::int32_t> cpu_count;     // ser_cpu_count
-    std::optional<double> cpu_percent;         // ser_cpu_percent
-    std::optional<std::int32_t> memory_total;  // ser_memory_total, MiB
-    std::optional<std::int32_t> memory_used;   // ser_memory_used, MiB
-    std::optional<double> memory_percent;      // ser_memory_percent
-    std::string datetime;           // ser_get_datetime, normalized by parse_timestamp
-    std::vector<container_sample> containers;
+    report::sample sample;
     // container_stats entries left out, each "container_stats[3].status: why": the sample is
     // stored without them (SPEC §3: one bad entry never costs the whole sample).
     std::vector<std::string> refused_entries;
@@ -70,7 +50,7 @@ struct sample_limits {
     std::size_t max_containers = report::max_containers;
 };
 
-// Parses and validates a whole body. Fields are checked in the order of the structs above
+// Parses and validates a whole body. Fields are checked in the order of SPEC §3's body
 // (host fields, then container_stats' size, then each entry in order, its fields in order),
 // so the error reported, the first, is always the same for the same body.
 // Unknown fields are ignored. Nothing is thrown for any input.
@@ -81,7 +61,7 @@ struct sample_limits {
 //
 // Rules, each failure naming the field's path ("ser_cpu_count", "container_stats[2].status"):
 //   * strict JSON (no comments, no trailing commas, UTF-8 only), nested at most 16 deep;
-//   * every field of the structs is required, except a container's engine_type and agent_id,
+//   * every field of report::sample is required, except a container's engine_type and agent_id,
 //     which default to the sample's and, when present, must equal them;
 //   * a figure (every number) may be null: unknown, stored as NULL;
 //   * integers (a number with an integral value, 4.0 is 4) within 0..2147483647 (INT);

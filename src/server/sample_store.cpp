@@ -104,14 +104,14 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
         auto const& m = *s.sample;
         server_values.insert(server_values.end(),
                              {std::string_view(m.engine_type), std::string_view(m.agent_id),
-                              figure(m.cpu_count), figure(m.cpu_percent), figure(m.memory_total),
-                              figure(m.memory_used), figure(m.memory_percent), std::string_view(m.datetime),
+                              figure(m.host.cpu_count), figure(m.host.cpu_percent), figure(m.host.memory_total_mib),
+                              figure(m.host.memory_used_mib), figure(m.host.memory_percent), std::string_view(m.datetime),
                               s.key.empty() ? db::param(nullptr) : db::param(std::string_view(s.key))});
         for (auto const& k : m.containers)
             container_values.insert(container_values.end(),
                                     {std::string_view(k.engine_type), std::string_view(k.agent_id),
                                      std::string_view(k.node_name), std::string_view(k.container_name),
-                                     std::string_view(k.status), figure(k.cpu_percent), figure(k.memory_usage), figure(k.memory_percent),
+                                     std::string_view(k.status), figure(k.cpu_percent), figure(k.memory_usage_mib), figure(k.memory_percent),
                                      std::string_view(k.datetime)});
     }
     auto const ignore = [](std::vector<db::row> const&) {};

@@ -1,7 +1,7 @@
 #pragma once
 // Writes samples to the server and container tables. Runs on a pool worker.
 #include "db/connection.hpp"
-#include "server/monitor_info.hpp"
+#include "report/sample.hpp"
 
 #include <span>
 #include <string>
@@ -10,7 +10,7 @@
 namespace hicloud::server {
 
 struct keyed_sample {
-    monitor_info const* sample;
+    report::sample const* sample;
     std::string key;  // Idempotency-Key; empty when the request had none
 };
 

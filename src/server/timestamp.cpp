@@ -1,5 +1,7 @@
 #include "server/timestamp.hpp"
 
+#include "core/text.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -166,35 +168,7 @@ core::outcome<std::string> to_utc_datetime(timestamp_parts const& p) {
     return core::outcome<std::string>(boost::system::in_place_value, std::move(datetime));
 }
 
-// Length of the UTF-8 sequence at text[pos] and its code point, or 0 when the bytes
-// there are not UTF-8 (overlong forms, surrogates and values past U+10FFFF are not).
-std::size_t utf8_sequence_at(std::string_view text, std::size_t pos, char32_t& code_point) {
-    auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    unsigned char const lead = byte(pos);
-    std::size_t length = 0;
-    char32_t minimum = 0;
-    if (lead < 0x80) {
-        code_point = lead;
-        return 1;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2, minimum = 0x80, code_point = lead & 0x1Fu;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3, minimum = 0x800, code_point = lead & 0x0Fu;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4, minimum = 0x10000, code_point = lead & 0x07u;
-    } else {
-        return 0;
-    }
-    if (text.size() - pos < length) return 0;
-    for (std::size_t i = pos + 1; i < pos + length; ++i) {
-        if ((byte(i) & 0xC0u) != 0x80u) return 0;
-        code_point = (code_point << 6) | (byte(i) & 0x3Fu);
-    }
-    bool const surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
-    if (code_point < minimum || surrogate || code_point > 0x10FFFF) return 0;
-    return length;
-}
-
+// Escaped when echoed: C0, DEL and the C1 controls a terminal may act on.
 bool is_control(char32_t c) {
     return c < 0x20 || (c >= 0x7F && c <= 0x9F);
 }
@@ -237,8 +211,7 @@ std::string quote_untrusted(std::string_view text, std::size_t max_chars) {
     std::string out = "'";
     std::size_t pos = 0;
     for (std::size_t chars = 0; pos < text.size() && chars < max_chars; ++chars) {
-        char32_t code_point = 0;
-        std::size_t const length = utf8_sequence_at(text, pos, code_point);
+        auto const [length, code_point] = core::utf8_sequence_at(text, pos);
         if (length == 0) {
             append_hex(out, "\\x", static_cast<unsigned char>(text[pos]), 2);
             ++pos;

@@ -9,18 +9,18 @@ using namespace hicloud;
 
 namespace {
 
-server::monitor_info sample_with(int n, int containers) {
-    server::monitor_info m;
+report::sample sample_with(int n, int containers) {
+    report::sample m;
     m.engine_type = "docker";
     m.agent_id = "agent-" + std::to_string(n % 7);
-    m.cpu_count = 4;
-    m.cpu_percent = n % 100 + 0.25;
-    m.memory_total = 8192;
-    m.memory_used = n;
-    m.memory_percent = 50;
+    m.host.cpu_count = 4;
+    m.host.cpu_percent = n % 100 + 0.25;
+    m.host.memory_total_mib = 8192;
+    m.host.memory_used_mib = n;
+    m.host.memory_percent = 50;
     m.datetime = "2024-09-04 15:30:00";
     for (int i = 0; i < containers; ++i)
-        m.containers.push_back({"docker", m.agent_id, "node", "c" + std::to_string(i), "running", 1.5, 2.5, 3.5,
+        m.containers.push_back({"c" + std::to_string(i), "running", 1.5, 2.5, 3.5, "docker", m.agent_id, "node",
                                 "2024-09-04 15:30:00"});
     return m;
 }
@@ -40,7 +40,7 @@ TEST_CASE("store_samples: 300 samples in every chunk size, keys already stored a
     auto c = migrated(database);
     // The second call writes 290 samples (chunks of 256, 16 and 1 rows) and 870 container rows
     // (256, 64, 16, 4 and 1: every chunk size).
-    std::vector<server::monitor_info> samples;
+    std::vector<report::sample> samples;
     for (int n = 0; n < 300; ++n) samples.push_back(sample_with(n, 3));
     std::vector<server::keyed_sample> batch;
     for (int n = 0; n < 300; ++n) batch.push_back({&samples[n], n % 2 ? "" : "key-" + std::to_string(n)});
@@ -61,7 +61,7 @@ TEST_CASE("store_samples: 300 samples in every chunk size, keys already stored a
 TEST_CASE("store_samples: a failing statement rolls back the whole batch", "[mysql][server]") {
     test::scratch_database database;
     auto c = migrated(database);
-    std::vector<server::monitor_info> samples{sample_with(1, 2), sample_with(2, 2)};
+    std::vector<report::sample> samples{sample_with(1, 2), sample_with(2, 2)};
     samples[1].containers[1].datetime = "not a datetime";  // the validator never lets this through
     std::vector<server::keyed_sample> batch{{&samples[0], "a"}, {&samples[1], "b"}};
     c->execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES'");

@@ -1,4 +1,5 @@
 #include "agent/report.hpp"
+#include "report/sample_json.hpp"
 #include "server/monitor_info.hpp"
 
 #include <catch2/catch.hpp>
@@ -6,11 +7,13 @@
 #include <boost/json/parse.hpp>
 
 using namespace hicloud::agent;
+using hicloud::report::container_entry;
+using hicloud::report::host_figures;
 
 TEST_CASE("report: the JSON has the original's shape, fields and decimals", "[agent]") {
-    report r{"agent_hicloud", "hicloud-agent", "2024-09-04 15:30:00",
-             host_figures{4, 45.2, 8192, 4096, 50.0},
-             {container_figures{"nginx-container", "running", 0.5, 50.2, 0.6}}};
+    auto r = make_sample("agent_hicloud", "hicloud-agent", "2024-09-04 15:30:00",
+                         host_figures{4, 45.2, 8192, 4096, 50.0},
+                         {container_entry{"nginx-container", "running", 0.5, 50.2, 0.6}});
     CHECK(to_json(r) ==
           R"({"engine_type":"docker","agent_id":"agent_hicloud","ser_cpu_count":4,"ser_cpu_percent":45.2,)"
           R"("ser_memory_total":8192,"ser_memory_used":4096,"ser_memory_percent":50.0,)"
@@ -21,7 +24,7 @@ TEST_CASE("report: the JSON has the original's shape, fields and decimals", "[ag
 }
 
 TEST_CASE("report: figures are rounded to two decimals and strings escaped", "[agent]") {
-    report r{"a\"b", "n\\", "2024-09-04 15:30:00", host_figures{2, 51.2649, 100, 3, 2.0349}, {}};
+    auto r = make_sample("a\"b", "n\\", "2024-09-04 15:30:00", host_figures{2, 51.2649, 100, 3, 2.0349}, {});
     auto const v = boost::json::parse(to_json(r));
     CHECK(v.at("agent_id").as_string() == "a\"b");
     CHECK(v.at("ser_cpu_percent").as_double() == 51.26);
@@ -35,16 +38,16 @@ TEST_CASE("report: timestamps are UTC seconds", "[agent]") {
 }
 
 TEST_CASE("report: an agent id or node name that is not valid UTF-8 still makes valid JSON", "[agent]") {
-    report r{"agent\xFF", "node\xC3", "2024-09-04 15:30:00", host_figures{1, 1, 1, 1, 1},
-             {container_figures{"c", "running", 0, 0, 0}}};
+    auto r = make_sample("agent\xFF", "node\xC3", "2024-09-04 15:30:00", host_figures{1, 1, 1, 1, 1},
+                         {container_entry{"c", "running", 0, 0, 0}});
     auto const v = boost::json::parse(to_json(r));
     CHECK(v.at("agent_id").as_string() == "agent\xEF\xBF\xBD");
     CHECK(v.at("container_stats").as_array()[0].at("node_name").as_string() == "node\xEF\xBF\xBD");
 }
 
 TEST_CASE("report: an unknown figure is null, never 0", "[agent]") {
-    report r{"a", "n", "2024-09-04 15:30:00", host_figures{4, std::nullopt, 8192, std::nullopt, std::nullopt},
-             {container_figures{"web", "running", std::nullopt, 12.5, std::nullopt}}};
+    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{4, std::nullopt, 8192, std::nullopt, std::nullopt},
+                         {container_entry{"web", "running", std::nullopt, 12.5, std::nullopt}});
     CHECK(to_json(r) ==
           R"({"engine_type":"docker","agent_id":"a","ser_cpu_count":4,"ser_cpu_percent":null,)"
           R"("ser_memory_total":8192,"ser_memory_used":null,"ser_memory_percent":null,)"
@@ -55,18 +58,18 @@ TEST_CASE("report: an unknown figure is null, never 0", "[agent]") {
 }
 
 TEST_CASE("fit_to_limits: a figure its column cannot hold becomes null, and says so", "[agent]") {
-    report r{"a", "n", "2024-09-04 15:30:00", host_figures{4, 1000.0, 8192, 4096, 50.0},
-             {container_figures{"web", "running", 100000.0, 17592186044416.0, 999.99},
-              container_figures{"db", "running", 99999.99, 99999999.99, 999.994}}};
+    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{4, 1000.0, 8192, 4096, 50.0},
+                         {container_entry{"web", "running", 100000.0, 17592186044416.0, 999.99},
+                          container_entry{"db", "running", 99999.99, 99999999.99, 999.994}});
     auto const notes = fit_to_limits(r);
     CHECK_FALSE(r.host.cpu_percent.has_value());
     CHECK(r.host.memory_percent == 50.0);
     CHECK_FALSE(r.containers[0].cpu_percent.has_value());
-    CHECK_FALSE(r.containers[0].memory_mib.has_value());  // 2^64 - 1 bytes in MiB
+    CHECK_FALSE(r.containers[0].memory_usage_mib.has_value());  // 2^64 - 1 bytes in MiB
     CHECK(r.containers[0].memory_percent == 999.99);
     // The largest each column holds, and what rounds down to it, are kept.
     CHECK(r.containers[1].cpu_percent == 99999.99);
-    CHECK(r.containers[1].memory_mib == 99999999.99);
+    CHECK(r.containers[1].memory_usage_mib == 99999999.99);
     CHECK(r.containers[1].memory_percent == 999.994);
     REQUIRE(notes.size() == 3);
     CHECK(notes[0] == "ser_cpu_percent: 1000.000000 does not fit its column (0 to 999.990000); sent as null");
@@ -75,15 +78,15 @@ TEST_CASE("fit_to_limits: a figure its column cannot hold becomes null, and says
 }
 
 TEST_CASE("fit_to_limits: an entry the server would refuse is left out, the rest kept in order", "[agent]") {
-    report r{"a", "n", "2024-09-04 15:30:00", host_figures{},
-             {container_figures{"first", "running"}, container_figures{std::string(501, 'k'), "running"},
-              container_figures{"", "exited"}, container_figures{"tab\tname", "running"},
-              container_figures{std::string(500, 'k'), "exited"}, container_figures{"last", "paused"}}};
+    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{},
+                         {container_entry{"first", "running"}, container_entry{std::string(501, 'k'), "running"},
+                          container_entry{"", "exited"}, container_entry{"tab\tname", "running"},
+                          container_entry{std::string(500, 'k'), "exited"}, container_entry{"last", "paused"}});
     auto const notes = fit_to_limits(r);
     REQUIRE(r.containers.size() == 3);
-    CHECK(r.containers[0].name == "first");
-    CHECK(r.containers[1].name == std::string(500, 'k'));  // 500 characters fit
-    CHECK(r.containers[2].name == "last");
+    CHECK(r.containers[0].container_name == "first");
+    CHECK(r.containers[1].container_name == std::string(500, 'k'));  // 500 characters fit
+    CHECK(r.containers[2].container_name == "last");
     REQUIRE(notes.size() == 3);
     CHECK(notes[0] == "container " + std::string(80, 'k') + " left out: its name has 501 characters (at most 500)");
     CHECK(notes[1] == "container  left out: an empty name");
@@ -91,19 +94,20 @@ TEST_CASE("fit_to_limits: an entry the server would refuse is left out, the rest
 }
 
 TEST_CASE("fit_to_limits: past 10,000 entries those with a process are kept first", "[agent]") {
-    report r{"a", "n", "2024-09-04 15:30:00", host_figures{}, {}};
     // A CI host: 10,500 exited containers listed before 3 running, paused and restarting ones.
-    for (int i = 0; i < 10500; ++i) r.containers.push_back({"build-" + std::to_string(i), "exited", 0.0, 0.0, 0.0});
-    r.containers.push_back({"web", "running"});
-    r.containers.push_back({"frozen", "paused"});
-    r.containers.push_back({"flapping", "restarting"});
+    std::vector<container_entry> listed;
+    for (int i = 0; i < 10500; ++i) listed.push_back({"build-" + std::to_string(i), "exited", 0.0, 0.0, 0.0});
+    listed.push_back({"web", "running"});
+    listed.push_back({"frozen", "paused"});
+    listed.push_back({"flapping", "restarting"});
+    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{}, std::move(listed));
     auto const notes = fit_to_limits(r);
     REQUIRE(r.containers.size() == 10000);
-    CHECK(r.containers[0].name == "web");
-    CHECK(r.containers[1].name == "frozen");
-    CHECK(r.containers[2].name == "flapping");
-    CHECK(r.containers[3].name == "build-0");
-    CHECK(r.containers.back().name == "build-9996");
+    CHECK(r.containers[0].container_name == "web");
+    CHECK(r.containers[1].container_name == "frozen");
+    CHECK(r.containers[2].container_name == "flapping");
+    CHECK(r.containers[3].container_name == "build-0");
+    CHECK(r.containers.back().container_name == "build-9996");
     CHECK(notes == std::vector<std::string>{"503 of 10503 containers left out: a sample holds at most 10000 containers and "
                                             "8388608 bytes"});
     CHECK(to_json(r).size() <= 8388608);
@@ -112,17 +116,19 @@ TEST_CASE("fit_to_limits: past 10,000 entries those with a process are kept firs
 TEST_CASE("fit_to_limits: past 8 MiB entries are left out from the end", "[agent]") {
     // Every entry repeats agent_id and node_name: with the longest of each and names of 500
     // characters an entry is about 1.2 KB, and 9,000 of them 11 MB.
-    report r{std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00", host_figures{}, {}};
+    std::vector<container_entry> listed;
     for (int i = 0; i < 9000; ++i) {
         auto name = std::to_string(i);
-        r.containers.push_back({name + std::string(500 - name.size(), 'x'), "running", 1.0, 1.0, 1.0});
+        listed.push_back({name + std::string(500 - name.size(), 'x'), "running", 1.0, 1.0, 1.0});
     }
+    auto r = make_sample(std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00", host_figures{},
+                         std::move(listed));
     auto const notes = fit_to_limits(r);
     auto const body = to_json(r);
     CHECK(body.size() <= 8388608);
     CHECK(r.containers.size() < 9000);
     CHECK(r.containers.size() > 6500);  // it is the bytes that stop it, not the count
-    CHECK(r.containers.front().name.starts_with("0x"));
+    CHECK(r.containers.front().container_name.starts_with("0x"));
     REQUIRE(notes.size() == 1);
     CHECK(notes[0].starts_with(std::to_string(9000 - r.containers.size()) + " of 9000 containers left out"));
     // One more entry would not have fitted.
@@ -130,8 +136,8 @@ TEST_CASE("fit_to_limits: past 8 MiB entries are left out from the end", "[agent
 }
 
 TEST_CASE("fit_to_limits: a sample within every limit is left as it is", "[agent]") {
-    report r{"a", "n", "2024-09-04 15:30:00", host_figures{4, 45.2, 8192, 4096, 50.0},
-             {container_figures{"exited-one", "exited", 0.0, 0.0, 0.0}, container_figures{"web", "running", 0.5, 50.2, 0.6}}};
+    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{4, 45.2, 8192, 4096, 50.0},
+                         {container_entry{"exited-one", "exited", 0.0, 0.0, 0.0}, container_entry{"web", "running", 0.5, 50.2, 0.6}});
     auto const before = to_json(r);
     CHECK(fit_to_limits(r).empty());
     CHECK(to_json(r) == before);  // the engine's order too
@@ -139,19 +145,20 @@ TEST_CASE("fit_to_limits: a sample within every limit is left as it is", "[agent
 
 TEST_CASE("fit_to_limits: what the agent sends, the server takes whole", "[agent]") {
     // Values at and around every bound, names at their longest, unknown figures, every state.
-    report r{std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00",
-             host_figures{2147483647, 999.994, 2147483648, -1, 999.995}, {}};
     double const edges[] = {0.0, 0.004, 0.005, 999.99, 999.994, 999.995, 1000.0, 99999.99, 99999.994, 99999.995,
                             99999999.99, 99999999.994, 99999999.995, 1e300, -0.004, -0.005, -1.0};
+    std::vector<container_entry> listed;
     int i = 0;
     for (double cpu : edges)
         for (double memory : edges)
-            r.containers.push_back({std::to_string(i++) + std::string(495, 'x'), "running", cpu, memory, cpu});
-    r.containers.push_back({"unknowns", "paused"});
-    r.containers.push_back({"\xFF\xFE" + std::string(498, 'y'), "exited", 0.0, 0.0, 0.0});  // not UTF-8
+            listed.push_back({std::to_string(i++) + std::string(495, 'x'), "running", cpu, memory, cpu});
+    listed.push_back({"unknowns", "paused"});
+    listed.push_back({"\xFF\xFE" + std::string(498, 'y'), "exited", 0.0, 0.0, 0.0});  // not UTF-8
+    auto r = make_sample(std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00",
+                         host_figures{2147483647, 999.994, 2147483648, -1, 999.995}, std::move(listed));
     fit_to_limits(r);
     auto const parsed = hicloud::server::parse_monitor_info(to_json(r));
     REQUIRE(parsed.has_value());
     CHECK(parsed->refused_entries.empty());
-    CHECK(parsed->containers.size() == r.containers.size());
+    CHECK(parsed->sample.containers.size() == r.containers.size());
 }

@@ -17,7 +17,6 @@
 #include <string_view>
 #include <vector>
 
-using hicloud::server::container_sample;
 using hicloud::server::monitor_info;
 using hicloud::server::parse_monitor_info;
 using hicloud::server::problem;
@@ -35,15 +34,20 @@ std::string const& original_example() {
     return text;
 }
 
-monitor_info parse_ok(std::string_view body, sample_limits const& limits = {}) {
+monitor_info parse_whole(std::string_view body, sample_limits const& limits = {}) {
     auto result = parse_monitor_info(body, limits);
     if (!result) FAIL("unexpected failure: " << result.error().message);
     return std::move(*result);
 }
 
+// The sample to store.
+hicloud::report::sample parse_ok(std::string_view body, sample_limits const& limits = {}) {
+    return parse_whole(body, limits).sample;
+}
+
 sample_error rejection_of(std::string_view body, sample_limits const& limits = {}) {
     auto result = parse_monitor_info(body, limits);
-    if (result) FAIL("expected a rejection, got a sample of agent " << result->agent_id);
+    if (result) FAIL("expected a rejection, got a sample of agent " << result->sample.agent_id);
     return std::move(result.error());
 }
 
@@ -164,11 +168,11 @@ TEST_CASE("monitor_info: the original example parses to exact values", "[server]
     auto const info = parse_ok(original_example());
     CHECK(info.engine_type == "docker");
     CHECK(info.agent_id == "agent_hicloud");
-    CHECK(info.cpu_count == 4);
-    CHECK(info.cpu_percent == 45.2);
-    CHECK(info.memory_total == 8192);
-    CHECK(info.memory_used == 4096);
-    CHECK(info.memory_percent == 50.0);
+    CHECK(info.host.cpu_count == 4);
+    CHECK(info.host.cpu_percent == 45.2);
+    CHECK(info.host.memory_total_mib == 8192);
+    CHECK(info.host.memory_used_mib == 4096);
+    CHECK(info.host.memory_percent == 50.0);
     CHECK(info.datetime == "2024-09-04 15:30:00");
     REQUIRE(info.containers.size() == 1);
     auto const& c = info.containers[0];
@@ -178,7 +182,7 @@ TEST_CASE("monitor_info: the original example parses to exact values", "[server]
     CHECK(c.container_name == "nginx-container");
     CHECK(c.status == "running");
     CHECK(c.cpu_percent == 0.5);
-    CHECK(c.memory_usage == 50.2);
+    CHECK(c.memory_usage_mib == 50.2);
     CHECK(c.memory_percent == 0.6);
     CHECK(c.datetime == "2024-09-04 15:30:00");
 }
@@ -187,11 +191,11 @@ TEST_CASE("monitor_info: a sample with ten containers keeps them in order", "[se
     auto const info = parse_ok(read_fixture("ten_containers.json"));
     CHECK(info.engine_type == "docker");
     CHECK(info.agent_id == "web-01");
-    CHECK(info.cpu_count == 16);
-    CHECK(info.cpu_percent == 37.5);
-    CHECK(info.memory_total == 64000);
-    CHECK(info.memory_used == 24000);  // written 24000.0
-    CHECK(info.memory_percent == 37.5);
+    CHECK(info.host.cpu_count == 16);
+    CHECK(info.host.cpu_percent == 37.5);
+    CHECK(info.host.memory_total_mib == 64000);
+    CHECK(info.host.memory_used_mib == 24000);  // written 24000.0
+    CHECK(info.host.memory_percent == 37.5);
     CHECK(info.datetime == "2024-09-04 06:30:00");  // .123456Z truncated
 
     std::vector<std::string> names;
@@ -209,10 +213,10 @@ TEST_CASE("monitor_info: a sample with ten containers keeps them in order", "[se
     CHECK(statuses == std::vector<std::string>{"running", "running", "running", "exited", "running", "created",
                                                "paused", "restarting", "dead", "removing"});
     CHECK(info.containers[1].cpu_percent == 1600.25);  // past DECIMAL(5,2): the column is DECIMAL(7,2)
-    CHECK(info.containers[1].memory_usage == 1024);
-    CHECK(info.containers[2].memory_usage == 2048.5);
+    CHECK(info.containers[1].memory_usage_mib == 1024);
+    CHECK(info.containers[2].memory_usage_mib == 2048.5);
     CHECK(info.containers[4].memory_percent == 1.56);
-    CHECK(info.containers[6].memory_usage == 99999999.99);
+    CHECK(info.containers[6].memory_usage_mib == 99999999.99);
     CHECK(info.containers[6].memory_percent == 999.99);
     CHECK(info.containers[7].cpu_percent == 99999.99);
     CHECK(info.containers[8].node_name.empty());
@@ -223,11 +227,11 @@ TEST_CASE("monitor_info: a sample without containers is a host row alone", "[ser
     auto const info = parse_ok(read_fixture("no_containers.json"));
     CHECK(info.engine_type == "docker");
     CHECK(info.agent_id == "db-07");
-    CHECK(info.cpu_count == 2);
-    CHECK(info.cpu_percent == 0);
-    CHECK(info.memory_total == 1987);
-    CHECK(info.memory_used == 512);
-    CHECK(info.memory_percent == 25.77);
+    CHECK(info.host.cpu_count == 2);
+    CHECK(info.host.cpu_percent == 0);
+    CHECK(info.host.memory_total_mib == 1987);
+    CHECK(info.host.memory_used_mib == 512);
+    CHECK(info.host.memory_percent == 25.77);
     CHECK(info.datetime == "2024-02-29 23:59:59");
     CHECK(info.containers.empty());
 }
@@ -371,17 +375,17 @@ TEST_CASE("monitor_info: host fields of the wrong type are named with both types
 }
 
 TEST_CASE("monitor_info: an integral number is an integer", "[server]") {
-    CHECK(parse_ok(with_host("ser_cpu_count", "4.0")).cpu_count == 4);
-    CHECK(parse_ok(with_host("ser_cpu_count", "4e0")).cpu_count == 4);
-    CHECK(parse_ok(with_host("ser_memory_total", "1.6e4")).memory_total == 16000);
-    CHECK(parse_ok(with_host("ser_memory_used", "-0")).memory_used == 0);
-    CHECK(parse_ok(with_host("ser_memory_used", "-0.0")).memory_used == 0);
+    CHECK(parse_ok(with_host("ser_cpu_count", "4.0")).host.cpu_count == 4);
+    CHECK(parse_ok(with_host("ser_cpu_count", "4e0")).host.cpu_count == 4);
+    CHECK(parse_ok(with_host("ser_memory_total", "1.6e4")).host.memory_total_mib == 16000);
+    CHECK(parse_ok(with_host("ser_memory_used", "-0")).host.memory_used_mib == 0);
+    CHECK(parse_ok(with_host("ser_memory_used", "-0.0")).host.memory_used_mib == 0);
 }
 
 TEST_CASE("monitor_info: integers must fit an INT column and not be negative", "[server]") {
-    CHECK(parse_ok(with_host("ser_cpu_count", "0")).cpu_count == 0);
-    CHECK(parse_ok(with_host("ser_memory_total", "2147483647")).memory_total == 2147483647);
-    CHECK(parse_ok(with_host("ser_memory_used", "2147483647.0")).memory_used == 2147483647);
+    CHECK(parse_ok(with_host("ser_cpu_count", "0")).host.cpu_count == 0);
+    CHECK(parse_ok(with_host("ser_memory_total", "2147483647")).host.memory_total_mib == 2147483647);
+    CHECK(parse_ok(with_host("ser_memory_used", "2147483647.0")).host.memory_used_mib == 2147483647);
     check_rejections({
         {"negative", with_host("ser_cpu_count", "-1"), "ser_cpu_count: must not be negative, got -1"},
         {"negative as a double", with_host("ser_memory_used", "-1.0"), "ser_memory_used: must not be negative, got -1"},
@@ -402,10 +406,10 @@ TEST_CASE("monitor_info: integers must fit an INT column and not be negative", "
 }
 
 TEST_CASE("monitor_info: host numbers must fit DECIMAL(5,2) and not be negative", "[server]") {
-    CHECK(parse_ok(with_host("ser_cpu_percent", "999.99")).cpu_percent == 999.99);
-    CHECK(parse_ok(with_host("ser_cpu_percent", "0")).cpu_percent == 0);
-    CHECK(parse_ok(with_host("ser_memory_percent", "100")).memory_percent == 100);
-    auto const negative_zero = parse_ok(with_host("ser_cpu_percent", "-0.0")).cpu_percent;
+    CHECK(parse_ok(with_host("ser_cpu_percent", "999.99")).host.cpu_percent == 999.99);
+    CHECK(parse_ok(with_host("ser_cpu_percent", "0")).host.cpu_percent == 0);
+    CHECK(parse_ok(with_host("ser_memory_percent", "100")).host.memory_percent == 100);
+    auto const negative_zero = parse_ok(with_host("ser_cpu_percent", "-0.0")).host.cpu_percent;
     CHECK(negative_zero == 0);
     CHECK_FALSE(std::signbit(negative_zero.value()));
     check_rejections({
@@ -549,9 +553,9 @@ TEST_CASE("monitor_info: containers are named by their index", "[server]") {
 TEST_CASE("monitor_info: container numbers must fit their columns", "[server]") {
     auto const at_most = parse_ok(with_container("con_cpu_percent", "99999.99"));
     CHECK(at_most.containers[0].cpu_percent == 99999.99);
-    CHECK(parse_ok(with_container("con_memory_usage", "99999999.99")).containers[0].memory_usage == 99999999.99);
+    CHECK(parse_ok(with_container("con_memory_usage", "99999999.99")).containers[0].memory_usage_mib == 99999999.99);
     CHECK(parse_ok(with_container("con_memory_percent", "999.99")).containers[0].memory_percent == 999.99);
-    CHECK(parse_ok(with_container("con_memory_usage", "0")).containers[0].memory_usage == 0);
+    CHECK(parse_ok(with_container("con_memory_usage", "0")).containers[0].memory_usage_mib == 0);
     check_rejections({
         {"cpu string", with_container("con_cpu_percent", R"("0.5")"),
          "container_stats[0].con_cpu_percent: expected a number, got string"},
@@ -667,13 +671,14 @@ TEST_CASE("monitor_info: a figure sent as null is unknown, not 0", "[server]") {
     for (std::string key : {"ser_cpu_count", "ser_cpu_percent", "ser_memory_total", "ser_memory_used",
                             "ser_memory_percent"}) {
         INFO(key);
-        auto const info = parse_ok(with_host(key, "null"));
-        CHECK(info.refused_entries.empty());
-        CHECK(info.cpu_count.has_value() == (key != "ser_cpu_count"));
-        CHECK(info.cpu_percent.has_value() == (key != "ser_cpu_percent"));
-        CHECK(info.memory_total.has_value() == (key != "ser_memory_total"));
-        CHECK(info.memory_used.has_value() == (key != "ser_memory_used"));
-        CHECK(info.memory_percent.has_value() == (key != "ser_memory_percent"));
+        auto const whole = parse_whole(with_host(key, "null"));
+        CHECK(whole.refused_entries.empty());
+        auto const& info = whole.sample;
+        CHECK(info.host.cpu_count.has_value() == (key != "ser_cpu_count"));
+        CHECK(info.host.cpu_percent.has_value() == (key != "ser_cpu_percent"));
+        CHECK(info.host.memory_total_mib.has_value() == (key != "ser_memory_total"));
+        CHECK(info.host.memory_used_mib.has_value() == (key != "ser_memory_used"));
+        CHECK(info.host.memory_percent.has_value() == (key != "ser_memory_percent"));
     }
     for (std::string key : {"con_cpu_percent", "con_memory_usage", "con_memory_percent"}) {
         INFO(key);
@@ -681,7 +686,7 @@ TEST_CASE("monitor_info: a figure sent as null is unknown, not 0", "[server]") {
         REQUIRE(info.containers.size() == 1);
         auto const& c = info.containers[0];
         CHECK(c.cpu_percent.has_value() == (key != "con_cpu_percent"));
-        CHECK(c.memory_usage.has_value() == (key != "con_memory_usage"));
+        CHECK(c.memory_usage_mib.has_value() == (key != "con_memory_usage"));
         CHECK(c.memory_percent.has_value() == (key != "con_memory_percent"));
     }
     // Still required: a missing figure is a client's mistake, not an unknown one.
@@ -702,14 +707,15 @@ TEST_CASE("monitor_info: a bad entry is left out, the host row and the other ent
     list[1].as_object()["con_memory_usage"] = 17592186044416.0;
     list[3].as_object()["container_name"] = std::string(501, 'k');
     list.push_back("not an entry");
-    auto const info = parse_ok(json::serialize(document));
+    auto const whole = parse_whole(json::serialize(document));
+    auto const& info = whole.sample;
     CHECK(info.agent_id == "agent_hicloud");
-    CHECK(info.cpu_count == 4);
+    CHECK(info.host.cpu_count == 4);
     REQUIRE(info.containers.size() == 3);
     CHECK(info.containers[0].container_name == "first");
     CHECK(info.containers[1].container_name == "second");
     CHECK(info.containers[2].container_name == "third");
-    CHECK(info.refused_entries == std::vector<std::string>{
+    CHECK(whole.refused_entries == std::vector<std::string>{
                                       "container_stats[1].con_memory_usage: 17592186044416 is out of range (0 to 99999999.99)",
                                       "container_stats[3].container_name: 501 characters, at most 500",
                                       "container_stats[5]: expected an object, got string"});
