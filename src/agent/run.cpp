@@ -6,8 +6,8 @@
 #include "agent/pacing.hpp"
 #include "agent/spool.hpp"
 #include "core/failure.hpp"
-#include "report/sample_json.hpp"
 #include "core/log.hpp"
+#include "report/sample_json.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
