@@ -26,6 +26,8 @@ constexpr std::array agent_rows{
     option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
     option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
                 "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"agent.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
+                "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"agent.proc_root", "proc-root", "PATH", "/proc",
                 "where the host's /proc is (e.g. /host/proc in a container)"},
     option_spec{"agent.local_time", "local-time", "", "", "timestamps in local time instead of UTC"},

@@ -55,7 +55,9 @@ std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_
 }
 
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
-    agent_state a{s, {docker::client(io.get_executor(), s.docker_socket, s.timeout), host_sampler(s.proc_root)},
+    agent_state a{s,
+                  {docker::client(io.get_executor(), s.docker_socket, s.timeout, s.docker_answer_limit),
+                   host_sampler(s.proc_root)},
                   std::move(tls)};
     std::optional<spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
