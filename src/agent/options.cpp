@@ -24,6 +24,8 @@ constexpr std::array agent_rows{
                 "the agent's own PEM certificate (chain), for a server with server.tls_client_ca"},
     option_spec{"agent.tls_key", "tls-key", "PATH", "", "PEM private key of agent.tls_cert"},
     option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
+    option_spec{"agent.answer_limit", "answer-limit", "BYTES", "65536",
+                "largest answer body read from the server; a larger one is a failed delivery, re-sent later"},
     option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
                 "the Docker socket (DOCKER_HOST is used when this is not set)"},
     option_spec{"agent.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",

@@ -40,7 +40,7 @@ asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& b
     // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
     core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
     server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token, a.settings.timeout,
-                             a.tls);
+                             a.settings.answer_limit, a.tls);
     auto const post = [&server](std::string const& b, std::string const& k) { return server.post(b, k); };
     co_return co_await forward(spool, a.pacing, post, body, key, drain_budget(a.settings.interval), a.stopping);
 }
