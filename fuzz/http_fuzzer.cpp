@@ -29,7 +29,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
 
-constexpr std::size_t header_limit = 16 * 1024;  // http_server.cpp
+constexpr std::size_t header_limit = 16 * 1024;  // server.max_header's default (server/options.cpp)
 constexpr int max_requests = 4;                   // per input: keep-alive is reached, not exhausted
 
 std::string sha256_hex(std::string_view text) {

@@ -93,7 +93,7 @@ template <class Stream>
 asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp, server_url const& url,
                                           std::string const& where, std::string const& body,
                                           std::string const& idempotency_key, std::string const& token,
-                                          std::chrono::milliseconds deadline) {
+                                          std::chrono::milliseconds deadline, std::size_t answer_limit) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::content_type, "application/json");
@@ -108,11 +108,15 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp
 
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
+    parser.body_limit(answer_limit);
     auto const [read_ec, read] = co_await http::async_read(stream, buffer, parser, as_tuple(asio::use_awaitable));
     if (read_ec == beast::error::timeout)
         co_return exchange_result{
             {delivery::retry_later, where + ": no answer within " + std::to_string(deadline.count()) + " ms"}};
+    if (read_ec == http::error::body_limit)
+        co_return exchange_result{{delivery::retry_later, where + ": the answer is larger than " +
+                                                              std::to_string(answer_limit) + " bytes (agent.answer_limit)"},
+                                  true};
     if (read_ec) co_return exchange_result{{delivery::retry_later, where + ": " + read_ec.message()}, true};
     auto const& res = parser.get();
     std::string refused;
@@ -130,6 +134,7 @@ struct server_connection::impl {
     server_url url;
     std::string token;
     std::chrono::milliseconds deadline;
+    std::size_t answer_limit;
     asio::ssl::context& tls;
     std::string where = std::string("POST ") + (url.https ? "https://" : "http://") + url.host + ":" + url.port + url.target;
     std::optional<beast::tcp_stream> plain;
@@ -172,14 +177,17 @@ struct server_connection::impl {
     }
 
     asio::awaitable<exchange_result> send(std::string const& body, std::string const& key) {
-        if (plain) co_return co_await exchange(*plain, *plain, url, where, body, key, token, deadline);
-        co_return co_await exchange(*secure, beast::get_lowest_layer(*secure), url, where, body, key, token, deadline);
+        if (plain) co_return co_await exchange(*plain, *plain, url, where, body, key, token, deadline, answer_limit);
+        co_return co_await exchange(*secure, beast::get_lowest_layer(*secure), url, where, body, key, token, deadline,
+                                    answer_limit);
     }
 };
 
 server_connection::server_connection(asio::any_io_executor executor, server_url url, std::string token,
-                                     std::chrono::milliseconds deadline, asio::ssl::context& tls)
-    : impl_(std::make_unique<impl>(impl{std::move(executor), std::move(url), std::move(token), deadline, tls})) {}
+                                     std::chrono::milliseconds deadline, std::size_t answer_limit,
+                                     asio::ssl::context& tls)
+    : impl_(std::make_unique<impl>(
+          impl{std::move(executor), std::move(url), std::move(token), deadline, answer_limit, tls})) {}
 
 server_connection::~server_connection() = default;
 

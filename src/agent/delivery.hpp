@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,11 +53,13 @@ core::outcome<boost::asio::ssl::context> make_tls_context(tls_files const& files
 // A connection to the server kept open across posts — a cycle's spooled backlog, then its new
 // sample — so the connect and, for https, the TLS handshake are paid once, not per sample. When a
 // kept connection turns out closed by the server (its idle timeout), the post is sent once more on
-// a new one; the Idempotency-Key makes that safe. `tls` (https only) must outlive it.
+// a new one; the Idempotency-Key makes that safe. `tls` (https only) must outlive it. At most
+// `answer_limit` bytes of an answer's body are read (agent.answer_limit; HiCloud's server answers
+// a few hundred); a longer answer is a failed delivery, retry_later.
 class server_connection {
 public:
     server_connection(boost::asio::any_io_executor executor, server_url url, std::string token,
-                      std::chrono::milliseconds deadline, boost::asio::ssl::context& tls);
+                      std::chrono::milliseconds deadline, std::size_t answer_limit, boost::asio::ssl::context& tls);
     ~server_connection();
     server_connection(server_connection const&) = delete;
     server_connection& operator=(server_connection const&) = delete;

@@ -42,7 +42,7 @@ asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& b
     // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
     core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
     server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token, a.settings.timeout,
-                             a.tls);
+                             a.settings.answer_limit, a.tls);
     auto const post = [&server](std::string const& b, std::string const& k) { return server.post(b, k); };
     co_return co_await forward(spool, a.pacing, post, body, key, drain_budget(a.settings.interval), a.stopping);
 }
@@ -57,7 +57,9 @@ std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_
 }
 
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
-    agent_state a{s, {docker::client(io.get_executor(), s.docker_socket, s.timeout), host_sampler(s.proc_root)},
+    agent_state a{s,
+                  {docker::client(io.get_executor(), s.docker_socket, s.timeout, s.docker_answer_limit),
+                   host_sampler(s.proc_root)},
                   std::move(tls)};
     std::optional<spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);

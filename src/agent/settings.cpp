@@ -51,12 +51,14 @@ settings settings_from(core::config const& c) {
         throw core::config_error(s.tls_cert.empty() ? "agent.tls_key is set without agent.tls_cert"
                                                     : "agent.tls_cert is set without agent.tls_key");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
+    s.answer_limit = static_cast<std::size_t>(c.integer("agent.answer_limit", 1024, 1LL << 30));
     // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
     try {
         s.docker_socket = docker::socket_path_for(c.text("agent.docker_host"), c.origin("agent.docker_host") != "default");
     } catch (docker::engine_error const& e) {
         throw core::config_error(e.what());
     }
+    s.docker_answer_limit = static_cast<std::size_t>(c.integer("agent.docker_answer_limit", 65536, 1LL << 32));
     s.proc_root = c.text("agent.proc_root");
     s.local_time = c.enabled("agent.local_time");
     s.spool_max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));

@@ -21,7 +21,9 @@ struct settings {
     server_url url;
     std::string agent_id, node_name, token, tls_ca, tls_cert, tls_key;  // token: the file's content
     std::chrono::milliseconds timeout{10000};  // each call to the server or the engine
+    std::size_t answer_limit = 64 << 10;  // bytes of the server's answer read at most
     std::string docker_socket;          // the engine's unix socket path
+    std::size_t docker_answer_limit = 64 << 20;  // bytes of one answer's body from the engine
     std::string proc_root;
     bool local_time = false;
     std::size_t spool_max_samples = 10000;

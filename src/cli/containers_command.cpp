@@ -36,7 +36,8 @@ int run_containers(command_context& ctx) {
     } catch (docker::engine_error const& e) {
         throw core::config_error(e.what());
     }
-    docker::client engine(ctx.io.get_executor(), socket, std::chrono::seconds(cfg.integer("containers.timeout", 1, 86400)));
+    docker::client engine(ctx.io.get_executor(), socket, std::chrono::seconds(cfg.integer("containers.timeout", 1, 86400)),
+                          static_cast<std::size_t>(cfg.integer("containers.docker_answer_limit", 65536, 1LL << 32)));
     bool const all = cfg.enabled("containers.all"), as_json = cfg.enabled("containers.json"),
                dry_run = cfg.enabled("containers.dry_run");
 

@@ -23,6 +23,8 @@ constexpr std::array containers_rows{
     option_spec{"containers.alpine_command", "alpine-command", "COMMAND", "sleep 2147483647", "its long-running command"},
     option_spec{"containers.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
                 "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"containers.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
+                "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"containers.timeout", "timeout", "SECONDS", "600", "deadline for each call to Docker (pulls take long)"},
     option_spec{"containers.all", "all", "", "", "list: every container, not only HiCloud's", from_flag},
     option_spec{"containers.json", "json", "", "", "list: JSON for scripts instead of a table", from_flag},

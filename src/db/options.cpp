@@ -31,6 +31,9 @@ constexpr std::array db_rows{
     option_spec{"db.pool_size", "db-pool-size", "N", "4", "connections in the pool"},
     option_spec{"db.queue_limit", "db-queue-limit", "N", "1000",
                 "jobs waiting for a connection before new ones are refused"},
+    option_spec{"db.ping_after_idle", "db-ping-after-idle", "MILLISECONDS", "250",
+                "a pool connection idle longer than this is pinged before its next job, so a job does not fail on "
+                "a connection the server closed; 0 = before every job"},
 };
 
 constexpr std::array migrate_rows{

@@ -86,7 +86,7 @@ void pool::work(std::size_t index) {
         // A connection idle for a while may have been closed by a restart or an idle timeout:
         // one ping (far cheaper than the commit it precedes) rather than a failed job.
         auto const now = std::chrono::steady_clock::now();
-        if (conn && now - last_used > std::chrono::milliseconds(250) && !conn->alive()) {
+        if (conn && now - last_used > settings_.ping_after_idle && !conn->alive()) {
             conn.reset();
             ++losses_;
         }

@@ -15,8 +15,8 @@
 // connect db.connect_timeout. A job that fails because the connection was lost
 // discards it; the worker reconnects for its next job, and the other workers
 // replace their connections opened before that loss (a restarted server killed
-// them all). A connection idle for more than 250 ms is pinged before its next
-// job. So the pool recovers by itself when the server comes back, and the
+// them all). A connection idle for longer than db.ping_after_idle (250 ms) is
+// pinged before its next job (0: before every job). So the pool recovers by itself when the server comes back, and the
 // first request after an outage does not fail on a dead connection.
 #include "db/connection.hpp"
 #include "db/settings.hpp"

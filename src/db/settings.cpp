@@ -27,6 +27,7 @@ settings settings_from(core::config const& c) {
         throw core::config_error("db.tls_mode is verify but db.tls_ca is not set: name the CA certificate file");
     s.pool_size = static_cast<std::size_t>(c.integer("db.pool_size", 1, 256));
     s.queue_limit = static_cast<std::size_t>(c.integer("db.queue_limit", 1, 1000000));
+    s.ping_after_idle = std::chrono::milliseconds(c.integer("db.ping_after_idle", 0, 3600000));
     s.create_database = c.offers("db.create_database") && c.enabled("db.create_database");
     return s;
 }

@@ -25,6 +25,8 @@ struct settings {
     std::string tls_ca, tls_cert, tls_key;
     std::size_t pool_size = 4;
     std::size_t queue_limit = 1000;
+    // A pool connection idle longer than this is pinged before its next job; 0: before every job.
+    std::chrono::milliseconds ping_after_idle{250};
     // Create the database (utf8mb4) when it is missing instead of failing (migrate --create-database).
     bool create_database = false;
 

@@ -79,8 +79,10 @@ std::string socket_path_for(std::string const& option, bool option_given) {
     return socket_path_for(option, option_given, std::getenv("DOCKER_HOST"));
 }
 
-client::client(asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline)
-    : executor_(std::move(executor)), socket_path_(std::move(socket_path)), deadline_(deadline) {}
+client::client(asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline,
+               std::size_t answer_limit)
+    : executor_(std::move(executor)), socket_path_(std::move(socket_path)), deadline_(deadline),
+      answer_limit_(answer_limit) {}
 
 asio::awaitable<response> client::request(std::string const& method, std::string const& target,
                                           std::string const& body) {
@@ -101,7 +103,7 @@ asio::awaitable<response> client::request(std::string const& method, std::string
     auto const [write_ec, written] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
+    parser.body_limit(answer_limit_);
     boost::system::error_code read_ec = write_ec;
     if (!read_ec) {
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
@@ -109,6 +111,9 @@ asio::awaitable<response> client::request(std::string const& method, std::string
     }
     if (read_ec == beast::error::timeout)
         throw engine_error(what + ": no answer within " + std::to_string(deadline_.count()) + " ms");
+    if (read_ec == http::error::body_limit)
+        throw engine_error(what + ": the answer is larger than " + std::to_string(answer_limit_) +
+                           " bytes (raise docker_answer_limit)");
     if (read_ec) throw engine_error(what + ": " + read_ec.message());
     auto res = parser.release();
     co_return response{res.result_int(), std::move(res.body())};

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -56,7 +57,12 @@ std::string engine_message(std::string const& body);
 
 class client {
 public:
-    client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline);
+    // `answer_limit`: bytes of one answer's body read at most (agent.docker_answer_limit,
+    // containers.docker_answer_limit; a listing of thousands of containers is a few MiB, a stats
+    // body a few KiB); a longer one fails the call with engine_error. A streamed answer
+    // (call_streaming, a pull) is bounded by the deadline instead.
+    client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline,
+           std::size_t answer_limit);
 
     // GET /version, then every call goes to /vX.Y/... (negotiated_version). Throws
     // engine_error when the engine is unreachable or no version suits both.
@@ -64,7 +70,7 @@ public:
     std::string const& api_version() const { return api_version_; }
 
     // GET `target` (after the version prefix). Throws engine_error on a transport failure,
-    // the deadline, or a status >= 400 (with the engine's message).
+    // the deadline, an answer over the limit, or a status >= 400 (with the engine's message).
     boost::asio::awaitable<std::string> get(std::string const& target);
 
     // METHOD /vX.Y`target`, any status (for calls where 404 or 409 is an answer, not a failure).
@@ -84,6 +90,7 @@ private:
     boost::asio::any_io_executor executor_;
     std::string socket_path_;
     std::chrono::milliseconds deadline_;
+    std::size_t answer_limit_;
     std::string api_version_;
 };
 

@@ -18,6 +18,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <cstdint>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -235,7 +236,7 @@ private:
         if (shared_->stopping) return close();
         parser_.emplace();
         parser_->body_limit(shared_->config.max_body);
-        parser_->header_limit(16 * 1024);
+        parser_->header_limit(static_cast<std::uint32_t>(shared_->config.max_header));
         tcp_layer().expires_after(jittered(shared_->config.header_timeout));
         http::async_read_header(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, std::size_t) {
             self->on_header(ec);
@@ -293,7 +294,10 @@ private:
             return reply(envelope(http::status::bad_request, "a chunk's size line (or trailer) longer than 64 KiB"),
                          true);
         if (ec == http::error::header_limit)
-            return reply(envelope(http::status::request_header_fields_too_large, "headers: larger than 16 KiB"), true);
+            return reply(envelope(http::status::request_header_fields_too_large,
+                                  "headers: larger than " + std::to_string(shared_->config.max_header) +
+                                      " bytes (server.max_header)"),
+                         true);
         reply(envelope(http::status::bad_request, "malformed HTTP request: " + ec.message()), true);
     }
 

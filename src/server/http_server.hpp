@@ -10,6 +10,7 @@
 //   * places: at max_connections a new client takes the place of the connection that connected
 //     first among those waiting for a request; when every connection is busy, it gets 503 and is
 //     closed. A client whose address holds max_connections_per_peer gets 503 at once;
+//   * size: a request's head is at most max_header bytes (431), its body max_body (413);
 //   * memory: bodies being read reserve their Content-Length (max_body when chunked) from
 //     max_body_memory; a request that does not fit is answered 503 before its body is read. Bytes
 //     read but not yet parsed (a chunk's size line, say) are at most 64 KiB per connection.

@@ -15,6 +15,8 @@ constexpr std::array server_rows{
                 "largest request body; larger is answered 413 (HiCloud's agent keeps within the default)"},
     option_spec{"server.max_containers", "max-containers", "N", "10000",
                 "most containers in one sample; more is answered 413 (HiCloud's agent keeps within the default)"},
+    option_spec{"server.max_header", "max-header", "BYTES", "16384",
+                "largest request head (request line and headers); larger is answered 431"},
     option_spec{"server.max_connections", "max-connections", "N", "10000",
                 "concurrent client connections; at it a new one takes the place of an idle one, and "
                 "is answered 503 only when every connection is busy"},
@@ -33,6 +35,8 @@ constexpr std::array server_rows{
                 "samples waiting for the database; beyond it requests are answered 503 with Retry-After"},
     option_spec{"server.batch_limit", "batch-limit", "SAMPLES", "256",
                 "most samples committed in one transaction (group commit)"},
+    option_spec{"server.db_back_off", "db-back-off", "MILLISECONDS", "1000",
+                "after the database fails, new samples are answered 503 this long instead of piling up behind it"},
     option_spec{"server.commit_concurrency", "commit-concurrency", "N", "2",
                 "transactions of samples committing at once (at most db.pool_size); more rarely helps, "
                 "since each one takes everything waiting"},

@@ -129,7 +129,7 @@ std::optional<agent_tokens> initial_tokens(settings const& s) {
 // Ingest leaves the pool's other connections free for /health.
 ingest_limits ingest_limits_for(settings const& s, db::pool& pool) {
     return {s.queue_limit, s.batch_limit, std::min(s.commit_concurrency, pool.config().pool_size),
-            std::chrono::milliseconds(1000)};
+            s.db_back_off};
 }
 
 }  // namespace

@@ -44,6 +44,8 @@ settings settings_from(core::config const& c) {
     if (s.threads == 0) s.threads = std::max(1u, std::thread::hardware_concurrency());
     s.max_body = static_cast<std::size_t>(c.integer("server.max_body", 1024, 1LL << 30));
     s.max_containers = static_cast<std::size_t>(c.integer("server.max_containers", 1, 100000));
+    // At most the bytes a connection may hold unparsed (http_server.cpp): a larger head could not be read anyway.
+    s.max_header = static_cast<std::size_t>(c.integer("server.max_header", 1024, 65536));
     s.max_connections = static_cast<std::size_t>(c.integer("server.max_connections", 1, 1000000));
     s.max_connections_per_peer = static_cast<std::size_t>(c.integer("server.max_connections_per_peer", 0, 1000000));
     s.max_body_memory = static_cast<std::size_t>(c.integer("server.max_body_memory", 1024, 1LL << 40));
@@ -57,6 +59,7 @@ settings settings_from(core::config const& c) {
     s.queue_limit = static_cast<std::size_t>(c.integer("server.queue_limit", 1, 10000000));
     s.batch_limit = static_cast<std::size_t>(c.integer("server.batch_limit", 1, 10000));
     s.commit_concurrency = static_cast<std::size_t>(c.integer("server.commit_concurrency", 1, 256));
+    s.db_back_off = std::chrono::milliseconds(c.integer("server.db_back_off", 0, 60000));
     s.tokens_file = c.text("server.tokens_file");
     s.shutdown_timeout = std::chrono::seconds(c.integer("server.shutdown_timeout", 1, 3600));
     s.tls_cert = c.text("server.tls_cert");

@@ -26,6 +26,7 @@ struct settings {
     unsigned threads = 1;
     std::size_t max_body = report::max_body_bytes;
     std::size_t max_containers = report::max_containers;
+    std::size_t max_header = 16 * 1024;  // bytes of a request's line and headers
     std::size_t max_connections = 10000;
     std::size_t max_connections_per_peer = 1000;  // per client IP address; 0 = no limit
     std::size_t max_body_memory = 32 * report::max_body_bytes;  // bytes of bodies being read at once
@@ -35,6 +36,7 @@ struct settings {
     std::size_t queue_limit = 10000;
     std::size_t batch_limit = 256;
     std::size_t commit_concurrency = 2;
+    std::chrono::milliseconds db_back_off{1000};  // new samples refused this long after a database failure
     std::string tokens_file;
     std::chrono::seconds shutdown_timeout{30};
     // TLS on the listener when tls_cert is set: PEM files; tls_client_ca also asks every client

@@ -175,3 +175,25 @@ TEST_CASE("agent: every state as docker ps shows it, linked names, and stats tha
     CHECK_THAT(r.err, Catch::Contains("figures unknown; sent as null subject=\"container slow\"") &&
                           Catch::Contains("no answer within 1000 ms"));
 }
+
+TEST_CASE("agent: a Docker answer over --docker-answer-limit fails that call, naming the option", "[agent]") {
+    std::string const big = R"({"padding":")" + std::string(70 * 1024, 'x') + R"("})";
+    scripted_engine engine([&big](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target == "/v1.41/containers/json?all=1")
+            return {200, R"([{"Id":"aaa","Names":["/small"],"State":"running"},)"
+                         R"({"Id":"bbb","Names":["/large"],"State":"running"}])"};
+        if (target == "/v1.41/containers/aaa/stats?stream=false") return {200, fixture("cgroup_v1_busy")};
+        return {200, big};
+    });
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--docker-answer-limit", "65536"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("subject=\"container large\"") &&
+                          Catch::Contains("the answer is larger than 65536 bytes (raise docker_answer_limit)"));
+    auto const containers = boost::json::parse(r.out).at("container_stats").as_array();
+    REQUIRE(containers.size() == 2);
+    CHECK(containers[0].at("con_cpu_percent").to_number<double>() > 0);
+    CHECK(containers[1].at("con_cpu_percent").is_null());
+}

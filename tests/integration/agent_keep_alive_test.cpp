@@ -27,12 +27,14 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Answers every POST 200 with "Connection: keep-alive", after `delay`, but closes each connection
-// after `requests_per_connection` answers — as a server whose idle timeout struck would.
+// Answers every POST 200 with "Connection: keep-alive" and `answer` as its body, after `delay`, but
+// closes each connection after `requests_per_connection` answers — as a server whose idle timeout
+// struck would.
 class counting_server {
 public:
-    explicit counting_server(int requests_per_connection, std::chrono::milliseconds delay = {})
-        : per_connection_(requests_per_connection), delay_(delay) {
+    explicit counting_server(int requests_per_connection, std::chrono::milliseconds delay = {},
+                             std::string answer = R"({"success":true})")
+        : per_connection_(requests_per_connection), delay_(delay), answer_(std::move(answer)) {
         thread_ = std::thread([this] { serve(); });
     }
     ~counting_server() {
@@ -91,7 +93,7 @@ private:
                 keys_.insert(key);
             }
             std::this_thread::sleep_for(delay_);
-            std::string const body = R"({"success":true})";
+            auto const& body = answer_;
             std::string const response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
                                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
             asio::write(socket, asio::buffer(response), ec);
@@ -102,6 +104,7 @@ private:
 
     int per_connection_;
     std::chrono::milliseconds delay_;
+    std::string answer_;
     asio::io_context io_;
     tcp::acceptor acceptor_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
     std::atomic<bool> stopping_{false};
@@ -172,4 +175,16 @@ TEST_CASE("agent: SIGTERM stops a long drain after the post in hand, and the cyc
     auto const left = spooled(home);
     CHECK(left > 0);
     CHECK(sent + left == 1000 + 1);  // the backlog re-sent or still waiting, plus the cycle's own sample
+}
+
+TEST_CASE("agent: an answer over --answer-limit is a failed delivery naming the option, and the sample is kept",
+          "[agent][docker]") {
+    counting_server server(10, {}, R"({"success":true,"padding":")" + std::string(2048, 'x') + R"("})");
+    test::temp_dir home;
+    auto const r = run_with_backlog(home, server.port(), 0, {"agent", "--once", "--answer-limit", "1024"});
+    INFO(r.err);
+    CHECK(r.exit_code == 3);  // spooled
+    CHECK_THAT(r.err, Catch::Contains("the answer is larger than 1024 bytes (agent.answer_limit)"));
+    CHECK(server.keys().size() == 1);
+    CHECK(spooled(home) == 1);
 }

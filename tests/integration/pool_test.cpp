@@ -1,5 +1,6 @@
 // db::pool and db::connection against the real MariaDB started by scripts/test.
 #include "db/pool.hpp"
+#include "support/eventually.hpp"
 #include "support/test_database.hpp"
 
 #include <catch2/catch.hpp>
@@ -100,6 +101,36 @@ TEST_CASE("pool: a connection killed by the server is replaced on the next job",
     }
     CHECK_FALSE(e2);
     CHECK(second_id != first_id);
+}
+
+TEST_CASE("pool: with db.ping_after_idle 0 a killed connection is replaced before the next job runs",
+          "[mysql][pool]") {
+    test::scratch_database database;
+    boost::asio::io_context io;
+    auto s = pool_settings(database.name(), 1, 10);
+    s.ping_after_idle = std::chrono::milliseconds(0);
+    db::pool pool(io.get_executor(), s);
+    auto const run = [&]() {
+        std::exception_ptr error;
+        std::string value;
+        pool.async_run<std::string>([](db::connection& c) { return *c.query("SELECT CONNECTION_ID()").at(0).at(0); },
+                                    [&](std::exception_ptr e, std::string v) {
+                                        error = e;
+                                        value = v;
+                                    });
+        io.restart();
+        io.run();
+        if (error) FAIL(message_of(error));
+        return value;
+    };
+    auto const first_id = run();
+    auto admin = test::admin_connection();
+    admin->execute("KILL " + std::to_string(std::stoll(first_id)));
+    REQUIRE(test::eventually([&] {
+        return admin->query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + first_id).at(0).at(0) == "0";
+    }));
+    // Pinged at once, though it was idle only for as long as the KILL took: never a failed job.
+    CHECK(run() != first_id);
 }
 
 TEST_CASE("pool: a full queue refuses new jobs at once", "[mysql][pool]") {

@@ -189,6 +189,22 @@ TEST_CASE("server: bodies beyond max_body_memory are refused with 503 before the
     CHECK(db.count("server") == 0);
 }
 
+TEST_CASE("server: a head over server.max_header is answered 431 naming the option, one within it is served",
+          "[mysql][server][listener]") {
+    migrated_database db;
+    test::server_process server({"--max-header", "2048"}, db.env);
+    asio::io_context io;
+    auto const with_header_of = [](std::size_t bytes) {
+        return "GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(bytes, 'p') + "\r\n\r\n";
+    };
+    auto within = connect_from(io, server.port());
+    CHECK_THAT(ask(within, with_header_of(1500)), Catch::StartsWith("HTTP/1.1 200"));
+    auto over = connect_from(io, server.port());
+    auto const answer = ask(over, with_header_of(3000));
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 431") &&
+                           Catch::Contains("headers: larger than 2048 bytes (server.max_header)"));
+}
+
 TEST_CASE("server: an endless chunk extension is cut off at 64 KiB, not held in memory", "[mysql][server][listener]") {
     migrated_database db;
     test::server_process server({}, db.env);

@@ -575,6 +575,7 @@ TEST_CASE("settings_from: the defaults are those of the SPEC", "[config][db]") {
     CHECK(s.tls == hicloud::db::tls_mode::disabled);
     CHECK(s.pool_size == 4);
     CHECK(s.queue_limit == 1000);
+    CHECK(s.ping_after_idle == std::chrono::milliseconds(250));
     CHECK_FALSE(s.create_database);
     CHECK(s.endpoint() == "127.0.0.1:3306");
 }
@@ -591,13 +592,15 @@ TEST_CASE("settings_from: the option defaults equal the settings struct's defaul
     CHECK(s.tls == d.tls);
     CHECK(s.pool_size == d.pool_size);
     CHECK(s.queue_limit == d.queue_limit);
+    CHECK(s.ping_after_idle == d.ping_after_idle);
 }
 
 TEST_CASE("settings_from: every value is read", "[config][db]") {
     auto const s = hicloud::db::settings_from(
         load({"--db-host", "db.example", "--db-port", "3307", "--db-socket", "/run/mysqld/mysqld.sock", "--db-user",
               "monitor", "--db-name", "other_db", "--db-connect-timeout", "7", "--db-query-timeout", "60",
-              "--db-tls-mode", "required", "--db-pool-size", "8", "--db-queue-limit", "50"},
+              "--db-tls-mode", "required", "--db-pool-size", "8", "--db-queue-limit", "50",
+              "--db-ping-after-idle", "0"},
              environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_DB_PASSWORD=s3cret-value"}));
     CHECK(s.host == "db.example");
     CHECK(s.port == 3307);
@@ -610,6 +613,7 @@ TEST_CASE("settings_from: every value is read", "[config][db]") {
     CHECK(s.tls == hicloud::db::tls_mode::required);
     CHECK(s.pool_size == 8);
     CHECK(s.queue_limit == 50);
+    CHECK(s.ping_after_idle == std::chrono::milliseconds(0));
     CHECK(s.endpoint() == "/run/mysqld/mysqld.sock");
 }
 
@@ -629,6 +633,13 @@ TEST_CASE("settings_from: tls_mode verify without tls_ca is an error", "[config]
         hicloud::db::settings_from(load({"--db-tls-mode", "verify", "--db-tls-ca", "/etc/ssl/ca.pem"}, no_file));
     CHECK(s.tls == hicloud::db::tls_mode::verify);
     CHECK(s.tls_ca == "/etc/ssl/ca.pem");
+}
+
+TEST_CASE("settings_from: db.ping_after_idle is checked against its range", "[config][db]") {
+    CHECK(config_error_of([] { hicloud::db::settings_from(load({"--db-ping-after-idle", "-1"}, no_file)); }) ==
+          "db.ping_after_idle (from --db-ping-after-idle): expected an integer from 0 to 3600000, got '-1'");
+    CHECK(hicloud::db::settings_from(load({"--db-ping-after-idle", "3600000"}, no_file)).ping_after_idle ==
+          std::chrono::hours(1));
 }
 
 TEST_CASE("settings_from: an empty database name is an error", "[config][db]") {

@@ -145,6 +145,8 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.tls_cert == "");
     CHECK(s.tls_key == "");
     CHECK(s.tls_client_ca == "");
+    CHECK(s.max_header == 16384);
+    CHECK(s.db_back_off == 1000ms);
 }
 
 TEST_CASE("settings_from: the defaults agree with the settings struct's", "[server]") {
@@ -163,6 +165,8 @@ TEST_CASE("settings_from: the defaults agree with the settings struct's", "[serv
     CHECK(s.max_connections_per_peer == compiled.max_connections_per_peer);
     CHECK(s.max_body_memory == compiled.max_body_memory);
     CHECK(s.first_byte_timeout == compiled.first_byte_timeout);
+    CHECK(s.max_header == compiled.max_header);
+    CHECK(s.db_back_off == compiled.db_back_off);
 }
 
 TEST_CASE("settings_from: flags set every option", "[server]") {
@@ -171,8 +175,10 @@ TEST_CASE("settings_from: flags set every option", "[server]") {
                          "--queue-limit", "100", "--batch-limit", "16", "--commit-concurrency", "3", "--tokens-file", "/etc/hicloud/tokens",
                          "--shutdown-timeout", "2", "--max-connections-per-peer", "0", "--max-body-memory", "4096",
                          "--first-byte-timeout", "2", "--tls-cert", "/c.pem", "--tls-key", "/k.pem",
-                         "--tls-client-ca", "/ca.pem"},
+                         "--tls-client-ca", "/ca.pem", "--max-header", "4096", "--db-back-off", "0"},
                         no_file);
+    CHECK(s.max_header == 4096);
+    CHECK(s.db_back_off == 0ms);
     CHECK(s.max_connections_per_peer == 0);
     CHECK(s.max_body_memory == 4096);
     CHECK(s.first_byte_timeout == 2s);
@@ -213,8 +219,12 @@ TEST_CASE("settings_from: HICLOUD_SERVER_* variables set every option", "[server
                           "HICLOUD_SERVER_FIRST_BYTE_TIMEOUT=4",
                           "HICLOUD_SERVER_TLS_CERT=/run/c.pem",
                           "HICLOUD_SERVER_TLS_KEY=/run/k.pem",
-                          "HICLOUD_SERVER_TLS_CLIENT_CA=/run/ca.pem"};
+                          "HICLOUD_SERVER_TLS_CLIENT_CA=/run/ca.pem",
+                          "HICLOUD_SERVER_MAX_HEADER=8192",
+                          "HICLOUD_SERVER_DB_BACK_OFF=2500"};
     auto const s = load({}, env);
+    CHECK(s.max_header == 8192);
+    CHECK(s.db_back_off == 2500ms);
     CHECK(s.max_connections_per_peer == 9);
     CHECK(s.max_body_memory == 8192);
     CHECK(s.first_byte_timeout == 4s);
@@ -281,6 +291,10 @@ TEST_CASE("settings_from: a number out of range names the option", "[server]") {
     CHECK(load_error({}, environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_SERVER_BATCH_LIMIT=0"}) ==
           "server.batch_limit (from environment variable HICLOUD_SERVER_BATCH_LIMIT): expected an integer from 1 to "
           "10000, got '0'");
+    CHECK(load_error({"--max-header", "65537"}, no_file) ==
+          "server.max_header (from --max-header): expected an integer from 1024 to 65536, got '65537'");
+    CHECK(load_error({"--db-back-off", "60001"}, no_file) ==
+          "server.db_back_off (from --db-back-off): expected an integer from 0 to 60000, got '60001'");
     CHECK(load_error({"--header-timeout", "ten"}, no_file) ==
           "server.header_timeout (from --header-timeout): expected an integer from 1 to 3600, got 'ten'");
 }

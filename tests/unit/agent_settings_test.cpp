@@ -1,0 +1,66 @@
+// agent::settings_from: the agent.* options as the agent reads them, with their bounds.
+#include "agent/options.hpp"
+#include "agent/settings.hpp"
+#include "core/config.hpp"
+#include "core/options.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "support/temp_dir.hpp"
+
+#include <string>
+#include <vector>
+
+using hicloud::agent::settings;
+using hicloud::agent::settings_from;
+using hicloud::core::config;
+using hicloud::core::config_error;
+using hicloud::core::option_group;
+using hicloud::test::environment;
+
+namespace {
+
+using strings = std::vector<std::string>;
+environment const no_file{"HICLOUD_CONFIG=/dev/null"};
+
+settings load(strings const& args, environment const& env = no_file) {
+    std::vector<option_group> const groups{hicloud::agent::options(), hicloud::core::log_options()};
+    return settings_from(config::load(groups, args, env.envp()));
+}
+
+std::string load_error(strings const& args, environment const& env = no_file) {
+    try {
+        load(args, env);
+    } catch (config_error const& e) {
+        return e.what();
+    }
+    FAIL("expected a config_error");
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("agent settings: the bounds' defaults are the option table's and the struct's", "[agent]") {
+    settings const compiled;
+    auto const s = load({});
+    CHECK(s.docker_answer_limit == 67108864);
+    CHECK(s.docker_answer_limit == compiled.docker_answer_limit);
+    CHECK(s.answer_limit == 65536);
+    CHECK(s.answer_limit == compiled.answer_limit);
+}
+
+TEST_CASE("agent settings: flags and HICLOUD_AGENT_* variables set the bounds", "[agent]") {
+    auto const flags = load({"--docker-answer-limit", "65536", "--answer-limit", "2048"});
+    CHECK(flags.docker_answer_limit == 65536);
+    CHECK(flags.answer_limit == 2048);
+    auto const env = load({}, environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_AGENT_DOCKER_ANSWER_LIMIT=1048576"});
+    CHECK(env.docker_answer_limit == 1048576);
+}
+
+TEST_CASE("agent settings: a bound out of range names the option", "[agent]") {
+    CHECK(load_error({"--docker-answer-limit", "65535"}) ==
+          "agent.docker_answer_limit (from --docker-answer-limit): expected an integer from 65536 to 4294967296, got "
+          "'65535'");
+    CHECK(load_error({"--answer-limit", "1023"}) ==
+          "agent.answer_limit (from --answer-limit): expected an integer from 1024 to 1073741824, got '1023'");
+}
