@@ -640,7 +640,12 @@ TEST_CASE("server: --log-format json writes an access record per request", "[mys
     test::server_process server({"--log-format", "json"}, db.env);
     REQUIRE(http_request(server.port(), "POST", "/monitor_info", sample("agent-json", 1)).status == 200);
     REQUIRE(http_request(server.port(), "GET", "/nowhere").status == 404);
-    REQUIRE(test::eventually([&] { return server.log().find("\"/nowhere\"") != std::string::npos; }));
+    // Each record is written when its answer has gone out, on whichever thread sent it: wait for both.
+    REQUIRE(test::eventually([&] {
+        auto const log = server.log();
+        return log.find("\"path\":\"/nowhere\"") != std::string::npos &&
+               log.find("\"path\":\"/monitor_info\"") != std::string::npos;
+    }));
     auto const log = server.log();
     CHECK(std::regex_search(log, std::regex(R"(\{"time":"[^"]+","level":"info","message":"access","method":"POST","path":"/monitor_info","status":"200","bytes":"\d+","duration_ms":"[0-9.]+","remote":"127\.0\.0\.1:\d+"\})")));
     CHECK(std::regex_search(log, std::regex(R"("message":"access","method":"GET","path":"/nowhere","status":"404")")));
