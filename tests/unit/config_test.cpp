@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 
 #include <unistd.h>
@@ -249,6 +250,28 @@ TEST_CASE("config: a file syntax error names the file and line, not the line's t
     auto const file = dir.write("hicloud.conf", "# comment\n[db]\n\nthis line has no equals sign\n");
     auto const message = load_error({}, environment{"HICLOUD_CONFIG=" + file});
     CHECK(message == file + ":4: expected 'key = value' or '[section]'");
+}
+
+TEST_CASE("config: lines Boost would refuse are named by number, as Boost reads them", "[config]") {
+    temp_dir dir;
+    auto const error_of = [&](std::string const& text) {
+        return load_error({}, environment{"HICLOUD_CONFIG=" + dir.write("hicloud.conf", text)});
+    };
+    auto const file = dir.path("hicloud.conf");
+    CHECK(error_of("[db]\nport = 4001\n[log] x\n") == file + ":3: expected 'key = value' or '[section]'");
+    CHECK(error_of("; not a comment to Boost\n[db]\n") == file + ":1: expected 'key = value' or '[section]'");
+    CHECK(error_of("[db]\n# port = 1\nhost # = x\n") == file + ":3: expected 'key = value' or '[section]'");
+    auto const crlf = dir.write("crlf.conf", "[db]\r\nport = 4001\r\n");  // CRLF lines are trimmed
+    CHECK(load({}, environment{"HICLOUD_CONFIG=" + crlf}).text("db.port") == "4001");
+}
+
+TEST_CASE("config: a line holding Boost's own placeholder is refused at once, not looped on", "[config]") {
+    // fuzz/config found a file whose one line (no newline) held "%invalid_line%": Boost's message
+    // substituted the line into itself for ever. Now the line check names it first.
+    auto const fuzzed = hicloud::test::read_fixture_file("fuzz/config/placeholder-in-line");
+    temp_dir dir;
+    auto const file = dir.write("hicloud.conf", fuzzed);
+    CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) == file + ":1: expected 'key = value' or '[section]'");
 }
 
 TEST_CASE("config: comments and blank lines in the file are ignored", "[config]") {
