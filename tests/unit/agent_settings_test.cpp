@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/config_error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <string>
@@ -14,8 +15,8 @@
 using hicloud::agent::settings;
 using hicloud::agent::settings_from;
 using hicloud::core::config;
-using hicloud::core::config_error;
 using hicloud::core::option_group;
+using hicloud::test::config_error_of;
 using hicloud::test::environment;
 
 namespace {
@@ -29,13 +30,7 @@ settings load(strings const& args, environment const& env = no_file) {
 }
 
 std::string load_error(strings const& args, environment const& env = no_file) {
-    try {
-        load(args, env);
-    } catch (config_error const& e) {
-        return e.what();
-    }
-    FAIL("expected a config_error");
-    return {};
+    return config_error_of([&] { load(args, env); });
 }
 
 }  // namespace

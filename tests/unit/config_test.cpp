@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/config_error.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 
@@ -29,6 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using hicloud::test::environment;
+using hicloud::test::config_error_of;
 using hicloud::test::temp_dir;
 
 
@@ -42,17 +44,6 @@ config load(std::vector<std::string> const& args, environment const& env) {
     return config::load(migrate_groups(), args, env.envp());
 }
 
-// The message of the config_error `f` throws; any other outcome fails the test.
-template <class F>
-std::string config_error_of(F&& f) {
-    try {
-        f();
-    } catch (config_error const& e) {
-        return e.what();
-    }
-    FAIL("expected a config_error");
-    return {};
-}
 
 std::string load_error(std::vector<std::string> const& args, environment const& env) {
     return config_error_of([&] { load(args, env); });

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/config_error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <string>
@@ -13,7 +14,7 @@
 using hicloud::containers::container_spec;
 using hicloud::containers::specs_from;
 using hicloud::core::config;
-using hicloud::core::config_error;
+using hicloud::test::config_error_of;
 using hicloud::test::environment;
 
 namespace {
@@ -29,12 +30,7 @@ std::vector<container_spec> specs(strings const& args, environment const& env = 
 }
 
 std::string specs_error(strings const& args) {
-    try {
-        specs(args);
-    } catch (config_error const& e) {
-        return e.what();
-    }
-    return "no error";
+    return config_error_of([&] { specs(args); });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/config_error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <unistd.h>
@@ -19,7 +20,6 @@
 #include <vector>
 
 using hicloud::core::config;
-using hicloud::core::config_error;
 using hicloud::core::option_group;
 using hicloud::server::listen_address;
 using hicloud::server::parse_listen_address;
@@ -31,6 +31,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using hicloud::test::config_error_of;
 using hicloud::test::environment;
 using hicloud::test::temp_dir;
 
@@ -46,13 +47,7 @@ settings load(strings const& args, environment const& env) {
 }
 
 std::string load_error(strings const& args, environment const& env) {
-    try {
-        load(args, env);
-    } catch (config_error const& e) {
-        return e.what();
-    }
-    FAIL("expected a config_error");
-    return {};
+    return config_error_of([&] { load(args, env); });
 }
 
 listen_address listen_ok(std::string_view text) {
