@@ -8,6 +8,17 @@ namespace hicloud::agent {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Moves a refused sample to rejected/, saying what its bounds dropped to make room.
+void set_aside(spool& spool, spooled_sample const& s) {
+    if (auto const dropped = spool.reject(s))
+        core::log::warn("spool/rejected/ is full: dropped the oldest refused samples",
+                        {{"dropped", std::to_string(dropped)}, {"folder", (spool.dir() / "rejected").string()}});
+}
+
+}  // namespace
+
 asio::awaitable<drain_outcome> drain(spool& spool, post_function const& post,
                                      std::chrono::steady_clock::time_point until, bool const& stopping) {
     drain_outcome out;
@@ -27,7 +38,7 @@ asio::awaitable<drain_outcome> drain(spool& spool, post_function const& post,
             spool.remove(s);
         } else if (r.result == delivery::rejected) {
             core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
-            spool.reject(s);
+            set_aside(spool, s);
         } else {
             out.failure = r.detail;
             break;
@@ -66,7 +77,7 @@ asio::awaitable<fate> forward(spool& spool, backoff& pacing, post_function const
         }
         if (r.result == delivery::rejected) {
             core::log::error("the server refused the sample; it is not retried", {{"answer", r.detail}});
-            spool.reject(spool.put(key, body));  // kept aside for a person to look at
+            set_aside(spool, spool.put(key, body));  // kept aside for a person to look at
             co_return fate::rejected;
         }
         note_failure(r.detail);

@@ -36,6 +36,10 @@ constexpr std::array agent_rows{
     option_spec{"agent.spool_max_samples", "spool-max-samples", "N", "10000",
                 "samples kept for re-sending while the server is unreachable; the oldest are dropped beyond"},
     option_spec{"agent.spool_max_bytes", "spool-max-bytes", "BYTES", "104857600", "bytes the spool may hold"},
+    option_spec{"agent.rejected_max_samples", "rejected-max-samples", "N", "1000",
+                "samples the server refused kept in spool/rejected/ for a person to look at; the oldest are dropped beyond"},
+    option_spec{"agent.rejected_max_bytes", "rejected-max-bytes", "BYTES", "16777216",
+                "bytes spool/rejected/ may hold"},
 };
 
 }  // namespace

@@ -62,7 +62,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                    host_sampler(s.proc_root)},
                   std::move(tls)};
     std::optional<spool> spool;
-    if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool_max_samples, s.spool_max_bytes);
+    if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool, s.rejected);
 
     int exit_code = 1;
     asio::system_timer tick(io);

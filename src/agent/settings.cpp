@@ -61,8 +61,10 @@ settings settings_from(core::config const& c) {
     s.docker_answer_limit = static_cast<std::size_t>(c.integer("agent.docker_answer_limit", 65536, 1LL << 32));
     s.proc_root = c.text("agent.proc_root");
     s.local_time = c.enabled("agent.local_time");
-    s.spool_max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));
-    s.spool_max_bytes = static_cast<std::uintmax_t>(c.integer("agent.spool_max_bytes", 1024, 1LL << 40));
+    s.spool.max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));
+    s.spool.max_bytes = static_cast<std::uintmax_t>(c.integer("agent.spool_max_bytes", 1024, 1LL << 40));
+    s.rejected.max_samples = static_cast<std::size_t>(c.integer("agent.rejected_max_samples", 1, 10000000));
+    s.rejected.max_bytes = static_cast<std::uintmax_t>(c.integer("agent.rejected_max_bytes", 1024, 1LL << 40));
     return s;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The [agent] options, read and checked once at start, and where the agent keeps its files.
 #include "agent/delivery.hpp"
+#include "agent/spool.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -26,8 +27,8 @@ struct settings {
     std::size_t docker_answer_limit = 64 << 20;  // bytes of one answer's body from the engine
     std::string proc_root;
     bool local_time = false;
-    std::size_t spool_max_samples = 10000;
-    std::uintmax_t spool_max_bytes = 100 << 20;
+    spool_bounds spool{10000, 100 << 20};     // samples waiting to be re-sent
+    spool_bounds rejected{1000, 16 << 20};    // samples the server refused, in spool/rejected/
 };
 
 // The agent.* options of `c`. Throws core::config_error naming the option and where it came

@@ -39,10 +39,30 @@ void sync_dir(fs::path const& dir) {
     ::close(fd);
 }
 
+// Removes the oldest samples (*.json, names sort oldest first) of `dir` beyond `bounds`; returns how many.
+std::size_t drop_oldest_beyond(fs::path const& dir, spool_bounds bounds) {
+    std::vector<std::pair<fs::path, std::uintmax_t>> files;
+    std::uintmax_t bytes = 0;
+    for (auto const& e : fs::directory_iterator(dir))
+        if (e.is_regular_file() && e.path().extension() == ".json") {
+            files.emplace_back(e.path(), e.file_size());
+            bytes += e.file_size();
+        }
+    std::sort(files.begin(), files.end());
+    std::size_t dropped = 0;
+    for (auto const& [path, size] : files) {
+        if (files.size() - dropped <= bounds.max_samples && bytes <= bounds.max_bytes) break;
+        fs::remove(path);
+        bytes -= size;
+        ++dropped;
+    }
+    return dropped;
+}
+
 }  // namespace
 
-spool::spool(fs::path dir, std::size_t max_samples, std::uintmax_t max_bytes)
-    : dir_(std::move(dir)), max_samples_(max_samples), max_bytes_(max_bytes) {
+spool::spool(fs::path dir, spool_bounds waiting, spool_bounds rejected)
+    : dir_(std::move(dir)), waiting_bounds_(waiting), rejected_bounds_(rejected) {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) throw std::runtime_error("spool: cannot create " + dir_.string() + ": " + ec.message());
@@ -112,10 +132,11 @@ bool spool::load(spooled_sample& s) const {
 
 void spool::remove(spooled_sample const& s) { fs::remove(s.path); }
 
-void spool::reject(spooled_sample const& s) {
+std::size_t spool::reject(spooled_sample const& s) {
     auto const rejected = dir_ / "rejected";
     fs::create_directories(rejected);
     fs::rename(s.path, rejected / s.path.filename());
+    return drop_oldest_beyond(rejected, rejected_bounds_);
 }
 
 spool_lock::~spool_lock() {
@@ -136,23 +157,6 @@ std::optional<spool_lock> spool::try_lock_for_draining() const {
     return spool_lock(fd);
 }
 
-std::size_t spool::enforce_bounds() {
-    std::vector<std::pair<fs::path, std::uintmax_t>> files;
-    std::uintmax_t bytes = 0;
-    for (auto const& e : fs::directory_iterator(dir_))
-        if (e.is_regular_file() && e.path().extension() == ".json") {
-            files.emplace_back(e.path(), e.file_size());
-            bytes += e.file_size();
-        }
-    std::sort(files.begin(), files.end());
-    std::size_t dropped = 0;
-    for (auto const& [path, size] : files) {
-        if (files.size() - dropped <= max_samples_ && bytes <= max_bytes_) break;
-        fs::remove(path);
-        bytes -= size;
-        ++dropped;
-    }
-    return dropped;
-}
+std::size_t spool::enforce_bounds() { return drop_oldest_beyond(dir_, waiting_bounds_); }
 
 }  // namespace hicloud::agent

@@ -3,7 +3,9 @@
 // each under $HICLOUD_HOME/spool, written atomically (temp file, fsync,
 // rename, fsync of the folder) so a crash leaves a whole sample or none. File
 // names sort oldest first. Bounded by count and bytes: the oldest are dropped,
-// and the count is logged. Samples the server refused (4xx) go to rejected/.
+// and the count is logged. Samples the server refused (4xx) go to rejected/, which
+// has bounds of its own: an agent with a wrong token refuses every sample, and
+// nobody may look for days.
 //
 // Putting a sample is safe from several agents at once (unique names, atomic
 // rename). Re-sending and trimming are not — overlapping cron runs would post
@@ -21,6 +23,12 @@ namespace hicloud::agent {
 struct spool_error : std::runtime_error {
     spool_error(std::string const& what, int error) : std::runtime_error(what), error(error) {}
     int error;
+};
+
+// How much a folder of samples may hold: beyond either bound the oldest are dropped.
+struct spool_bounds {
+    std::size_t max_samples;
+    std::uintmax_t max_bytes;
 };
 
 struct spooled_sample {
@@ -43,7 +51,8 @@ private:
 
 class spool {
 public:
-    spool(std::filesystem::path dir, std::size_t max_samples, std::uintmax_t max_bytes);
+    // `waiting` bounds the samples to re-send, `rejected` those kept in rejected/.
+    spool(std::filesystem::path dir, spool_bounds waiting, spool_bounds rejected);
 
     // Stores a sample; throws spool_error naming the file when the disk refuses.
     spooled_sample put(std::string const& key, std::string const& body);
@@ -57,9 +66,11 @@ public:
     // Reads the body of a listed sample; false when it is gone since it was listed.
     bool load(spooled_sample& s) const;
     void remove(spooled_sample const& s);
-    // Moves a sample the server refused aside, for a person to look at.
-    void reject(spooled_sample const& s);
-    // Drops the oldest samples beyond the bounds; returns how many.
+    // Moves a sample the server refused aside to rejected/, for a person to look at, then drops
+    // the oldest there beyond its bounds; returns how many it dropped (the new one may be among
+    // them when it alone is over the byte bound).
+    std::size_t reject(spooled_sample const& s);
+    // Drops the oldest waiting samples beyond the bounds; returns how many.
     std::size_t enforce_bounds();
     // The right to re-send and trim, or nothing when another agent holds it now.
     std::optional<spool_lock> try_lock_for_draining() const;
@@ -68,8 +79,8 @@ public:
 
 private:
     std::filesystem::path dir_;
-    std::size_t max_samples_;
-    std::uintmax_t max_bytes_;
+    spool_bounds waiting_bounds_;
+    spool_bounds rejected_bounds_;
 };
 
 }  // namespace hicloud::agent

@@ -118,7 +118,7 @@ private:
 test::process_result run_with_backlog(test::temp_dir const& home, unsigned short port, int backlog,
                                       std::vector<std::string> const& args,
                                       std::chrono::milliseconds terminate_after = std::chrono::milliseconds(0)) {
-    agent::spool spool(home.root() / "spool", 100000, 1 << 30);
+    agent::spool spool(home.root() / "spool", {100000, 1 << 30}, {100000, 1 << 30});
     auto const body = test::read_fixture_file("monitor_info/no_containers.json");
     for (int i = 0; i < backlog; ++i) spool.put("backlog-" + std::to_string(i), body);
     return test::run_process(test::hicloud_binary(), args,
@@ -132,7 +132,7 @@ test::process_result once_with_backlog(test::temp_dir const& home, unsigned shor
     return run_with_backlog(home, port, backlog, {"agent", "--once"});
 }
 
-std::size_t spooled(test::temp_dir const& home) { return agent::spool(home.root() / "spool", 100, 1 << 20).waiting().size(); }
+std::size_t spooled(test::temp_dir const& home) { return agent::spool(home.root() / "spool", {100, 1 << 20}, {100, 1 << 20}).waiting().size(); }
 
 }  // namespace
 

@@ -174,7 +174,7 @@ TEST_CASE("agent: --once delivers, server down -> spooled (exit 3), server back 
     test::server_process server({}, db_env);
     {
         // Back (on another port), but another agent is draining the spool: this one sends only its own.
-        agent::spool other(home.path / "spool", 100, 1 << 20);
+        agent::spool other(home.path / "spool", {100, 1 << 20}, {100, 1 << 20});
         auto const held = other.try_lock_for_draining();
         REQUIRE(held);
         auto const r = once(server.port());
@@ -251,7 +251,7 @@ TEST_CASE("agent: a daemon drains a long backlog a part per cycle, sampling all 
     // cycle of a 1 s interval may spend on it.
     constexpr int backlog = 5000;
     {
-        agent::spool spool(home.path / "spool", 100000, std::uintmax_t(1) << 30);
+        agent::spool spool(home.path / "spool", {100000, std::uintmax_t(1) << 30}, {100000, std::uintmax_t(1) << 30});
         auto const body = test::read_fixture_file("monitor_info/no_containers.json");
         for (int i = 0; i < backlog; ++i) spool.put("backlog-" + std::to_string(i), body);
     }

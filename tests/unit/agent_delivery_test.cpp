@@ -5,6 +5,7 @@
 
 #include "support/temp_dir.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -74,7 +75,7 @@ using hicloud::test::temp_dir;
 
 TEST_CASE("spool: samples come back oldest first with their keys, and bodies read whole on demand", "[agent]") {
     temp_dir dir;
-    spool s(dir.root(), 100, 1 << 20);
+    spool s(dir.root(), {100, 1 << 20}, {100, 1 << 20});
     s.put("key-a", "{\"n\":1}");
     s.put("key-b", "{\"n\":2}");
     s.put("key-c", "{\"n\":3}");
@@ -98,8 +99,8 @@ TEST_CASE("spool: samples come back oldest first with their keys, and bodies rea
 
 TEST_CASE("spool: one agent at a time may drain it, the lock goes with its holder", "[agent]") {
     temp_dir dir;
-    spool first(dir.root(), 100, 1 << 20);
-    spool second(dir.root(), 100, 1 << 20);  // another agent on the same folder (a separate open file)
+    spool first(dir.root(), {100, 1 << 20}, {100, 1 << 20});
+    spool second(dir.root(), {100, 1 << 20}, {100, 1 << 20});  // another agent on the same folder (a separate open file)
     {
         auto held = first.try_lock_for_draining();
         REQUIRE(held);
@@ -112,7 +113,7 @@ TEST_CASE("spool: one agent at a time may drain it, the lock goes with its holde
 
 TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent]") {
     temp_dir dir;
-    spool by_count(dir.root() / "count", 2, 1 << 20);
+    spool by_count(dir.root() / "count", {2, 1 << 20}, {100, 1 << 20});
     for (int i = 0; i < 5; ++i) by_count.put("k" + std::to_string(i), "{}");
     CHECK(by_count.enforce_bounds() == 3);
     auto const kept = by_count.waiting();
@@ -121,8 +122,37 @@ TEST_CASE("spool: beyond its bounds the oldest are dropped and counted", "[agent
     CHECK(kept[1].key == "k4");
     CHECK(by_count.enforce_bounds() == 0);
 
-    spool by_bytes(dir.root() / "bytes", 100, 2500);
+    spool by_bytes(dir.root() / "bytes", {100, 2500}, {100, 1 << 20});
     for (int i = 0; i < 4; ++i) by_bytes.put("b" + std::to_string(i), std::string(1000, 'x'));
     CHECK(by_bytes.enforce_bounds() == 2);
     CHECK(by_bytes.waiting().front().key == "b2");
+}
+
+TEST_CASE("spool: rejected/ keeps its own bounds, dropping the oldest refused samples", "[agent]") {
+    temp_dir dir;
+    auto const rejected_names = [&](spool const& s) {
+        std::vector<std::string> names;
+        for (auto const& e : std::filesystem::directory_iterator(s.dir() / "rejected")) names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        return names;
+    };
+    spool by_count(dir.root() / "count", {100, 1 << 20}, {2, 1 << 20});
+    std::vector<std::string> names;
+    std::vector<std::size_t> dropped;
+    for (int i = 0; i < 4; ++i) {
+        auto const s = by_count.put("r" + std::to_string(i), "{}");
+        names.push_back(s.path.filename().string());
+        dropped.push_back(by_count.reject(s));
+    }
+    CHECK(dropped == std::vector<std::size_t>{0, 0, 1, 1});
+    CHECK(rejected_names(by_count) == std::vector<std::string>{names[2], names[3]});
+    CHECK(by_count.waiting().empty());
+
+    spool by_bytes(dir.root() / "bytes", {100, 1 << 20}, {100, 2500});
+    for (int i = 0; i < 3; ++i) CHECK(by_bytes.reject(by_bytes.put("b" + std::to_string(i), std::string(1000, 'x'))) == (i < 2 ? 0u : 1u));
+    CHECK(rejected_names(by_bytes).size() == 2);
+    // The waiting samples are not the rejected folder's to drop, nor the reverse.
+    by_bytes.put("w", std::string(2000, 'x'));
+    CHECK(by_bytes.reject(by_bytes.put("b3", std::string(1000, 'x'))) == 1);
+    CHECK(by_bytes.waiting().size() == 1);
 }

@@ -9,7 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,7 +68,7 @@ bool const not_stopping = false;
 
 struct fixture {
     hicloud::test::temp_dir dir;
-    spool box{dir.root() / "spool", 100, 1 << 20};
+    spool box{dir.root() / "spool", {100, 1 << 20}, {100, 1 << 20}};
     backoff pacing{60s, [] { return 1.0; }};
     scripted_server server;
 
@@ -177,7 +179,7 @@ TEST_CASE("forward: a stop asked for leaves the backlog for the next start", "[a
 TEST_CASE("forward: while another agent drains the spool only the new sample is sent", "[agent]") {
     fixture f;
     f.backlog({"a", "b"});
-    spool other(f.box.dir(), 100, 1 << 20);
+    spool other(f.box.dir(), {100, 1 << 20}, {100, 1 << 20});
     auto const lock = other.try_lock_for_draining();
     REQUIRE(lock);
     CHECK(f.forward_new() == fate::delivered);
@@ -187,7 +189,7 @@ TEST_CASE("forward: while another agent drains the spool only the new sample is 
 
 TEST_CASE("forward: a spooled sample keeps the spool within its bounds, dropping the oldest", "[agent]") {
     hicloud::test::temp_dir dir;
-    spool box(dir.root() / "spool", 2, 1 << 20);
+    spool box(dir.root() / "spool", {2, 1 << 20}, {100, 1 << 20});
     box.put("a", "{}");
     box.put("b", "{}");
     backoff pacing(60s, [] { return 1.0; });
@@ -216,4 +218,27 @@ TEST_CASE("drain: says why the server could not take a sample", "[agent]") {
     REQUIRE(out.failure);
     CHECK(*out.failure == "scripted");
     CHECK(waiting_keys(f.box) == strings{"a", "b"});
+}
+
+TEST_CASE("forward: refused samples beyond rejected/'s bounds drop the oldest refused, never a waiting one", "[agent]") {
+    hicloud::test::temp_dir dir;
+    spool box(dir.root() / "spool", {100, 1 << 20}, {2, 1 << 20});
+    backoff pacing{60s, [] { return 1.0; }};
+    scripted_server server;
+    for (auto const& k : {"a", "b", "c"}) {
+        box.put(k, "{}");
+        server.answers[k] = delivery::rejected;
+    }
+    server.answers["new"] = delivery::retry_later;
+    bool const stopping = false;
+    CHECK(run(forward(box, pacing, server.post(), "{}", "new", no_limit, stopping)) == fate::spooled);
+    CHECK(server.posted == strings{"a", "b", "c", "new"});
+    CHECK(rejected_count(box) == 2);
+    std::vector<std::string> kept;
+    for (auto const& e : std::filesystem::directory_iterator(box.dir() / "rejected")) kept.push_back(e.path().filename().string());
+    std::sort(kept.begin(), kept.end());
+    REQUIRE(kept.size() == 2);
+    CHECK_THAT(kept[0], Catch::EndsWith("-b.json"));
+    CHECK_THAT(kept[1], Catch::EndsWith("-c.json"));
+    CHECK(waiting_keys(box) == strings{"new"});
 }

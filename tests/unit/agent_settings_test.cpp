@@ -59,3 +59,20 @@ TEST_CASE("agent settings: a bound out of range names the option", "[agent]") {
     CHECK(load_error({"--answer-limit", "1023"}) ==
           "agent.answer_limit (from --answer-limit): expected an integer from 1024 to 1073741824, got '1023'");
 }
+
+TEST_CASE("agent settings: the spool's and rejected/'s bounds are separate options", "[agent]") {
+    settings const compiled;
+    auto const defaults = load({});
+    CHECK(defaults.spool.max_samples == 10000);
+    CHECK(defaults.spool.max_bytes == 104857600);
+    CHECK(defaults.rejected.max_samples == 1000);
+    CHECK(defaults.rejected.max_bytes == 16777216);
+    CHECK(defaults.rejected.max_samples == compiled.rejected.max_samples);
+    CHECK(defaults.rejected.max_bytes == compiled.rejected.max_bytes);
+    auto const set = load({"--rejected-max-samples", "5", "--rejected-max-bytes", "4096"});
+    CHECK(set.rejected.max_samples == 5);
+    CHECK(set.rejected.max_bytes == 4096);
+    CHECK(set.spool.max_samples == 10000);
+    CHECK(load_error({"--rejected-max-samples", "0"}) ==
+          "agent.rejected_max_samples (from --rejected-max-samples): expected an integer from 1 to 10000000, got '0'");
+}
