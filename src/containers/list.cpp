@@ -2,7 +2,7 @@
 
 #include "containers/specs.hpp"
 #include "core/log.hpp"
-#include "core/text.hpp"
+#include "core/json_writer.hpp"
 #include "docker/concurrent_stats.hpp"
 #include "docker/containers.hpp"
 
@@ -26,10 +26,6 @@ std::string fixed(std::optional<double> v) {
     return buf;
 }
 
-std::string json_figure(std::optional<double> v) {
-    return v ? core::json_decimal(*v) : "null";
-}
-
 std::optional<double> memory_mib(docker::figures const& f) {
     if (!f.memory_used_bytes) return std::nullopt;
     return docker::to_mib(*f.memory_used_bytes);
@@ -40,17 +36,18 @@ std::optional<double> memory_mib(docker::figures const& f) {
 void write_list(std::vector<docker::container_summary> const& listed, std::vector<docker::figures> const& figures,
                 bool all, bool as_json, std::ostream& out) {
     if (as_json) {
-        // By hand, for figures as the table shows them (1.89) rather than Boost.JSON's 1.89E0.
-        using core::json_quoted;
-        out << "[";
+        core::json_array rows;
         for (std::size_t i = 0; i < listed.size(); ++i)
-            out << (i ? "," : "") << "{\"name\":" << json_quoted(listed[i].name)
-                << ",\"image\":" << json_quoted(listed[i].image) << ",\"state\":" << json_quoted(listed[i].state)
-                << ",\"status\":" << json_quoted(listed[i].status)
-                << ",\"cpu_percent\":" << json_figure(figures[i].cpu_percent)
-                << ",\"memory_mib\":" << json_figure(memory_mib(figures[i]))
-                << ",\"memory_percent\":" << json_figure(figures[i].memory_percent) << "}";
-        out << "]\n";
+            rows.json(core::json_object()
+                          .string("name", listed[i].name)
+                          .string("image", listed[i].image)
+                          .string("state", listed[i].state)
+                          .string("status", listed[i].status)
+                          .decimal("cpu_percent", figures[i].cpu_percent)
+                          .decimal("memory_mib", memory_mib(figures[i]))
+                          .decimal("memory_percent", figures[i].memory_percent)
+                          .str());
+        out << rows.str() << "\n";
         return;
     }
     char line[512];

@@ -1,5 +1,6 @@
 #include "core/log.hpp"
 
+#include "core/json_writer.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
 
@@ -60,10 +61,10 @@ std::string render(format f, std::string_view timestamp, level l, std::string_vi
                    std::initializer_list<field> fields) {
     std::string line;
     if (f == format::json) {
-        line = "{\"time\":" + json_quoted(timestamp) + ",\"level\":" + json_quoted(name_of(l)) +
-               ",\"message\":" + json_quoted(message);
-        for (auto const& fl : fields) line += "," + json_quoted(fl.name) + ":" + json_quoted(fl.value);
-        line += "}";
+        json_object record;
+        record.string("time", timestamp).string("level", name_of(l)).string("message", message);
+        for (auto const& fl : fields) record.string(fl.name, fl.value);
+        line = record.str();
     } else {
         std::string upper(name_of(l));
         for (auto& c : upper) c = static_cast<char>(c - 'a' + 'A');

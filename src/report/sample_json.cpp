@@ -1,43 +1,37 @@
 #include "report/sample_json.hpp"
 
-#include "core/text.hpp"
+#include "core/json_writer.hpp"
 
 namespace hicloud::report {
-namespace {
-
-std::string decimal_or_null(std::optional<double> v) {
-    return v ? core::json_decimal(*v) : "null";
-}
-
-std::string integer_or_null(std::optional<std::int64_t> v) {
-    return v ? std::to_string(*v) : "null";
-}
-
-}  // namespace
 
 std::string to_json(container_entry const& c) {
-    return "{\"engine_type\":" + core::json_quoted(c.engine_type) + ",\"agent_id\":" + core::json_quoted(c.agent_id) +
-           ",\"node_name\":" + core::json_quoted(c.node_name) +
-           ",\"container_name\":" + core::json_quoted(c.container_name) + ",\"status\":" + core::json_quoted(c.status) +
-           ",\"con_cpu_percent\":" + decimal_or_null(c.cpu_percent) +
-           ",\"con_memory_usage\":" + decimal_or_null(c.memory_usage_mib) +
-           ",\"con_memory_percent\":" + decimal_or_null(c.memory_percent) +
-           ",\"con_get_datetime\":" + core::json_quoted(c.datetime) + "}";
+    return core::json_object()
+        .string("engine_type", c.engine_type)
+        .string("agent_id", c.agent_id)
+        .string("node_name", c.node_name)
+        .string("container_name", c.container_name)
+        .string("status", c.status)
+        .decimal("con_cpu_percent", c.cpu_percent)
+        .decimal("con_memory_usage", c.memory_usage_mib)
+        .decimal("con_memory_percent", c.memory_percent)
+        .string("con_get_datetime", c.datetime)
+        .str();
 }
 
 std::string to_json(sample const& s) {
-    std::string out = "{\"engine_type\":" + core::json_quoted(s.engine_type) + ",\"agent_id\":" +
-                      core::json_quoted(s.agent_id) + ",\"ser_cpu_count\":" + integer_or_null(s.host.cpu_count) +
-                      ",\"ser_cpu_percent\":" + decimal_or_null(s.host.cpu_percent) +
-                      ",\"ser_memory_total\":" + integer_or_null(s.host.memory_total_mib) +
-                      ",\"ser_memory_used\":" + integer_or_null(s.host.memory_used_mib) +
-                      ",\"ser_memory_percent\":" + decimal_or_null(s.host.memory_percent) +
-                      ",\"ser_get_datetime\":" + core::json_quoted(s.datetime) + ",\"container_stats\":[";
-    for (std::size_t i = 0; i < s.containers.size(); ++i) {
-        if (i) out += ',';
-        out += to_json(s.containers[i]);
-    }
-    return out + "]}";
+    core::json_array containers;
+    for (auto const& c : s.containers) containers.json(to_json(c));
+    return core::json_object()
+        .string("engine_type", s.engine_type)
+        .string("agent_id", s.agent_id)
+        .integer("ser_cpu_count", s.host.cpu_count)
+        .decimal("ser_cpu_percent", s.host.cpu_percent)
+        .integer("ser_memory_total", s.host.memory_total_mib)
+        .integer("ser_memory_used", s.host.memory_used_mib)
+        .decimal("ser_memory_percent", s.host.memory_percent)
+        .string("ser_get_datetime", s.datetime)
+        .json("container_stats", containers.str())
+        .str();
 }
 
 }  // namespace hicloud::report

@@ -1,6 +1,7 @@
 #include "server/api.hpp"
 
 #include "core/failure.hpp"
+#include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
@@ -92,22 +93,24 @@ void check_health(api_context& ctx, std::function<void(response)> respond) {
 
 }  // namespace
 
-// A message may carry request bytes (a 404's path): json_quoted keeps the body valid JSON.
+// A message may carry request bytes (a 404's path): the writer keeps the body valid JSON.
 response envelope(http::status status, std::string_view message) {
     bool const ok = status == http::status::ok;
-    return json_response(status, std::string("{\"data\":\"\",\"pageInfo\":{},\"resultCode\":\"") +
-                                     (ok ? "0" : std::to_string(static_cast<unsigned>(status))) +
-                                     "\",\"resultMessage\":" + core::json_quoted(message) +
-                                     ",\"success\":" + (ok ? "true" : "false") + "}");
+    return json_response(status, core::json_object()
+                                     .string("data", "")
+                                     .json("pageInfo", "{}")
+                                     .string("resultCode", ok ? "0" : std::to_string(static_cast<unsigned>(status)))
+                                     .string("resultMessage", message)
+                                     .boolean("success", ok)
+                                     .str());
 }
 
 response health_response(std::string_view reason_if_unhealthy) {
-    if (reason_if_unhealthy.empty())
-        return json_response(http::status::ok,
-                             "{\"status\":\"healthy\",\"timestamp\":" + core::json_quoted(utc_now(true)) + "}");
-    return json_response(http::status::service_unavailable, "{\"status\":\"unhealthy\",\"timestamp\":" +
-                                                                core::json_quoted(utc_now(true)) +
-                                                                ",\"reason\":" + core::json_quoted(reason_if_unhealthy) + "}");
+    bool const healthy = reason_if_unhealthy.empty();
+    core::json_object body;
+    body.string("status", healthy ? "healthy" : "unhealthy").string("timestamp", utc_now(true));
+    if (!healthy) body.string("reason", reason_if_unhealthy);
+    return json_response(healthy ? http::status::ok : http::status::service_unavailable, body.str());
 }
 
 std::variant<response, admitted_sample> admit_monitor_info(request const& req, sample_limits const& limits,
