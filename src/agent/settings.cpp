@@ -45,11 +45,9 @@ settings settings_from(core::config const& c) {
     check_name(s.node_name, "agent.node_name", hicloud::report::node_name_chars);
     if (auto const file = c.text("agent.token_file"); !file.empty()) s.token = core::read_secret_file(file);
     s.tls_ca = c.text("agent.tls_ca");
+    c.require_together("agent.tls_cert", "agent.tls_key");
     s.tls_cert = c.text("agent.tls_cert");
     s.tls_key = c.text("agent.tls_key");
-    if (s.tls_cert.empty() != s.tls_key.empty())
-        throw core::config_error(s.tls_cert.empty() ? "agent.tls_key is set without agent.tls_cert"
-                                                    : "agent.tls_cert is set without agent.tls_key");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
     s.answer_limit = static_cast<std::size_t>(c.integer("agent.answer_limit", 1024, 1LL << 30));
     // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.

@@ -252,6 +252,13 @@ long long config::integer(std::string_view key, long long min, long long max) co
     return n;
 }
 
+void config::require_together(std::string_view a, std::string_view b) const {
+    bool const has_a = !text(a).empty();
+    if (has_a == !text(b).empty()) return;
+    auto const [set, missing] = has_a ? std::pair(a, b) : std::pair(b, a);
+    throw config_error(std::string(set) + " is set without " + std::string(missing));
+}
+
 bool config::enabled(std::string_view key) const {
     auto const v = get(key);
     if (!v) return false;

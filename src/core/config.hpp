@@ -46,6 +46,9 @@ public:
     bool enabled(std::string_view key) const;
     // "--db-port", "environment variable HICLOUD_DB_PORT", "/etc/hicloud/hicloud.conf: [db] port" or "default".
     std::string origin(std::string_view key) const;
+    // Two options that only make sense together (a certificate and its key): throws config_error
+    // "A is set without B" when exactly one of them has a non-empty text.
+    void require_together(std::string_view a, std::string_view b) const;
 
 private:
     struct value {

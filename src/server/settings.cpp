@@ -65,9 +65,7 @@ settings settings_from(core::config const& c) {
     s.tls_cert = c.text("server.tls_cert");
     s.tls_key = c.text("server.tls_key");
     s.tls_client_ca = c.text("server.tls_client_ca");
-    if (s.tls_cert.empty() != s.tls_key.empty())
-        throw core::config_error(s.tls_cert.empty() ? "server.tls_key is set without server.tls_cert"
-                                                    : "server.tls_cert is set without server.tls_key");
+    c.require_together("server.tls_cert", "server.tls_key");
     if (!s.tls_client_ca.empty() && s.tls_cert.empty())
         throw core::config_error("server.tls_client_ca needs server.tls_cert and server.tls_key (TLS on the listener)");
     return s;

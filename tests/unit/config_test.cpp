@@ -679,3 +679,20 @@ TEST_CASE("settings_from: create_database is set only when the command offers it
     CHECK_FALSE(hicloud::db::settings_from(c).create_database);
     CHECK(config_error_of([&] { config::load(without_migrate, {"--create-database"}, no_file.envp()); }) != "");
 }
+
+TEST_CASE("config: require_together names the one of a pair that is set alone", "[config]") {
+    static constexpr option_spec pair_rows[] = {
+        option_spec{"test.cert", "cert", "PATH", "", "a certificate"},
+        option_spec{"test.key", "key", "PATH", "", "its key"},
+    };
+    std::vector<option_group> const groups{option_group{"Test", pair_rows}};
+    environment const no_file{"HICLOUD_CONFIG=/dev/null"};
+    auto const require = [&](strings const& args) {
+        config::load(groups, args, no_file.envp()).require_together("test.cert", "test.key");
+    };
+    CHECK_NOTHROW(require({}));
+    CHECK_NOTHROW(require({"--cert", "/c.pem", "--key", "/k.pem"}));
+    CHECK(config_error_of([&] { require({"--cert", "/c.pem"}); }) == "test.cert is set without test.key");
+    CHECK(config_error_of([&] { require({"--key", "/k.pem"}); }) == "test.key is set without test.cert");
+    CHECK(config_error_of([&] { require({"--cert", "", "--key", "/k.pem"}); }) == "test.key is set without test.cert");
+}
