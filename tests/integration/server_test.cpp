@@ -715,7 +715,7 @@ TEST_CASE("server: a sample the database refuses is answered 422 alone, and the 
     migrated_database db;
     // An operator's rule the validator does not know: only the database can refuse the sample.
     db.database.connect()->execute("ALTER TABLE server ADD CONSTRAINT at_most_64_cpus CHECK (ser_cpu_count <= 64)");
-    test::server_process server({"--db-pool-size", "1"}, db.env);
+    test::server_process server({"--db-pool-size", "1", "--log-level", "debug"}, db.env);
     auto const poison = std::regex_replace(sample("agent-poison", 1), std::regex(R"("ser_cpu_count":4)"), R"("ser_cpu_count":128)");
 
     SECTION("alone") {
@@ -734,15 +734,12 @@ TEST_CASE("server: a sample the database refuses is answered 422 alone, and the 
         auto post = [&](std::string body) { return http_request(server.port(), "POST", "/monitor_info", body); };
         auto first = std::async(std::launch::async, post, sample("agent-first", 1));
         std::vector<std::future<test::http_answer>> good;
-        auto const received = [&] { return test::occurrences(server.log(), "HiCloud received data"); };
-        auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (received() < 1 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // The server says at debug level when a sample is queued, and how many wait behind the
+        // transaction in flight: the first is taken at once (waiting=0), the next nine wait.
+        REQUIRE(test::eventually([&] { return server.log().find("sample queued waiting=0") != std::string::npos; }));
         for (int n = 0; n < 8; ++n) good.push_back(std::async(std::launch::async, post, sample("agent-good", 1, n)));
         auto refused = std::async(std::launch::async, post, poison);
-        while (received() < 10 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // from "received" to the queue
+        REQUIRE(test::eventually([&] { return server.log().find("sample queued waiting=9") != std::string::npos; }));
         admin->execute("UNLOCK TABLES");
 
         CHECK(first.get().status == 200);
