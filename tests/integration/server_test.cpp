@@ -591,6 +591,55 @@ TEST_CASE("server: the database going away gives 503s, and the server recovers b
     CHECK(c.query("SELECT COUNT(*) FROM server") == std::vector<db::row>{{std::to_string(stored)}});
 }
 
+TEST_CASE("server: after a database failure new samples are turned away for server.db_back_off, then stored",
+          "[mysql][server][outage]") {
+    migrated_database db;
+    auto const post = [&](test::server_process const& server, int n) {
+        return http_request(server.port(), "POST", "/monitor_info", sample("agent-back-off", 1, n));
+    };
+    auto const failed_transactions = [](test::server_process const& server) {
+        return test::occurrences(server.log(), "storing samples failed");
+    };
+    // With its table renamed away a sample's transaction fails (no such table): a failure of the
+    // database, not a refusal of the sample. The table back, the database works again at once.
+    auto const fail_one_transaction = [&](test::server_process const& server) {
+        db.database.connect()->execute("RENAME TABLE server TO server_away");
+        auto const failed = post(server, 0);
+        db.database.connect()->execute("RENAME TABLE server_away TO server");
+        CHECK(failed.status == 503);
+        CHECK_THAT(failed.body, Catch::Contains("server' doesn't exist"));
+        CHECK(failed_transactions(server) == 1);
+    };
+
+    SECTION("a back-off of 8 s: the next sample is answered 503 without asking the database, none is stored sooner") {
+        test::server_process server({"--db-back-off", "8000"}, db.env);
+        auto const failed_at = std::chrono::steady_clock::now();  // before the failure starts the back-off
+        fail_one_transaction(server);
+        auto const next = post(server, 1);
+        CHECK(next.status == 503);
+        CHECK(next.headers.at("retry-after") == "1");
+        CHECK_THAT(next.body, Catch::Contains("the database is unavailable") && Catch::Contains("doesn't exist"));
+        CHECK(failed_transactions(server) == 1);  // turned away before the database, which works again
+        // Asked again until stored: not before the back-off has passed since the failure.
+        int n = 2;
+        REQUIRE(test::eventually([&] { return post(server, n++).status == 200; }, std::chrono::seconds(60)));
+        auto const waited = std::chrono::steady_clock::now() - failed_at;
+        INFO(server.log().substr(0, 3000));  // the failure and what followed it
+        CHECK(waited >= std::chrono::seconds(8));
+        CHECK(failed_transactions(server) == 1);
+        CHECK(db.count("server") == 1);
+    }
+
+    SECTION("no back-off: the next sample goes to the database and is stored") {
+        test::server_process server({"--db-back-off", "0"}, db.env);
+        fail_one_transaction(server);
+        auto const next = post(server, 1);
+        INFO(server.log());
+        CHECK(next.status == 200);
+        CHECK(db.count("server") == 1);
+    }
+}
+
 TEST_CASE("server: [::]:PORT takes IPv6 and IPv4 clients", "[mysql][server]") {
     migrated_database db;
     test::server_process server({"--listen", "[::]:0"}, db.env);
