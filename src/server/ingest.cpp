@@ -98,6 +98,13 @@ void ingest::submit(report::sample sample, std::string key, callback done) {
     if (!e->key.empty()) by_key_.emplace(e->key, e);
     waiting_.push_back(std::move(e));
     start_batches(lock);
+    auto const waiting = waiting_.size();
+    lock.unlock();
+    // The "received" line comes before the queue; this one says the sample is in it, and how many
+    // wait for a transaction (the rest are in flight): for following a batch, and for a test that
+    // must know every sample is queued before it lets the database go on.
+    if (core::log::enabled(core::log::level::debug))
+        core::log::debug("sample queued", {{"waiting", std::to_string(waiting)}});
 }
 
 void ingest::start_batches(std::unique_lock<std::mutex>& lock) {

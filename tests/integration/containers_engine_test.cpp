@@ -230,3 +230,32 @@ TEST_CASE("containers: answers of the wrong shape are named by their call, and n
         CHECK(r.out.empty());
     }
 }
+
+TEST_CASE("containers: list fails naming containers.docker_answer_limit when the listing is larger, and shows it "
+          "within the default",
+          "[containers]") {
+    // 600 stopped containers (no stats to fetch): a listing of about 80 KB.
+    std::string listing = "[";
+    for (int i = 0; i < 600; ++i)
+        listing += std::string(i ? "," : "") + R"({"Id":"id)" + std::to_string(i) + R"(","Names":["/many-)" +
+                   std::to_string(i) + R"("],"Image":"busybox:latest","State":"exited","Status":"Exited (0) 2 hours ago"})";
+    listing += "]";
+    REQUIRE(listing.size() > 65536);
+    scripted_engine engine([&listing](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/containers/json?")) return {200, listing};
+        return {404, R"({"message":"No such container"})"};
+    });
+
+    auto const small = containers(engine, {"list", "--docker-answer-limit", "65536"});  // the least it takes
+    CHECK(small.exit_code == 1);
+    CHECK_THAT(small.err, Catch::Contains("Docker GET /v1.41/containers/json?") &&
+                              Catch::Contains("the answer is larger than 65536 bytes (raise docker_answer_limit)"));
+    CHECK(small.out.empty());
+
+    auto const within = containers(engine, {"list"});
+    INFO(within.err);
+    CHECK(within.exit_code == 0);
+    CHECK(std::count(within.out.begin(), within.out.end(), '\n') == 1 + 600);  // the heading, a line each
+    CHECK_THAT(within.out, Catch::Contains("\nmany-599 ") && Catch::Contains(" Exited (0) 2 hours ago "));
+}

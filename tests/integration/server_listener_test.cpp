@@ -65,14 +65,19 @@ bool closed_within(tcp::socket& s, std::chrono::seconds deadline) {
 }
 
 // Sends a request's headers announcing a body of `length` bytes with Expect: 100-continue, and
-// waits for the server's "100 Continue": the server has read the headers and waits for the body.
-void start_post(tcp::socket& s, std::size_t length) {
+// returns the head of the server's first answer: "HTTP/1.1 100 Continue" when it has read the
+// headers and waits for the body, a refusal's status line and headers otherwise.
+std::string announce_post(tcp::socket& s, std::size_t length) {
     asio::write(s, asio::buffer("POST /monitor_info HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) +
                                 "\r\nExpect: 100-continue\r\n\r\n"));
     asio::streambuf got;
-    asio::read_until(s, got, "\r\n\r\n");
-    std::string const head(asio::buffers_begin(got.data()), asio::buffers_end(got.data()));
-    REQUIRE_THAT(head, Catch::StartsWith("HTTP/1.1 100"));
+    auto const head_end = asio::read_until(s, got, "\r\n\r\n");
+    return std::string(asio::buffers_begin(got.data()), asio::buffers_begin(got.data()) + head_end);
+}
+
+// The same, requiring the "100 Continue".
+void start_post(tcp::socket& s, std::size_t length) {
+    REQUIRE_THAT(announce_post(s, length), Catch::StartsWith("HTTP/1.1 100"));
 }
 
 // The whole answer to `request` on `s`, as it came: status line, headers, body ("" when none came).
@@ -179,13 +184,23 @@ TEST_CASE("server: bodies beyond max_body_memory are refused with 503 before the
     // Requests without a body are served meanwhile.
     CHECK(test::http_request(server.port(), "GET", "/health").status == 200);
 
-    // The first body comes (it is no sample: 400), and its memory is free again.
+    // The first body comes (it is no sample: 400), and its memory is free again: a fourth is
+    // admitted, the server asking for its body. (The memory is released once the server has seen
+    // the 400 written, which can come after the client read it: refused with 503 until then, so
+    // asked again on a new connection.)
     CHECK_THAT(ask(first, std::string(1000, 'x')), Catch::StartsWith("HTTP/1.1 400"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto fourth = connect_from(io, server.port());
-    start_post(fourth, 1000);  // admitted: the server asks for its body
+    tcp::socket fourth(io);
+    std::string fourth_head;
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    do {
+        fourth = connect_from(io, server.port());
+        fourth_head = announce_post(fourth, 1000);
+    } while (fourth_head.starts_with("HTTP/1.1 503") && std::chrono::steady_clock::now() < until);
     INFO(server.log());
-    CHECK(test::occurrences(server.log(), "fill server.max_body_memory") == 1);  // said once, with a count
+    CHECK_THAT(fourth_head, Catch::StartsWith("HTTP/1.1 100"));
+    // Said once, with a count: refusals within 10 s of the line (the chunked one, a fourth asked
+    // again) are counted for the next line, not written.
+    CHECK(test::occurrences(server.log(), "fill server.max_body_memory") == 1);
     CHECK(db.count("server") == 0);
 }
 

@@ -377,7 +377,8 @@ TEST_CASE("server: idle connections at the limit give their place to real reques
         }
     };
     open_idle(50);  // every place taken by a client that sends nothing
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // A connect returns once the kernel has the connection; the server takes it a little later.
+    REQUIRE(test::eventually([&] { return server.accepted_connections() == 50; }));
     int healthy = 0, stored = 0;
     for (int i = 0; i < 20; ++i) {
         healthy += http_request(server.port(), "GET", "/health").status == 200;
@@ -590,6 +591,55 @@ TEST_CASE("server: the database going away gives 503s, and the server recovers b
     CHECK(c.query("SELECT COUNT(*) FROM server") == std::vector<db::row>{{std::to_string(stored)}});
 }
 
+TEST_CASE("server: after a database failure new samples are turned away for server.db_back_off, then stored",
+          "[mysql][server][outage]") {
+    migrated_database db;
+    auto const post = [&](test::server_process const& server, int n) {
+        return http_request(server.port(), "POST", "/monitor_info", sample("agent-back-off", 1, n));
+    };
+    auto const failed_transactions = [](test::server_process const& server) {
+        return test::occurrences(server.log(), "storing samples failed");
+    };
+    // With its table renamed away a sample's transaction fails (no such table): a failure of the
+    // database, not a refusal of the sample. The table back, the database works again at once.
+    auto const fail_one_transaction = [&](test::server_process const& server) {
+        db.database.connect()->execute("RENAME TABLE server TO server_away");
+        auto const failed = post(server, 0);
+        db.database.connect()->execute("RENAME TABLE server_away TO server");
+        CHECK(failed.status == 503);
+        CHECK_THAT(failed.body, Catch::Contains("server' doesn't exist"));
+        CHECK(failed_transactions(server) == 1);
+    };
+
+    SECTION("a back-off of 8 s: the next sample is answered 503 without asking the database, none is stored sooner") {
+        test::server_process server({"--db-back-off", "8000"}, db.env);
+        auto const failed_at = std::chrono::steady_clock::now();  // before the failure starts the back-off
+        fail_one_transaction(server);
+        auto const next = post(server, 1);
+        CHECK(next.status == 503);
+        CHECK(next.headers.at("retry-after") == "1");
+        CHECK_THAT(next.body, Catch::Contains("the database is unavailable") && Catch::Contains("doesn't exist"));
+        CHECK(failed_transactions(server) == 1);  // turned away before the database, which works again
+        // Asked again until stored: not before the back-off has passed since the failure.
+        int n = 2;
+        REQUIRE(test::eventually([&] { return post(server, n++).status == 200; }, std::chrono::seconds(60)));
+        auto const waited = std::chrono::steady_clock::now() - failed_at;
+        INFO(server.log().substr(0, 3000));  // the failure and what followed it
+        CHECK(waited >= std::chrono::seconds(8));
+        CHECK(failed_transactions(server) == 1);
+        CHECK(db.count("server") == 1);
+    }
+
+    SECTION("no back-off: the next sample goes to the database and is stored") {
+        test::server_process server({"--db-back-off", "0"}, db.env);
+        fail_one_transaction(server);
+        auto const next = post(server, 1);
+        INFO(server.log());
+        CHECK(next.status == 200);
+        CHECK(db.count("server") == 1);
+    }
+}
+
 TEST_CASE("server: [::]:PORT takes IPv6 and IPv4 clients", "[mysql][server]") {
     migrated_database db;
     test::server_process server({"--listen", "[::]:0"}, db.env);
@@ -714,7 +764,7 @@ TEST_CASE("server: a sample the database refuses is answered 422 alone, and the 
     migrated_database db;
     // An operator's rule the validator does not know: only the database can refuse the sample.
     db.database.connect()->execute("ALTER TABLE server ADD CONSTRAINT at_most_64_cpus CHECK (ser_cpu_count <= 64)");
-    test::server_process server({"--db-pool-size", "1"}, db.env);
+    test::server_process server({"--db-pool-size", "1", "--log-level", "debug"}, db.env);
     auto const poison = std::regex_replace(sample("agent-poison", 1), std::regex(R"("ser_cpu_count":4)"), R"("ser_cpu_count":128)");
 
     SECTION("alone") {
@@ -733,15 +783,12 @@ TEST_CASE("server: a sample the database refuses is answered 422 alone, and the 
         auto post = [&](std::string body) { return http_request(server.port(), "POST", "/monitor_info", body); };
         auto first = std::async(std::launch::async, post, sample("agent-first", 1));
         std::vector<std::future<test::http_answer>> good;
-        auto const received = [&] { return test::occurrences(server.log(), "HiCloud received data"); };
-        auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (received() < 1 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // The server says at debug level when a sample is queued, and how many wait behind the
+        // transaction in flight: the first is taken at once (waiting=0), the next nine wait.
+        REQUIRE(test::eventually([&] { return server.log().find("sample queued waiting=0") != std::string::npos; }));
         for (int n = 0; n < 8; ++n) good.push_back(std::async(std::launch::async, post, sample("agent-good", 1, n)));
         auto refused = std::async(std::launch::async, post, poison);
-        while (received() < 10 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // from "received" to the queue
+        REQUIRE(test::eventually([&] { return server.log().find("sample queued waiting=9") != std::string::npos; }));
         admin->execute("UNLOCK TABLES");
 
         CHECK(first.get().status == 200);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace hicloud::test {
 namespace {
@@ -106,6 +107,37 @@ std::string server_process::log() const {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+std::size_t server_process::accepted_connections() const {
+    if (pid_ <= 0) return 0;
+    auto const proc = std::filesystem::path("/proc") / std::to_string(pid_);
+    // The inodes of its open sockets ("socket:[12345]"); a descriptor closed meanwhile is skipped.
+    std::unordered_set<std::string> inodes;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(proc / "fd", ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code link_ec;
+        auto const target = std::filesystem::read_symlink(it->path(), link_ec).string();
+        if (!link_ec && target.starts_with("socket:[") && target.ends_with("]"))
+            inodes.insert(target.substr(8, target.size() - 9));
+    }
+    // Lines of "sl local_address rem_address st ... inode": local "ADDR:PORT" in hex, st 01 established.
+    std::size_t n = 0;
+    for (char const* table : {"tcp", "tcp6"}) {
+        std::ifstream in(proc / "net" / table);
+        std::string line;
+        std::getline(in, line);  // the column names
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+            if (!(fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
+                continue;
+            auto const colon = local.rfind(':');
+            if (colon == std::string::npos || state != "01") continue;
+            if (std::stoul(local.substr(colon + 1), nullptr, 16) == port_ && inodes.contains(inode)) ++n;
+        }
+    }
+    return n;
 }
 
 }  // namespace hicloud::test

@@ -1,6 +1,7 @@
 #pragma once
 // A `hicloud server` child process on a free port, for integration tests.
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -23,6 +24,10 @@ public:
     void signal(int signal) const;
     // Everything it wrote to stderr so far.
     std::string log() const;
+    // TCP connections to its port that it has accepted and holds open now: its descriptors
+    // (/proc/PID/fd) matched with the established sockets on the port (/proc/PID/net/tcp, tcp6).
+    // One the kernel completed but the server has not accepted yet is not counted.
+    std::size_t accepted_connections() const;
 
 private:
     pid_t pid_ = -1;
