@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings, bool& docker_failed) {
     auto const taken = std::chrono::system_clock::now();
     auto const window_start = std::chrono::steady_clock::now();
-    a.host.begin();
+    bool const fresh_window = a.host.begin();
     std::vector<report::container_entry> containers;
     std::map<std::string, std::string> unknown, engine_trouble;
     try {
@@ -36,7 +36,7 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
     }
     a.engine_trouble.cycle(engine_trouble);
     auto const elapsed = std::chrono::steady_clock::now() - window_start;
-    if (elapsed < 1s) {
+    if (fresh_window && elapsed < 1s) {
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }

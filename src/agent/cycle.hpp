@@ -20,8 +20,8 @@ struct sampler_state {
     trouble_log engine_trouble{"no container figures: the Docker engine cannot be read", "the Docker engine answers again"};
 };
 
-// One sample: CPU window of at least a second (as psutil's cpu_percent(interval=1)), the
-// containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
+// One sample: the host's CPU window is the time since the previous cycle, or at least a second
+// in the first (as psutil's cpu_percent(interval=1)); the containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
 // Sets `docker_failed` when the engine cannot be read (logged when the trouble starts or
 // changes; the version is negotiated again next cycle). Figures the host does not give are sent
 // as null and logged likewise. The report is fitted to the server's limits.

@@ -35,12 +35,22 @@ report::host_figures host_figures_of(host_reading const& reading, std::map<std::
 
 host_sampler::host_sampler(std::string proc_root) : proc_(std::move(proc_root)) {}
 
-void host_sampler::begin() { opening_ = host::read_cpu_times(proc_); }
+bool host_sampler::begin() {
+    if (previous_closing_) {
+        opening_ = *previous_closing_;
+        return false;
+    }
+    opening_ = host::read_cpu_times(proc_);
+    return true;
+}
 
 report::host_figures host_sampler::finish(std::map<std::string, std::string>& unknown) {
     host_reading const reading{
         opening_ ? *opening_ : core::outcome<host::cpu_times>(core::failure{"no opening reading"}),
         host::read_cpu_times(proc_), host::read_cpu_count(proc_), host::read_memory(proc_)};
+    opening_.reset();
+    previous_closing_.reset();
+    if (reading.closing) previous_closing_ = *reading.closing;
     return host_figures_of(reading, unknown);
 }
 

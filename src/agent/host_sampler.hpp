@@ -1,6 +1,8 @@
 #pragma once
 // The host's figures for one cycle, from /proc under a configurable root:
-// CPU counters at the start and end of the cycle's window, memory at the end.
+// CPU counters at the start and end of the cycle's window, memory at the end. In a daemon the
+// window is the time since the previous cycle, as psutil's cpu_percent(interval=None) between
+// calls: the previous closing reading opens the next window, so a cycle need not wait for one.
 // A source that fails costs only its own figures: they are unknown (null), with why.
 #include "report/sample.hpp"
 #include "core/failure.hpp"
@@ -31,14 +33,18 @@ report::host_figures host_figures_of(host_reading const& reading, std::map<std::
 class host_sampler {
 public:
     explicit host_sampler(std::string proc_root);
-    // Reads the CPU counters that open the window.
-    void begin();
-    // Reads the closing CPU counters, the CPU count and memory. Never throws.
+    // Opens the window: with the previous cycle's closing reading when there is one, else with
+    // a reading now. Returns true when it read now: the caller then lets the window last about a
+    // second (the first cycle, or after a failed reading).
+    bool begin();
+    // Reads the closing CPU counters, the CPU count and memory, and keeps the closing reading to
+    // open the next window. Never throws.
     report::host_figures finish(std::map<std::string, std::string>& unknown);
 
 private:
     host::proc_reader proc_;
     std::optional<core::outcome<host::cpu_times>> opening_;
+    std::optional<host::cpu_times> previous_closing_;
 };
 
 }  // namespace hicloud::agent
