@@ -17,6 +17,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <optional>
 #include <ostream>
@@ -56,6 +57,12 @@ std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_
     return std::chrono::system_clock::time_point(std::chrono::seconds((since_epoch / n + 1) * n));
 }
 
+long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono::system_clock::time_point ended,
+                        std::chrono::seconds interval) {
+    auto const late = next_tick(ended, interval) - next_tick(began, interval);
+    return std::max<long long>(0, late / interval);
+}
+
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
     agent_state a{s,
                   {docker::client(io.get_executor(), s.docker_socket, s.timeout, s.docker_answer_limit),
@@ -78,6 +85,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
         io,
         [&]() -> asio::awaitable<int> {
             for (;;) {
+                auto const began = std::chrono::system_clock::now();
                 int code = 1;
                 try {
                     bool docker_failed = false;
@@ -104,7 +112,13 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                 // non-zero exit would mark a stopped service as failed.
                 if (s.once) co_return code;
                 if (a.stopping) co_return 0;
-                tick.expires_at(next_tick(std::chrono::system_clock::now(), s.interval));
+                auto const ended = std::chrono::system_clock::now();
+                if (auto const skipped = skipped_ticks(began, ended, s.interval))
+                    core::log::warn("the cycle outlasted its interval: ticks skipped",
+                                    {{"skipped", std::to_string(skipped)},
+                                     {"cycle_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(ended - began).count())},
+                                     {"interval_s", std::to_string(s.interval.count())}});
+                tick.expires_at(next_tick(ended, s.interval));
                 co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
                 if (a.stopping) co_return 0;
             }

@@ -23,10 +23,17 @@ inline constexpr int exit_spooled = 3;
 std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_point now,
                                                 std::chrono::seconds interval);
 
+// How many ticks a cycle that began at `began` and ended at `ended` made the daemon skip: 0 when
+// it ended before the next tick after `began`, else the ticks passed by meanwhile (never
+// negative: a wall clock set back skips nothing).
+long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono::system_clock::time_point ended,
+                        std::chrono::seconds interval);
+
 // Runs the agent on `io` (and runs `io`) until it is done. Each cycle takes a sample and forwards
 // it through the spool under hicloud_home() — or, with settings.dry_run, writes its JSON and a
 // newline to `out`. With settings.once, one cycle; else one at each multiple of settings.interval
-// on the wall clock, until SIGINT or SIGTERM, which let the cycle in hand finish. `tls` is the
+// on the wall clock, until SIGINT or SIGTERM, which let the cycle in hand finish; a cycle that
+// outlasts its tick logs how many ticks it skipped. `tls` is the
 // context for an https server (make_tls_context).
 // Returns the exit code. --once: 0 delivered or printed, exit_spooled, 1 refused or the cycle
 // failed, or 1 when the Docker engine could not be read. A daemon: 0 once stopped (its cycles'

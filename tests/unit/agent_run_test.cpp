@@ -22,3 +22,12 @@ TEST_CASE("next tick: a late cycle skips the ticks it missed rather than doublin
 TEST_CASE("next tick: every second with --interval 1", "[agent]") {
     CHECK(next_tick(wall(41s + 500ms), 1s) == wall(42s));
 }
+
+TEST_CASE("skipped ticks: none while a cycle ends before the next tick, else those passed by", "[agent]") {
+    CHECK(skipped_ticks(wall(60s), wall(60s + 900ms), 1s) == 0);
+    CHECK(skipped_ticks(wall(60s), wall(60s + 999ms), 1s) == 0);
+    CHECK(skipped_ticks(wall(60s), wall(61s + 100ms), 1s) == 1);  // the tick at 61 s is missed
+    CHECK(skipped_ticks(wall(60s), wall(250s), 60s) == 3);        // 120, 180 and 240 s
+    CHECK(skipped_ticks(wall(7s + 300ms), wall(9s), 5s) == 0);    // the first cycle, off a tick
+    CHECK(skipped_ticks(wall(60s), wall(50s), 1s) == 0);          // the clock was set back
+}
