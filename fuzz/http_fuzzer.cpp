@@ -1,7 +1,8 @@
 // Bytes as a client sends them on one connection, through the server's request path without a
 // socket or a database: a Beast request_parser with http_server.cpp's limits (a fresh one per
 // request, as a kept-alive connection gets), then what handle_request would answer without the
-// database: admit_monitor_info with two agents' tokens, health_response, and the 404 envelope.
+// database: the route table (404 and 405 as the server answers them), admit_monitor_info with two
+// agents' tokens and health_response.
 // Every answer is the contract's JSON; an admitted sample fits its columns and carries the
 // token of the agent it names.
 #include "check.hpp"
@@ -10,6 +11,7 @@
 #include "report/limits.hpp"
 #include "server/agent_tokens.hpp"
 #include "server/api.hpp"
+#include "server/routes.hpp"
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/json/parse.hpp>
@@ -130,15 +132,27 @@ void health(std::string_view reason) {
     if (why && fuzz::utf8_code_points(reason)) FUZZ_REQUIRE(why->is_string() && why->get_string() == reason);
 }
 
-// handle_request's routes, up to the database.
+// handle_request's routes: the server's own table, then each row's answer up to the database.
 void answer(server::request const& req) {
-    std::string_view target = req.target();
-    target = target.substr(0, target.find('?'));
-    if (target == "/monitor_info" && req.method() == http::verb::post) return post_monitor_info(req);
+    auto const found = server::find_route(server::routes(), req.method(), req.target());
+    if (auto const* r = std::get_if<server::response>(&found)) {
+        std::string_view path = req.target();
+        path = path.substr(0, path.find('?'));
+        if (r->result() == http::status::not_found) {
+            FUZZ_REQUIRE(server::allowed_methods(server::routes(), path).empty());
+            return check_envelope(*r, "no such path: " + std::string(path.substr(0, 100)));
+        }
+        FUZZ_REQUIRE(r->result() == http::status::method_not_allowed);
+        FUZZ_REQUIRE((*r)[http::field::allow] == server::allowed_methods(server::routes(), path));
+        FUZZ_REQUIRE(!(*r)[http::field::allow].empty());
+        return check_envelope(*r);
+    }
+    auto const& row = *std::get<server::route const*>(found);
+    FUZZ_REQUIRE(row.method == req.method() || (req.method() == http::verb::head && row.method == http::verb::get));
+    if (row.path == "/monitor_info") return post_monitor_info(req);
     // The database's reason in the server; here the body's bytes, whatever they are.
-    if (target == "/health") return health(req.body());
-    std::string const message = "no such path: " + std::string(target.substr(0, 100));
-    check_envelope(server::envelope(http::status::not_found, message), message);
+    if (row.path == "/health") return health(req.body());
+    FUZZ_REQUIRE(!"a route this target does not answer yet: add it here");
 }
 
 }  // namespace
