@@ -8,17 +8,19 @@ namespace hicloud::agent {
 namespace asio = boost::asio;
 
 asio::awaitable<std::vector<report::container_entry>> sample_containers(docker::client& engine,
+                                                                  std::size_t max_in_flight,
                                                                   std::map<std::string, std::string>& unknown) {
     auto const listed = co_await docker::list_containers(engine);
-    co_return co_await sample_containers(engine, listed, unknown);
+    co_return co_await sample_containers(engine, listed, max_in_flight, unknown);
 }
 
 asio::awaitable<std::vector<report::container_entry>> sample_containers(docker::client& engine,
                                                                   std::vector<docker::container_summary> const& listed,
+                                                                  std::size_t max_in_flight,
                                                                   std::map<std::string, std::string>& unknown) {
     // The fetching is docker::fetch_figures', shared with hicloud containers list; here only the
     // figures become the sample's entries.
-    auto const fetched = co_await docker::fetch_figures(engine, listed);
+    auto const fetched = co_await docker::fetch_figures(engine, listed, max_in_flight);
     std::vector<report::container_entry> entries;
     entries.reserve(listed.size());
     for (std::size_t i = 0; i < listed.size(); ++i) {
