@@ -10,7 +10,8 @@
 // of thousands of containers would open thousands of sockets at once, running the process out of
 // descriptors and loading dockerd with thousands of collections together. At the bound the other
 // calls wait, in listing order, and each starts as an earlier one finishes; the whole then takes
-// about ceil(running / max_in_flight) stats periods (~1 s each) instead of one.
+// about ceil(running / max_in_flight) stats periods (~1 s each; Docker 20.10 took about 2 s, see
+// docs/PERFORMANCE.md) instead of one.
 #include "docker/containers.hpp"
 #include "docker/stats.hpp"
 
