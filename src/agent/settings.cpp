@@ -57,6 +57,7 @@ settings settings_from(core::config const& c) {
         throw core::config_error(e.what());
     }
     s.docker_answer_limit = static_cast<std::size_t>(c.integer("agent.docker_answer_limit", 65536, 1LL << 32));
+    s.docker_stats_in_flight = static_cast<std::size_t>(c.integer("agent.docker_stats_in_flight", 1, 10000));
     s.proc_root = c.text("agent.proc_root");
     s.local_time = c.enabled("agent.local_time");
     s.spool.max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));

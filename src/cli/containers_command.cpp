@@ -38,6 +38,7 @@ int run_containers(command_context& ctx) {
     }
     docker::client engine(ctx.io.get_executor(), socket, std::chrono::seconds(cfg.integer("containers.timeout", 1, 86400)),
                           static_cast<std::size_t>(cfg.integer("containers.docker_answer_limit", 65536, 1LL << 32)));
+    auto const stats_in_flight = static_cast<std::size_t>(cfg.integer("containers.docker_stats_in_flight", 1, 10000));
     bool const all = cfg.enabled("containers.all"), as_json = cfg.enabled("containers.json"),
                dry_run = cfg.enabled("containers.dry_run");
 
@@ -47,7 +48,7 @@ int run_containers(command_context& ctx) {
         [&]() -> asio::awaitable<int> {
             co_await engine.negotiate();
             if (action == "setup") co_return co_await containers::setup(engine, specs, ctx.out);
-            if (action == "list") co_return co_await containers::list(engine, all, as_json, ctx.out);
+            if (action == "list") co_return co_await containers::list(engine, all, as_json, stats_in_flight, ctx.out);
             co_return co_await containers::cleanup(engine, dry_run, ctx.out);
         },
         [&](std::exception_ptr e, int code) {

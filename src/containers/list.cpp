@@ -63,11 +63,12 @@ void write_list(std::vector<docker::container_summary> const& listed, std::vecto
     if (listed.empty()) out << (all ? "no containers\n" : "no HiCloud containers (hicloud containers setup creates them)\n");
 }
 
-asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::ostream& out) {
+asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::size_t max_in_flight,
+                          std::ostream& out) {
     // Named, not a conditional inside co_await: GCC 12 destroys such a temporary twice.
     std::string_view const label = all ? std::string_view() : managed_label;
     auto const listed = co_await docker::list_containers(engine, label);
-    auto const figures = co_await docker::fetch_figures(engine, listed);
+    auto const figures = co_await docker::fetch_figures(engine, listed, max_in_flight);
     std::map<std::string, std::string> unknown;  // why, by "container NAME"
     for (std::size_t i = 0; i < listed.size(); ++i) {
         std::string why;

@@ -25,6 +25,9 @@ constexpr std::array containers_rows{
                 "the Docker socket (DOCKER_HOST is used when this is not set)"},
     option_spec{"containers.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
                 "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
+    option_spec{"containers.docker_stats_in_flight", "docker-stats-in-flight", "N", "100",
+                "list: Docker stats calls open at once (a socket each, 1-10000); lower saves file descriptors and "
+                "dockerd's load, but the list then takes about ceil(running containers / N) seconds"},
     option_spec{"containers.timeout", "timeout", "SECONDS", "600", "deadline for each call to Docker (pulls take long)"},
     option_spec{"containers.all", "all", "", "", "list: every container, not only HiCloud's", from_flag},
     option_spec{"containers.json", "json", "", "", "list: JSON for scripts instead of a table", from_flag},

@@ -1,8 +1,8 @@
 #pragma once
 // The Docker Engine API over its unix socket (Boost.Beast), on the shared
-// event loop. One connection per call, so calls run concurrently (stats for
-// every container at once); every call has a deadline. The API version is
-// negotiated once from GET /version.
+// event loop. One connection per call, so calls run concurrently (the stats of
+// many containers, up to docker::fetch_figures' bound); every call has a
+// deadline. The API version is negotiated once from GET /version.
 #include "core/failure.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

@@ -197,3 +197,47 @@ TEST_CASE("agent: a Docker answer over --docker-answer-limit fails that call, na
     CHECK(containers[0].at("con_cpu_percent").to_number<double>() > 0);
     CHECK(containers[1].at("con_cpu_percent").is_null());
 }
+
+TEST_CASE("agent: at most --docker-stats-in-flight stats calls are open at once, and every container is sampled in order",
+          "[agent]") {
+    // c01 to c14, c05 and c10 exited: 12 stats calls, 3 at once. Each answer waits until 3 calls
+    // have been open together, and at least 200 ms: a fetch that ignored the bound would have all
+    // 12 open at once, one that fetched one by one never 3.
+    auto const name = [](int i) { return std::string(i < 10 ? "c0" : "c") + std::to_string(i); };
+    auto const exited = [](int i) { return i == 5 || i == 10; };
+    std::string listing;
+    for (int i = 1; i <= 14; ++i)
+        listing += std::string(listing.empty() ? "[" : ",") + R"({"Id":"id)" + name(i) + R"(","Names":["/)" + name(i) +
+                   R"("],"State":")" + (exited(i) ? "exited" : "running") + R"("})";
+    listing += "]";
+    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target == "/v1.41/containers/json?all=1") return {200, listing};
+        std::smatch m;
+        if (std::regex_match(target, m, std::regex(R"(/v1\.41/containers/idc(\d+)/stats\?stream=false)")))
+            return {200, fixture(std::stoi(m[1]) % 2 ? "cgroup_v1_busy" : "cgroup_v2")};
+        return {404, R"({"message":"no such container"})"};
+    });
+    engine.hold_stats(3, std::chrono::milliseconds(200), std::chrono::seconds(5));
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--docker-stats-in-flight", "3"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(engine.stats_peak() == 3);
+    long stats_calls = 0;
+    for (auto const& request : engine.requests()) stats_calls += request.find("/stats") != std::string::npos;
+    CHECK(stats_calls == 12);
+    auto const containers = boost::json::parse(r.out).at("container_stats").as_array();
+    REQUIRE(containers.size() == 14);
+    for (int i = 1; i <= 14; ++i) {
+        INFO(name(i));
+        auto const& c = containers[i - 1];
+        CHECK(c.at("container_name").as_string() == name(i));
+        CHECK(c.at("status").as_string() == (exited(i) ? "exited" : "running"));
+        // cgroup_v1_busy: 152.97 %, cgroup_v2: 16.11 %; an exited container 0, with no call.
+        double const cpu = exited(i) ? 0.0 : i % 2 ? 152.97 : 16.11;
+        CHECK(c.at("con_cpu_percent").to_number<double>() == Approx(cpu).margin(0.005));
+    }
+    CHECK_FALSE(any_request(engine, "GET /v1.41/containers/idc05/stats"));
+    CHECK_FALSE(any_request(engine, "GET /v1.41/containers/idc10/stats"));
+}

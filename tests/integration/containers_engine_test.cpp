@@ -6,7 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -258,4 +261,37 @@ TEST_CASE("containers: list fails naming containers.docker_answer_limit when the
     CHECK(within.exit_code == 0);
     CHECK(std::count(within.out.begin(), within.out.end(), '\n') == 1 + 600);  // the heading, a line each
     CHECK_THAT(within.out, Catch::Contains("\nmany-599 ") && Catch::Contains(" Exited (0) 2 hours ago "));
+}
+
+TEST_CASE("containers: list opens at most --docker-stats-in-flight stats calls at once, every figure in order",
+          "[containers]") {
+    // 12 running containers, 3 calls at once; each answer waits until 3 calls have been open
+    // together, and at least 200 ms (see the agent's test of the same bound).
+    auto const name = [](int i) { return std::string(i < 10 ? "c0" : "c") + std::to_string(i); };
+    std::string listing;
+    for (int i = 1; i <= 12; ++i)
+        listing += std::string(listing.empty() ? "[" : ",") + R"({"Id":"id)" + name(i) + R"(","Names":["/)" + name(i) +
+                   R"("],"Image":"busybox","State":"running","Status":"Up 1 hour"})";
+    listing += "]";
+    scripted_engine engine([&](std::string const& target) -> answer {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+        if (target.starts_with("/v1.41/containers/json?")) return {200, listing};
+        // idc01 ... idc12: the odd ones busy.
+        if (target.starts_with("/v1.41/containers/idc") && target.ends_with("/stats?stream=false"))
+            return {200, stats_fixture(std::stoi(target.substr(21, 2)) % 2 ? "cgroup_v1_busy" : "cgroup_v2")};
+        return {404, R"({"message":"No such container"})"};
+    });
+    engine.hold_stats(3, std::chrono::milliseconds(200), std::chrono::seconds(5));
+    auto const r = containers(engine, {"list", "--json", "--docker-stats-in-flight", "3"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(engine.stats_peak() == 3);
+    auto const listed = boost::json::parse(r.out).as_array();
+    REQUIRE(listed.size() == 12);
+    for (int i = 1; i <= 12; ++i) {
+        INFO(name(i));
+        CHECK(listed[i - 1].at("name").as_string() == name(i));
+        // cgroup_v1_busy: 152.97 %, cgroup_v2: 16.11 %.
+        CHECK(listed[i - 1].at("cpu_percent").to_number<double>() == Approx(i % 2 ? 152.97 : 16.11).margin(0.005));
+    }
 }

@@ -76,3 +76,17 @@ TEST_CASE("agent settings: the spool's and rejected/'s bounds are separate optio
     CHECK(load_error({"--rejected-max-samples", "0"}) ==
           "agent.rejected_max_samples (from --rejected-max-samples): expected an integer from 1 to 10000000, got '0'");
 }
+
+TEST_CASE("agent settings: the Docker stats calls in flight are 100 unless set, from 1 to 10000", "[agent]") {
+    settings const compiled;
+    CHECK(load({}).docker_stats_in_flight == 100);
+    CHECK(compiled.docker_stats_in_flight == 100);
+    CHECK(load({"--docker-stats-in-flight", "1"}).docker_stats_in_flight == 1);
+    CHECK(load({}, environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_AGENT_DOCKER_STATS_IN_FLIGHT=10000"})
+              .docker_stats_in_flight == 10000);
+    CHECK(load_error({"--docker-stats-in-flight", "0"}) ==
+          "agent.docker_stats_in_flight (from --docker-stats-in-flight): expected an integer from 1 to 10000, got '0'");
+    CHECK(load_error({}, environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_AGENT_DOCKER_STATS_IN_FLIGHT=10001"}) ==
+          "agent.docker_stats_in_flight (from environment variable HICLOUD_AGENT_DOCKER_STATS_IN_FLIGHT): expected an "
+          "integer from 1 to 10000, got '10001'");
+}
