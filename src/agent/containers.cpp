@@ -8,19 +8,21 @@ namespace hicloud::agent {
 namespace asio = boost::asio;
 
 asio::awaitable<std::vector<report::container_entry>> sample_containers(docker::client& engine,
+                                                                  docker::stats_sampler& stats,
                                                                   std::size_t max_in_flight,
                                                                   std::map<std::string, std::string>& unknown) {
     auto const listed = co_await docker::list_containers(engine);
-    co_return co_await sample_containers(engine, listed, max_in_flight, unknown);
+    co_return co_await sample_containers(engine, stats, listed, max_in_flight, unknown);
 }
 
 asio::awaitable<std::vector<report::container_entry>> sample_containers(docker::client& engine,
+                                                                  docker::stats_sampler& stats,
                                                                   std::vector<docker::container_summary> const& listed,
                                                                   std::size_t max_in_flight,
                                                                   std::map<std::string, std::string>& unknown) {
-    // The fetching is docker::fetch_figures', shared with hicloud containers list; here only the
+    // The fetching is docker::stats_sampler's, shared with hicloud containers list; here only the
     // figures become the sample's entries.
-    auto const fetched = co_await docker::fetch_figures(engine, listed, max_in_flight);
+    auto const fetched = co_await stats.sample(engine, listed, max_in_flight);
     std::vector<report::container_entry> entries;
     entries.reserve(listed.size());
     for (std::size_t i = 0; i < listed.size(); ++i) {

@@ -28,7 +28,7 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
             co_await a.engine.negotiate();
             a.engine_ready = true;
         }
-        containers = co_await sample_containers(a.engine, settings.docker_stats_in_flight, unknown);
+        containers = co_await sample_containers(a.engine, a.container_stats, settings.docker_stats_in_flight, unknown);
     } catch (std::exception const& e) {
         docker_failed = true;
         a.engine_ready = false;

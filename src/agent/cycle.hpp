@@ -5,6 +5,7 @@
 #include "agent/settings.hpp"
 #include "agent/trouble_log.hpp"
 #include "docker/client.hpp"
+#include "docker/concurrent_stats.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -14,6 +15,7 @@ namespace hicloud::agent {
 struct sampler_state {
     docker::client engine;
     host_sampler host;
+    docker::stats_sampler container_stats;  // each container's last CPU reading
     bool engine_ready = false;  // the API version is negotiated
     // Unknown figures are warned about when they start or change, not every cycle.
     trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};

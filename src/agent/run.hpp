@@ -33,7 +33,8 @@ long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono
 // it through the spool under hicloud_home() — or, with settings.dry_run, writes its JSON and a
 // newline to `out`. With settings.once, one cycle; else one at each multiple of settings.interval
 // on the wall clock, until SIGINT or SIGTERM, which let the cycle in hand finish; a cycle that
-// outlasts its tick logs how many ticks it skipped. `tls` is the
+// outlasts its tick logs how many ticks it skipped (but the first, which takes its CPU windows'
+// second). `tls` is the
 // context for an https server (make_tls_context).
 // Returns the exit code. --once: 0 delivered or printed, exit_spooled, 1 refused or the cycle
 // failed, or 1 when the Docker engine could not be read. A daemon: 0 once stopped (its cycles'

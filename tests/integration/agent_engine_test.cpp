@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <regex>
 #include <thread>
 #include <sstream>
@@ -48,7 +50,7 @@ TEST_CASE("agent: one container's failing stats leave its figures unknown and do
             return {200, R"([{"Id":"aaa","Names":["/good"],"State":"running"},)"
                          R"({"Id":"bbb","Names":["/broken"],"State":"running"},)"
                          R"({"Id":"ccc","Names":["/gone"],"State":"exited"}])"};
-        if (target == "/v1.41/containers/aaa/stats?stream=false") return {200, fixture("cgroup_v1_busy")};
+        if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v1_busy")};
         return {500, R"({"message":"stats collection failed"})"};
     });
     auto const r = dry_run(engine.host());
@@ -93,7 +95,8 @@ scripted_engine::script engine_of_versions(std::string const& api, std::string c
             return {400, R"({"message":"client version )" + m[1].str() + R"( is too new. Maximum supported API version is )" +
                              api + R"("})"};
         if (m[2] == "/containers/json?all=1") return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"}])"};
-        if (m[2] == "/containers/aaa/stats?stream=false") return {200, fixture("cgroup_v2")};
+        // One-shot from API 1.41; the fixture fills precpu_stats, which an engine may do.
+        if (m[2].str().starts_with("/containers/aaa/stats?stream=false")) return {200, fixture("cgroup_v2")};
         return {404, R"({"message":"no such path"})"};
     };
 }
@@ -140,10 +143,10 @@ TEST_CASE("agent: every state as docker ps shows it, linked names, and stats tha
                          R"({"Id":"rr","Names":["/flapping"],"State":"restarting"},)"
                          R"({"Id":"ss","Names":["/slow"],"State":"running"},)"
                          R"({"Id":"cc","Names":["/fresh"],"State":"created"}])"};
-        if (target == "/v1.52/containers/db/stats?stream=false") return {200, fixture("cgroup_v2")};
-        if (target == "/v1.52/containers/pp/stats?stream=false") return {200, fixture("paused_container")};
-        if (target == "/v1.52/containers/rr/stats?stream=false") return {200, fixture("restarting_between_runs")};
-        if (target == "/v1.52/containers/ss/stats?stream=false") {
+        if (target == "/v1.52/containers/db/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v2")};
+        if (target == "/v1.52/containers/pp/stats?stream=false&one-shot=true") return {200, fixture("paused_container")};
+        if (target == "/v1.52/containers/rr/stats?stream=false&one-shot=true") return {200, fixture("restarting_between_runs")};
+        if (target == "/v1.52/containers/ss/stats?stream=false&one-shot=true") {
             std::this_thread::sleep_for(std::chrono::seconds(4));  // far past --timeout 1
             return {200, fixture("cgroup_v2")};
         }
@@ -183,7 +186,7 @@ TEST_CASE("agent: a Docker answer over --docker-answer-limit fails that call, na
         if (target == "/v1.41/containers/json?all=1")
             return {200, R"([{"Id":"aaa","Names":["/small"],"State":"running"},)"
                          R"({"Id":"bbb","Names":["/large"],"State":"running"}])"};
-        if (target == "/v1.41/containers/aaa/stats?stream=false") return {200, fixture("cgroup_v1_busy")};
+        if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v1_busy")};
         return {200, big};
     });
     auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--docker-answer-limit", "65536"},
@@ -214,7 +217,7 @@ TEST_CASE("agent: at most --docker-stats-in-flight stats calls are open at once,
         if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
         if (target == "/v1.41/containers/json?all=1") return {200, listing};
         std::smatch m;
-        if (std::regex_match(target, m, std::regex(R"(/v1\.41/containers/idc(\d+)/stats\?stream=false)")))
+        if (std::regex_match(target, m, std::regex(R"(/v1\.41/containers/idc(\d+)/stats\?stream=false&one-shot=true)")))
             return {200, fixture(std::stoi(m[1]) % 2 ? "cgroup_v1_busy" : "cgroup_v2")};
         return {404, R"({"message":"no such container"})"};
     });
@@ -240,4 +243,82 @@ TEST_CASE("agent: at most --docker-stats-in-flight stats calls are open at once,
     }
     CHECK_FALSE(any_request(engine, "GET /v1.41/containers/idc05/stats"));
     CHECK_FALSE(any_request(engine, "GET /v1.41/containers/idc10/stats"));
+}
+
+namespace {
+
+// An engine of API 1.41 whose stats calls answer as dockerd does for one-shot=true: one reading,
+// precpu_stats empty. Each call of a container advances its counters by one step: half a CPU
+// (0.5 s of CPU time) of a 2-CPU host's 2 s, so any two readings of it give 50 %, however far
+// apart they are taken. Counts the stats calls of each container.
+class one_shot_engine {
+public:
+    explicit one_shot_engine(std::string listing)
+        : engine_([this, listing = std::move(listing)](std::string const& target) -> std::pair<int, std::string> {
+              if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+              if (target == "/v1.41/containers/json?all=1") return {200, listing};
+              std::smatch m;
+              if (!std::regex_match(target, m, std::regex(R"(/v1\.41/containers/(\w+)/stats\?stream=false&one-shot=true)")))
+                  return {404, R"({"message":"no such container"})"};
+              std::lock_guard lock(mutex_);
+              auto const step = ++calls_[m[1]];
+              auto const n = [](unsigned long long v) { return std::to_string(v); };
+              return {200, R"({"cpu_stats":{"cpu_usage":{"total_usage":)" + n(500000000ull * step) +
+                               R"(},"system_cpu_usage":)" + n(1000000000000ull + 2000000000ull * step) +
+                               R"(,"online_cpus":2},"precpu_stats":{"cpu_usage":{"total_usage":0},"throttling_data":{}},)"
+                               R"("memory_stats":{"usage":10485760,"limit":104857600,"stats":{"inactive_file":0}}})"};
+          }) {}
+
+    std::string host() const { return engine_.host(); }
+    int calls(std::string const& id) {
+        std::lock_guard lock(mutex_);
+        return calls_[id];
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, int> calls_;
+    scripted_engine engine_;
+};
+
+}  // namespace
+
+TEST_CASE("agent: with one-shot stats a --once cycle reads each running container twice, a second apart", "[agent]") {
+    one_shot_engine engine(R"([{"Id":"aaa","Names":["/web"],"State":"running"},)"
+                           R"({"Id":"bbb","Names":["/db"],"State":"running"},)"
+                           R"({"Id":"ccc","Names":["/old"],"State":"exited"}])");
+    auto const r = dry_run(engine.host());
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(engine.calls("aaa") == 2);
+    CHECK(engine.calls("bbb") == 2);
+    CHECK(engine.calls("ccc") == 0);
+    CHECK(r.took >= std::chrono::seconds(1));  // the window between the two readings
+    auto const containers = boost::json::parse(r.out).at("container_stats").as_array();
+    REQUIRE(containers.size() == 3);
+    CHECK(containers[0].at("con_cpu_percent").to_number<double>() == Approx(50.0));
+    CHECK(containers[1].at("con_cpu_percent").to_number<double>() == Approx(50.0));
+    CHECK(containers[0].at("con_memory_usage").to_number<double>() == Approx(10.0));
+    CHECK(containers[0].at("con_memory_percent").to_number<double>() == Approx(10.0));
+}
+
+TEST_CASE("agent: with one-shot stats a daemon reads each container once per cycle after the first", "[agent]") {
+    one_shot_engine engine(R"([{"Id":"aaa","Names":["/web"],"State":"running"}])");
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "1"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()},
+                                     std::chrono::seconds(60), std::chrono::milliseconds(4500));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    std::istringstream lines(r.out);
+    std::string line;
+    int cycles = 0;
+    while (std::getline(lines, line)) {
+        ++cycles;
+        auto const c = boost::json::parse(line).at("container_stats").as_array().at(0);
+        CHECK(c.at("con_cpu_percent").to_number<double>() == Approx(50.0));
+    }
+    // A cycle at start and one at each second after: 4 or 5 in 4.5 s; the first reads twice.
+    CHECK(cycles >= 4);
+    CHECK(engine.calls("aaa") == cycles + 1);
+    CHECK_THAT(r.err, !Catch::Contains("ticks skipped"));
 }

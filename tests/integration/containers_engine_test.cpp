@@ -159,7 +159,7 @@ TEST_CASE("containers: list --json gives each container's figures with two decim
         if (target.starts_with("/v1.41/containers/json?"))
             return {200, R"j([{"Id":"aaa","Names":["/busy"],"Image":"busybox","State":"running","Status":"Up 1 hour"},)j"
                          R"j({"Id":"bbb","Names":["/done"],"Image":"busybox","State":"exited","Status":"Exited (0)"}])j"};
-        if (target == "/v1.41/containers/aaa/stats?stream=false") return {200, stats_fixture("cgroup_v1_busy")};
+        if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, stats_fixture("cgroup_v1_busy")};
         return {404, R"({"message":"No such container"})"};
     });
     auto const r = containers(engine, {"list", "--json"});
@@ -179,8 +179,8 @@ TEST_CASE("containers: list shows -- for a container whose stats call fails, and
         if (target.starts_with("/v1.41/containers/json?"))
             return {200, R"j([{"Id":"aaa","Names":["/broken"],"Image":"busybox","State":"running","Status":"Up 1 hour"},)j"
                          R"j({"Id":"bbb","Names":["/busy"],"Image":"busybox","State":"running","Status":"Up 2 hours"}])j"};
-        if (target == "/v1.41/containers/aaa/stats?stream=false") return {500, R"({"message":"cgroup gone away"})"};
-        if (target == "/v1.41/containers/bbb/stats?stream=false") return {200, stats_fixture("cgroup_v1_busy")};
+        if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {500, R"({"message":"cgroup gone away"})"};
+        if (target == "/v1.41/containers/bbb/stats?stream=false&one-shot=true") return {200, stats_fixture("cgroup_v1_busy")};
         return {404, R"({"message":"No such container"})"};
     });
     auto const r = containers(engine, {"list"});
@@ -192,7 +192,7 @@ TEST_CASE("containers: list shows -- for a container whose stats call fails, and
                                       "152.97       511.28\n"));
     CHECK_THAT(r.err, Catch::Contains("figures unknown; shown as --") && Catch::Contains("container broken") &&
                           Catch::Contains("cgroup gone away"));
-    CHECK(count(engine.requests(), "GET /v1.41/containers/aaa/stats?stream=false") == 1);
+    CHECK(count(engine.requests(), "GET /v1.41/containers/aaa/stats?stream=false&one-shot=true") == 1);
 }
 
 TEST_CASE("containers: answers of the wrong shape are named by their call, and nothing is created", "[containers]") {
@@ -277,7 +277,7 @@ TEST_CASE("containers: list opens at most --docker-stats-in-flight stats calls a
         if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
         if (target.starts_with("/v1.41/containers/json?")) return {200, listing};
         // idc01 ... idc12: the odd ones busy.
-        if (target.starts_with("/v1.41/containers/idc") && target.ends_with("/stats?stream=false"))
+        if (target.starts_with("/v1.41/containers/idc") && target.ends_with("/stats?stream=false&one-shot=true"))
             return {200, stats_fixture(std::stoi(target.substr(21, 2)) % 2 ? "cgroup_v1_busy" : "cgroup_v2")};
         return {404, R"({"message":"No such container"})"};
     });

@@ -1,3 +1,4 @@
+#include "docker/concurrent_stats.hpp"
 #include "docker/stats.hpp"
 
 #include <boost/json/parse.hpp>
@@ -460,4 +461,16 @@ TEST_CASE("figures_of: an empty reading is 0 without a process, unknown with one
         CHECK_FALSE(f.memory_percent.has_value());
         CHECK(f.unknown.size() == 2);
     }
+}
+
+TEST_CASE("one-shot stats: from API 1.41 (Docker 20.10) on", "[docker]") {
+    CHECK_FALSE(hicloud::docker::has_one_shot_stats("1.24"));
+    CHECK_FALSE(hicloud::docker::has_one_shot_stats("1.40"));
+    CHECK(hicloud::docker::has_one_shot_stats("1.41"));
+    CHECK(hicloud::docker::has_one_shot_stats("1.52"));
+    CHECK(hicloud::docker::has_one_shot_stats("2.0"));
+    CHECK_FALSE(hicloud::docker::has_one_shot_stats("1.4"));  // not 1.40
+    CHECK_FALSE(hicloud::docker::has_one_shot_stats(""));
+    CHECK_FALSE(hicloud::docker::has_one_shot_stats("1"));
+    CHECK_FALSE(hicloud::docker::has_one_shot_stats("one.41"));
 }
