@@ -89,10 +89,11 @@ db::param figure(std::optional<T> const& v) {
     else return db::param(*v);
 }
 
-std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample const> samples) {
+std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample const> samples, bool look_up_keys) {
     std::vector<std::string_view> keys;
-    for (auto const& s : samples)
-        if (!s.key.empty()) keys.push_back(s.key);
+    if (look_up_keys)
+        for (auto const& s : samples)
+            if (!s.key.empty()) keys.push_back(s.key);
     auto const already = keys.empty() ? std::unordered_set<std::string>{} : stored_keys(c, keys);
 
     std::vector<bool> written;
@@ -122,10 +123,10 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
 
 }  // namespace
 
-std::vector<bool> store_samples(db::connection& c, std::span<keyed_sample const> samples) {
+std::vector<bool> store_samples(db::connection& c, std::span<keyed_sample const> samples, bool look_up_keys) {
     c.execute("START TRANSACTION");
     try {
-        auto written = store_in_transaction(c, samples);
+        auto written = store_in_transaction(c, samples, look_up_keys);
         c.execute("COMMIT");
         return written;
     } catch (db::error const&) {
