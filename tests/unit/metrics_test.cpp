@@ -1,4 +1,5 @@
 #include "server/metrics.hpp"
+#include "server/metrics_endpoint.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -135,4 +136,21 @@ TEST_CASE("metrics: unknown figures are the null ones of the host and of each co
     c.cpu_percent = 1.5;
     s.containers = {c, c};
     CHECK(hicloud::server::unknown_figures(s) == 3 + 2 + 2);
+}
+
+TEST_CASE("metrics: the page has build info, the process's gauges and the listener's refusals", "[server][metrics]") {
+    hicloud::server::process_figures p;
+    p.ingest_queued = 7;
+    p.pool_size = 4;
+    p.pool_in_use = 2;
+    hicloud::server::listener_counts l;
+    l.refused_per_peer = 5;
+    p.listener = l;
+    auto const page = hicloud::server::metrics_page(nullptr, nullptr, p);
+    CHECK(page.find("hicloud_build_info{version=\"") != std::string::npos);
+    CHECK(page.find("hicloud_latest_figures_up 0\n") != std::string::npos);
+    CHECK(page.find("hicloud_ingest_queue_samples 7\n") != std::string::npos);
+    CHECK(page.find("hicloud_db_pool_connections_in_use 2\n") != std::string::npos);
+    CHECK(page.find("hicloud_http_connections_refused_total{limit=\"max_connections_per_peer\"} 5\n") != std::string::npos);
+    CHECK(page.find("hicloud_host_") == std::string::npos);
 }
