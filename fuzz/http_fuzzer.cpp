@@ -2,7 +2,7 @@
 // socket or a database: a Beast request_parser with http_server.cpp's limits (a fresh one per
 // request, as a kept-alive connection gets), then what handle_request would answer without the
 // database: the route table (404 and 405 as the server answers them), admit_monitor_info with two
-// agents' tokens and health_response.
+// agents' tokens, health_response and /metrics' text format writer.
 // Every answer is the contract's JSON; an admitted sample fits its columns and carries the
 // token of the agent it names.
 #include "check.hpp"
@@ -10,7 +10,9 @@
 
 #include "report/limits.hpp"
 #include "server/agent_tokens.hpp"
+#include "core/text.hpp"
 #include "server/api.hpp"
+#include "server/metrics.hpp"
 #include "server/routes.hpp"
 
 #include <boost/beast/http/parser.hpp>
@@ -19,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -132,6 +135,35 @@ void health(std::string_view reason) {
     if (why && fuzz::utf8_code_points(reason)) FUZZ_REQUIRE(why->is_string() && why->get_string() == reason);
 }
 
+// GET /metrics writes names and values that came from the database; here the body's bytes are
+// a label value and a help text. Whatever they are, the page keeps its three lines, is UTF-8,
+// and the label value reads back as the bytes made valid UTF-8.
+void metrics(std::string_view bytes) {
+    server::exposition out;
+    out.family("hicloud_fuzz", "gauge", bytes);
+    server::label const labels[] = {{"container_name", bytes}};
+    out.sample(labels, 1);
+    auto const& text = out.text();
+    FUZZ_REQUIRE(std::count(text.begin(), text.end(), '\n') == 3);
+    FUZZ_REQUIRE(fuzz::utf8_code_points(text).has_value());
+    auto const sample = text.substr(text.find("\nhicloud_fuzz{") + 1);
+    std::string_view const open = "hicloud_fuzz{container_name=\"", close = "\"} 1\n";
+    FUZZ_REQUIRE(sample.starts_with(open) && sample.ends_with(close));
+    auto const escaped = std::string_view(sample).substr(open.size(), sample.size() - open.size() - close.size());
+    std::string value;
+    for (std::size_t i = 0; i < escaped.size(); ++i) {
+        if (escaped[i] != '\\') {
+            FUZZ_REQUIRE(escaped[i] != '"' && escaped[i] != '\n');
+            value += escaped[i];
+            continue;
+        }
+        FUZZ_REQUIRE(++i < escaped.size());
+        FUZZ_REQUIRE(escaped[i] == '\\' || escaped[i] == '"' || escaped[i] == 'n');
+        value += escaped[i] == 'n' ? '\n' : escaped[i];
+    }
+    FUZZ_REQUIRE(value == core::valid_utf8(bytes));
+}
+
 // handle_request's routes: the server's own table, then each row's answer up to the database.
 void answer(server::request const& req) {
     auto const found = server::find_route(server::routes(), req.method(), req.target());
@@ -152,6 +184,7 @@ void answer(server::request const& req) {
     if (row.path == "/monitor_info") return post_monitor_info(req);
     // The database's reason in the server; here the body's bytes, whatever they are.
     if (row.path == "/health") return health(req.body());
+    if (row.path == "/metrics") return metrics(req.body());
     FUZZ_REQUIRE(!"a route this target does not answer yet: add it here");
 }
 

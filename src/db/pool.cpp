@@ -79,6 +79,7 @@ void pool::work(std::size_t index) {
             }
             t = std::move(queue_.front());
             queue_.pop_front();
+            busy_.fetch_add(1, std::memory_order_relaxed);
         }
         // Another worker saw the server go away after this connection was opened: it is most
         // likely dead too (a restarted server), so open a new one rather than fail this job.
@@ -103,6 +104,7 @@ void pool::work(std::size_t index) {
             }
         }
         auto const job_error = t(conn.get(), connect_error);
+        busy_.fetch_sub(1, std::memory_order_relaxed);
         if (job_error && !connect_error) {
             if (auto const lost = lost_connection(job_error)) {
                 core::log::warn("database connection lost; reconnecting for the next job",

@@ -84,6 +84,8 @@ public:
 
     // Jobs waiting for a worker now.
     std::size_t queued() const;
+    // Workers running a job now: the connections in use.
+    std::size_t busy() const { return busy_.load(std::memory_order_relaxed); }
 
 private:
     // What a worker runs: given its connection (or the connect error), returns the job's error.
@@ -118,6 +120,7 @@ private:
     bool stopping_ = false;
     // Connections found dead so far; each worker compares it with the count when it connected.
     std::atomic<std::uint64_t> losses_{0};
+    std::atomic<std::size_t> busy_{0};
     std::vector<std::thread> workers_;
 };
 

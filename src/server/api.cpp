@@ -57,6 +57,7 @@ void store(api_context& ctx, admitted_sample admitted, std::function<void(respon
     core::log::info("[" + utc_now(false) + "] HiCloud received data: MonitorInfo(agent_id=" + sample.agent_id +
                     ", containers=" + std::to_string(sample.containers.size()) + ")");
     std::size_t const refused = admitted.refused_entries.size();
+    if (ctx.metrics) ctx.metrics->count_unknown_figures(unknown_figures(sample));
     if (refused > 0) {
         auto const total = ctx.entries_refused += refused;
         std::string which;
@@ -68,7 +69,8 @@ void store(api_context& ctx, admitted_sample admitted, std::function<void(respon
                          {"entries", which}, {"left_out_since_start", std::to_string(total)}});
     }
     ctx.samples.submit(std::move(admitted.sample), std::move(admitted.key),
-                       [respond = std::move(respond), refused](ingest_result r) {
+                       [respond = std::move(respond), refused, metrics = ctx.metrics](ingest_result r) {
+                           if (metrics) metrics->count_sample(result_label(r.status));
                            switch (r.status) {
                                case ingest_status::stored:
                                case ingest_status::duplicate: {
@@ -149,7 +151,10 @@ std::variant<response, admitted_sample> admit_monitor_info(request const& req, s
 void post_monitor_info(api_context& ctx, request const& req, responder respond) {
     auto const tokens = ctx.tokens ? ctx.tokens() : nullptr;
     auto admitted = admit_monitor_info(req, ctx.limits, tokens.get());
-    if (auto* r = std::get_if<response>(&admitted)) return respond(std::move(*r));
+    if (auto* r = std::get_if<response>(&admitted)) {
+        if (ctx.metrics) ctx.metrics->count_sample(ingest_result_label::invalid);
+        return respond(std::move(*r));
+    }
     return store(ctx, std::move(std::get<admitted_sample>(admitted)), std::move(respond));
 }
 

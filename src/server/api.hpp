@@ -2,6 +2,7 @@
 // The HTTP API (SPEC §3): a request goes in, exactly one response comes out.
 // Everything but the database work is plain functions, testable without a socket.
 #include "server/agent_tokens.hpp"
+#include "server/metrics.hpp"
 #include "server/monitor_info.hpp"
 
 #include <boost/beast/http/message.hpp>
@@ -21,6 +22,7 @@ class pool;
 namespace hicloud::server {
 
 class ingest;
+class latest_cache;
 
 namespace http = boost::beast::http;
 using request = http::request<http::string_body>;
@@ -53,6 +55,11 @@ struct api_context {
     std::function<std::shared_ptr<agent_tokens const>()> tokens;
     // container_stats entries left out of stored samples since the start (each one logged).
     std::atomic<std::uint64_t> entries_refused{0};
+    // GET /metrics (metrics_endpoint.hpp): this process's counters (null: nothing is counted), the
+    // latest figures' cache (null: none on the page) and the listener's counts (unset: none).
+    server_metrics* metrics = nullptr;
+    latest_cache* latest = nullptr;
+    std::function<listener_counts()> listener;
 };
 
 // The header of a success answer that left entries out: their count. The body stays exactly

@@ -234,6 +234,9 @@ private:
 
     void read_header() {
         if (shared_->stopping) return close();
+        // Until its headers are read, a request refused (malformed, too large) counts as of no route.
+        started_ = std::chrono::steady_clock::now();
+        route_ = no_route;
         parser_.emplace();
         parser_->body_limit(shared_->config.max_body);
         parser_->header_limit(static_cast<std::uint32_t>(shared_->config.max_header));
@@ -247,6 +250,7 @@ private:
         if (ec) return on_read_error(ec);
         set_busy(true);
         started_ = std::chrono::steady_clock::now();
+        if (auto const* m = shared_->api.metrics) route_ = m->route_index(parser_->get().target());
         auto const& config = shared_->config;
         if (!body_memory_.reserve(body_bytes_needed(*parser_, config.max_body), config.max_body_memory)) {
             if (auto const n = shared_->refused_body_memory.add())
@@ -325,6 +329,8 @@ private:
 
     void on_written(beast::error_code ec, std::size_t bytes, bool keep) {
         log_access(bytes);
+        if (auto* m = shared_->api.metrics)
+            m->count_request(route_, response_->result_int(), std::chrono::steady_clock::now() - started_);
         request_ = {};
         response_.reset();
         body_memory_.release();
@@ -368,6 +374,8 @@ private:
     std::shared_ptr<response> response_;
     body_memory_reservation body_memory_;
     std::chrono::steady_clock::time_point started_;
+    static constexpr std::size_t no_route = static_cast<std::size_t>(-1);  // counted as "other"
+    std::size_t route_ = no_route;  // server_metrics::route_index of the request
 };
 
 tcp::endpoint resolve(asio::io_context& io, listen_address const& a) {
@@ -423,6 +431,12 @@ tcp::endpoint http_server::local_endpoint() const { return acceptor_.local_endpo
 void http_server::start() { accept(); }
 
 std::size_t http_server::connections() const { return shared_->connections; }
+
+listener_counts http_server::counts() const {
+    return {shared_->connections,          shared_->refused.total(),           shared_->refused_per_peer.total(),
+            shared_->made_room.total(),    shared_->refused_body_memory.total(), shared_->failed_handshakes.total(),
+            accept_failures_.total()};
+}
 
 void http_server::replace_tls(std::shared_ptr<ssl::context> tls) {
     std::lock_guard lock(shared_->mutex);

@@ -47,6 +47,8 @@ public:
     // (with Connection: close). `done` runs once every connection is closed.
     void stop(std::function<void()> done);
     std::size_t connections() const;
+    // The refusals counted since the start, and the connections open now (for /metrics).
+    listener_counts counts() const;
     // New connections use `tls` from now on (a renewed certificate); open ones keep theirs.
     // Ignored when the server started without TLS.
     void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls);

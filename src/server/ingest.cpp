@@ -3,6 +3,7 @@
 #include "core/failure.hpp"
 #include "core/log.hpp"
 #include "db/pool.hpp"
+#include "server/metrics.hpp"
 #include "server/sample_store.hpp"
 
 #include <mysqld_error.h>
@@ -73,7 +74,8 @@ std::vector<ingest_result> store_with_retry(db::connection& c, std::span<keyed_s
 
 }  // namespace
 
-ingest::ingest(db::pool& pool, ingest_limits limits) : pool_(pool), limits_(limits) {}
+ingest::ingest(db::pool& pool, ingest_limits limits, server_metrics* metrics)
+    : pool_(pool), limits_(limits), metrics_(metrics) {}
 
 std::size_t ingest::queued() const {
     std::lock_guard lock(mutex_);
@@ -126,7 +128,8 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
         }
         ++in_flight_;
         lock.unlock();
-        auto job = [batch](db::connection& c) {
+        auto job = [batch, metrics = metrics_](db::connection& c) {
+            commit_timer timed(metrics);
             std::vector<keyed_sample> samples;
             samples.reserve(batch.size());
             for (auto const& e : batch) samples.push_back({&e->sample, e->key});

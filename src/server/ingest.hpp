@@ -51,11 +51,14 @@ struct ingest_limits {
     std::chrono::milliseconds back_off{1000};
 };
 
+class server_metrics;
+
 class ingest {
 public:
     using callback = std::function<void(ingest_result)>;
 
-    ingest(db::pool& pool, ingest_limits limits);
+    // `metrics`, when set, times each batch's database job (hicloud_ingest_commit_duration_seconds).
+    ingest(db::pool& pool, ingest_limits limits, server_metrics* metrics = nullptr);
 
     // `done` runs exactly once, on a thread of the event loop, never inline.
     void submit(report::sample sample, std::string key, callback done);
@@ -83,6 +86,7 @@ private:
 
     db::pool& pool_;
     ingest_limits limits_;
+    server_metrics* metrics_;
     mutable std::mutex mutex_;
     std::deque<entry_ptr> waiting_;
     std::unordered_map<std::string, entry_ptr> by_key_;  // waiting or in flight

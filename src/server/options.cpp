@@ -48,6 +48,12 @@ constexpr std::array server_rows{
     option_spec{"server.tls_cert", "tls-cert", "PATH", "",
                 "PEM certificate (chain) to serve HTTPS instead of HTTP; with server.tls_key. Re-read on SIGHUP"},
     option_spec{"server.tls_key", "tls-key", "PATH", "", "PEM private key of server.tls_cert"},
+    option_spec{"server.stale_after", "stale-after", "SECONDS", "300",
+                "an agent whose latest sample is older than this (on the database's UTC clock) is left out "
+                "of the latest figures of GET /metrics"},
+    option_spec{"server.metrics_cache", "metrics-cache", "SECONDS", "5",
+                "GET /metrics reads the latest figures from the database at most once in this time; concurrent "
+                "scrapes share one read. 0 = read for every scrape"},
     option_spec{"server.tls_client_ca", "tls-client-ca", "PATH", "",
                 "PEM CA certificates: every client must present a certificate they signed (mutual TLS)"},
 };

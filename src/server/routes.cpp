@@ -1,5 +1,7 @@
 #include "server/routes.hpp"
 
+#include "server/metrics_endpoint.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -15,6 +17,7 @@ response method_not_allowed(std::string_view allow) {
 constexpr route rows[] = {
     {http::verb::post, "/monitor_info", post_monitor_info},
     {http::verb::get, "/health", get_health},
+    {http::verb::get, "/metrics", get_metrics},
 };
 
 }  // namespace

@@ -24,7 +24,7 @@ struct route {
     route_handler handle;
 };
 
-// HiCloud's rows (SPEC §3).
+// HiCloud's rows (SPEC §3, §8).
 std::span<route const> routes();
 
 // The row of `table` that answers `method` on `target`, or the 404 / 405 answer.

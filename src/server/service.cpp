@@ -10,6 +10,9 @@
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/ingest.hpp"
+#include "server/latest_figures.hpp"
+#include "server/metrics.hpp"
+#include "server/routes.hpp"
 #include "server/tls.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -126,6 +129,23 @@ std::optional<agent_tokens> initial_tokens(settings const& s) {
     return std::nullopt;
 }
 
+// The paths of the route table: the labels of hicloud_http_requests_total.
+std::vector<std::string_view> route_paths() {
+    std::vector<std::string_view> paths;
+    for (auto const& r : routes())
+        if (std::find(paths.begin(), paths.end(), r.path) == paths.end()) paths.push_back(r.path);
+    return paths;
+}
+
+// The latest figures, read on the pool off the event loop.
+latest_cache::read_fn latest_reader(db::pool& pool, std::chrono::seconds stale_after) {
+    return [&pool, stale_after](std::function<void(std::exception_ptr, latest_figures)> done) {
+        pool.async_run<latest_figures>(
+            [stale_after](db::connection& c) { return read_latest_figures(c, stale_after); },
+            [done = std::move(done)](std::exception_ptr e, latest_figures f) { done(e, std::move(f)); });
+    };
+}
+
 // Ingest leaves the pool's other connections free for /health.
 ingest_limits ingest_limits_for(settings const& s, db::pool& pool) {
     return {s.queue_limit, s.batch_limit, std::min(s.commit_concurrency, pool.config().pool_size),
@@ -141,10 +161,15 @@ struct service::parts {
         : io(io_),
           pool(pool_),
           s(std::move(settings_)),
-          samples(pool, ingest_limits_for(s, pool)),
+          metrics(route_paths()),
+          latest(s.metrics_cache, latest_reader(pool, s.stale_after)),
+          samples(pool, ingest_limits_for(s, pool), &metrics),
           api{samples, pool, {s.max_containers}, nullptr},
           tls(std::move(tls_)),
           http(io, s, api, tls) {
+        api.metrics = &metrics;
+        api.latest = &latest;
+        api.listener = [this] { return http.counts(); };
         if (loaded) {
             tokens.set(std::move(*loaded));
             api.tokens = [this] { return tokens.get(); };
@@ -155,6 +180,8 @@ struct service::parts {
     db::pool& pool;
     settings const s;
     token_holder tokens;
+    server_metrics metrics;
+    latest_cache latest;
     ingest samples;
     api_context api;
     std::shared_ptr<boost::asio::ssl::context> tls;

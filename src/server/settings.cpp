@@ -65,6 +65,8 @@ settings settings_from(core::config const& c) {
     s.tls_cert = c.text("server.tls_cert");
     s.tls_key = c.text("server.tls_key");
     s.tls_client_ca = c.text("server.tls_client_ca");
+    s.stale_after = std::chrono::seconds(c.integer("server.stale_after", 1, 365LL * 24 * 3600));
+    s.metrics_cache = std::chrono::seconds(c.integer("server.metrics_cache", 0, 3600));
     c.require_together("server.tls_cert", "server.tls_key");
     if (!s.tls_client_ca.empty() && s.tls_cert.empty())
         throw core::config_error("server.tls_client_ca needs server.tls_cert and server.tls_key (TLS on the listener)");

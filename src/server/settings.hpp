@@ -42,6 +42,10 @@ struct settings {
     // TLS on the listener when tls_cert is set: PEM files; tls_client_ca also asks every client
     // for a certificate signed by it.
     std::string tls_cert, tls_key, tls_client_ca;
+    // GET /metrics: agents silent longer than stale_after drop out of the latest figures, which
+    // are read from the database at most once per metrics_cache.
+    std::chrono::seconds stale_after{300};
+    std::chrono::seconds metrics_cache{5};
 };
 
 // Throws core::config_error naming the option at fault.

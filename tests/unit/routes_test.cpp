@@ -93,10 +93,11 @@ TEST_CASE("routes: a path no row has is 404 naming it, cut at 100 bytes", "[serv
     CHECK(message_of(answer_for(http::verb::get, longer)) == "no such path: " + longer.substr(0, 100));
 }
 
-TEST_CASE("routes: HiCloud's table takes POST /monitor_info and GET and HEAD /health", "[server]") {
+TEST_CASE("routes: HiCloud's table takes POST /monitor_info and GET and HEAD /health and /metrics", "[server]") {
     auto const rows = hicloud::server::routes();
     CHECK(allowed_methods(rows, "/monitor_info") == "POST");
     CHECK(allowed_methods(rows, "/health") == "GET, HEAD");
+    CHECK(allowed_methods(rows, "/metrics") == "GET, HEAD");
     CHECK(allowed_methods(rows, "/") == "");
-    CHECK(rows.size() == 2);
+    CHECK(rows.size() == 3);
 }

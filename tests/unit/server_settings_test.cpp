@@ -142,6 +142,8 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.tls_client_ca == "");
     CHECK(s.max_header == 16384);
     CHECK(s.db_back_off == 1000ms);
+    CHECK(s.stale_after == 300s);
+    CHECK(s.metrics_cache == 5s);
 }
 
 TEST_CASE("settings_from: the defaults agree with the settings struct's", "[server]") {
@@ -162,6 +164,8 @@ TEST_CASE("settings_from: the defaults agree with the settings struct's", "[serv
     CHECK(s.first_byte_timeout == compiled.first_byte_timeout);
     CHECK(s.max_header == compiled.max_header);
     CHECK(s.db_back_off == compiled.db_back_off);
+    CHECK(s.stale_after == compiled.stale_after);
+    CHECK(s.metrics_cache == compiled.metrics_cache);
 }
 
 TEST_CASE("settings_from: flags set every option", "[server]") {
@@ -170,8 +174,11 @@ TEST_CASE("settings_from: flags set every option", "[server]") {
                          "--queue-limit", "100", "--batch-limit", "16", "--commit-concurrency", "3", "--tokens-file", "/etc/hicloud/tokens",
                          "--shutdown-timeout", "2", "--max-connections-per-peer", "0", "--max-body-memory", "4096",
                          "--first-byte-timeout", "2", "--tls-cert", "/c.pem", "--tls-key", "/k.pem",
-                         "--tls-client-ca", "/ca.pem", "--max-header", "4096", "--db-back-off", "0"},
+                         "--tls-client-ca", "/ca.pem", "--max-header", "4096", "--db-back-off", "0",
+                         "--stale-after", "60", "--metrics-cache", "0"},
                         no_file);
+    CHECK(s.stale_after == 60s);
+    CHECK(s.metrics_cache == 0s);
     CHECK(s.max_header == 4096);
     CHECK(s.db_back_off == 0ms);
     CHECK(s.max_connections_per_peer == 0);
@@ -216,8 +223,12 @@ TEST_CASE("settings_from: HICLOUD_SERVER_* variables set every option", "[server
                           "HICLOUD_SERVER_TLS_KEY=/run/k.pem",
                           "HICLOUD_SERVER_TLS_CLIENT_CA=/run/ca.pem",
                           "HICLOUD_SERVER_MAX_HEADER=8192",
-                          "HICLOUD_SERVER_DB_BACK_OFF=2500"};
+                          "HICLOUD_SERVER_DB_BACK_OFF=2500",
+                          "HICLOUD_SERVER_STALE_AFTER=90",
+                          "HICLOUD_SERVER_METRICS_CACHE=15"};
     auto const s = load({}, env);
+    CHECK(s.stale_after == 90s);
+    CHECK(s.metrics_cache == 15s);
     CHECK(s.max_header == 8192);
     CHECK(s.db_back_off == 2500ms);
     CHECK(s.max_connections_per_peer == 9);
@@ -290,6 +301,10 @@ TEST_CASE("settings_from: a number out of range names the option", "[server]") {
           "server.max_header (from --max-header): expected an integer from 1024 to 65536, got '65537'");
     CHECK(load_error({"--db-back-off", "60001"}, no_file) ==
           "server.db_back_off (from --db-back-off): expected an integer from 0 to 60000, got '60001'");
+    CHECK(load_error({"--stale-after", "0"}, no_file) ==
+          "server.stale_after (from --stale-after): expected an integer from 1 to 31536000, got '0'");
+    CHECK(load_error({"--metrics-cache", "3601"}, no_file) ==
+          "server.metrics_cache (from --metrics-cache): expected an integer from 0 to 3600, got '3601'");
     CHECK(load_error({"--header-timeout", "ten"}, no_file) ==
           "server.header_timeout (from --header-timeout): expected an integer from 1 to 3600, got 'ten'");
 }

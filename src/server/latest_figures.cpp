@@ -1,0 +1,185 @@
+#include "server/latest_figures.hpp"
+
+#include "core/failure.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <tuple>
+
+namespace hicloud::server {
+namespace {
+
+// Columns of latest_figures_sql().
+enum column : std::size_t {
+    kind, id, agent_id, node_name, container_name, status, cpu_count, cpu_percent, memory_total, memory_used,
+    memory_percent, time, columns
+};
+
+std::optional<double> number(std::optional<std::string> const& text) {
+    if (!text) return std::nullopt;
+    double v = 0;
+    auto const* end = text->data() + text->size();
+    auto const [stop, ec] = std::from_chars(text->data(), end, v);
+    if (ec != std::errc() || stop != end) return std::nullopt;
+    return v;
+}
+
+std::int64_t row_id(std::optional<std::string> const& text) {
+    std::int64_t v = -1;
+    if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+    return v;
+}
+
+std::string text_of(std::optional<std::string> const& text) { return text.value_or(""); }
+
+}  // namespace
+
+std::string_view latest_figures_sql() {
+    return "WITH latest AS ("
+           " SELECT agent_id, MAX(ser_get_datetime) AS t FROM server GROUP BY agent_id"
+           " HAVING MAX(ser_get_datetime) >= UTC_TIMESTAMP() - INTERVAL ? SECOND)"
+           " SELECT 'h', s.id, s.agent_id, NULL, NULL, NULL, s.ser_cpu_count, s.ser_cpu_percent,"
+           " s.ser_memory_total, s.ser_memory_used, s.ser_memory_percent, s.ser_get_datetime"
+           " FROM latest JOIN server s ON s.agent_id = latest.agent_id AND s.ser_get_datetime = latest.t"
+           " UNION ALL"
+           " SELECT 'c', c.id, c.agent_id, c.node_name, c.container_name, c.status, NULL, c.con_cpu_percent,"
+           " NULL, c.con_memory_usage, c.con_memory_percent, c.con_get_datetime"
+           " FROM latest JOIN container c ON c.agent_id = latest.agent_id AND c.con_get_datetime = latest.t";
+}
+
+std::optional<double> epoch_seconds(std::string_view text) {
+    // YYYY-MM-DD HH:MM:SS, as the connection returns a DATETIME (a fraction, if any, is ignored).
+    if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
+        text[13] != ':' || text[16] != ':')
+        return std::nullopt;
+    auto const field = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+        int v = 0;
+        auto const [stop, ec] = std::from_chars(text.data() + pos, text.data() + pos + len, v);
+        if (ec != std::errc() || stop != text.data() + pos + len) return std::nullopt;
+        return v;
+    };
+    auto const y = field(0, 4), mo = field(5, 2), d = field(8, 2), h = field(11, 2), mi = field(14, 2),
+               s = field(17, 2);
+    if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
+    std::chrono::year_month_day const date{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*mo)),
+                                           std::chrono::day(static_cast<unsigned>(*d))};
+    if (!date.ok() || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+    auto const days = std::chrono::sys_days(date).time_since_epoch().count();
+    return static_cast<double>(days) * 86400.0 + *h * 3600.0 + *mi * 60.0 + *s;
+}
+
+latest_figures latest_from_rows(std::vector<db::row> const& rows) {
+    // Keyed by their labels, with the id of the row they came from: the highest id wins.
+    std::map<std::string, std::pair<std::int64_t, host_latest>> hosts;
+    std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::int64_t, container_latest>> containers;
+    for (auto const& r : rows) {
+        if (r.size() != columns || !r[kind]) continue;
+        auto const rid = row_id(r[id]);
+        if (*r[kind] == "h") {
+            host_latest h{text_of(r[agent_id]), number(r[cpu_count]), number(r[cpu_percent]),
+                          number(r[memory_total]), number(r[memory_used]),
+                          r[time] ? epoch_seconds(*r[time]) : std::nullopt};
+            auto const key = h.agent_id;
+            if (auto [it, added] = hosts.try_emplace(key, rid, h); !added && rid > it->second.first)
+                it->second = {rid, std::move(h)};
+        } else if (*r[kind] == "c") {
+            container_latest c{text_of(r[agent_id]), text_of(r[node_name]), text_of(r[container_name]), r[status],
+                               number(r[cpu_percent]), number(r[memory_used]), number(r[memory_percent])};
+            auto key = std::tuple(c.agent_id, c.node_name, c.container_name);
+            if (auto [it, added] = containers.try_emplace(std::move(key), rid, c); !added && rid > it->second.first)
+                it->second = {rid, std::move(c)};
+        }
+    }
+    latest_figures f;
+    for (auto& [key, v] : hosts) f.hosts.push_back(std::move(v.second));
+    for (auto& [key, v] : containers) f.containers.push_back(std::move(v.second));
+    return f;
+}
+
+latest_figures read_latest_figures(db::connection& c, std::chrono::seconds stale_after) {
+    return latest_from_rows(c.execute(latest_figures_sql(), {static_cast<std::int64_t>(stale_after.count())}));
+}
+
+void write_latest_figures(exposition& out, latest_figures const& f) {
+    constexpr double mib = 1024.0 * 1024.0;
+    auto const hosts = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+        out.family(name, type, help);
+        for (auto const& h : f.hosts)
+            if (std::optional<double> const v = value(h)) out.sample({{"agent_id", h.agent_id}}, *v);
+    };
+    auto const scaled = [](std::optional<double> v, double by) { return v ? std::optional(*v * by) : std::nullopt; };
+    // Divided, not multiplied by 0.01 (which no double holds): 150.5 % is 1.505, not 1.5050000000000001.
+    auto const percent_to_ratio = [](std::optional<double> v) { return v ? std::optional(*v / 100) : std::nullopt; };
+    hosts("hicloud_host_cpu_usage_ratio", "gauge", "Host CPU busy over the agent's latest sample window, all CPUs together (0-1).",
+          [&](host_latest const& h) { return percent_to_ratio(h.cpu_percent); });
+    hosts("hicloud_host_cpus", "gauge", "Logical CPUs of the host in the agent's latest sample.",
+          [](host_latest const& h) { return h.cpus; });
+    hosts("hicloud_host_memory_total_bytes", "gauge", "Host memory total in the agent's latest sample.",
+          [&](host_latest const& h) { return scaled(h.memory_total_mib, mib); });
+    hosts("hicloud_host_memory_used_bytes", "gauge", "Host memory used in the agent's latest sample (as psutil's used).",
+          [&](host_latest const& h) { return scaled(h.memory_used_mib, mib); });
+    hosts("hicloud_agent_last_sample_timestamp_seconds", "gauge",
+          "Time of the agent's latest sample (ser_get_datetime read as UTC), seconds since the epoch.",
+          [](host_latest const& h) { return h.sample_time; });
+
+    auto const per_container = [&](std::string_view name, std::string_view help, auto value) {
+        out.family(name, "gauge", help);
+        for (auto const& c : f.containers)
+            if (std::optional<double> const v = value(c))
+                out.sample({{"agent_id", c.agent_id}, {"node_name", c.node_name}, {"container_name", c.container_name}}, *v);
+    };
+    per_container("hicloud_container_cpu_usage_ratio",
+                  "Container CPU in the agent's latest sample; 1 = one full core (docker stats 100 %).",
+                  [&](container_latest const& c) { return percent_to_ratio(c.cpu_percent); });
+    per_container("hicloud_container_memory_usage_bytes", "Container memory usage in the agent's latest sample, as docker stats.",
+                  [&](container_latest const& c) { return scaled(c.memory_usage_mib, mib); });
+    per_container("hicloud_container_memory_usage_ratio", "Container memory usage of its limit in the agent's latest sample (0-1).",
+                  [&](container_latest const& c) { return percent_to_ratio(c.memory_percent); });
+    per_container("hicloud_container_running", "1 when the container's status in the agent's latest sample is running, else 0.",
+                  [](container_latest const& c) {
+                      return c.status ? std::optional(*c.status == "running" ? 1.0 : 0.0) : std::nullopt;
+                  });
+}
+
+void latest_cache::get(done_fn done, clock::time_point now) {
+    std::unique_lock lock(mutex_);
+    if (figures_ && now - read_at_ < max_age_) {
+        auto figures = figures_;
+        lock.unlock();
+        return done(std::move(figures), "");
+    }
+    waiting_.push_back(std::move(done));
+    if (reading_) return;
+    reading_ = true;
+    read_started_ = now;
+    ++reads_;
+    lock.unlock();
+    read_([this](std::exception_ptr e, latest_figures f) { finish(e, std::move(f)); });
+}
+
+void latest_cache::finish(std::exception_ptr e, latest_figures f) {
+    std::vector<done_fn> waiting;
+    figures_ptr figures;
+    std::string error;
+    {
+        std::lock_guard lock(mutex_);
+        reading_ = false;
+        waiting.swap(waiting_);
+        if (e) {
+            error = core::message_of(e);
+        } else {
+            figures_ = std::make_shared<latest_figures const>(std::move(f));
+            read_at_ = read_started_;
+            figures = figures_;
+        }
+    }
+    for (auto& done : waiting) done(figures, error);
+}
+
+std::uint64_t latest_cache::reads() const {
+    std::lock_guard lock(mutex_);
+    return reads_;
+}
+
+}  // namespace hicloud::server
