@@ -59,7 +59,7 @@ struct api_context {
     // latest figures' cache (null: none on the page) and the listener's counts (unset: none).
     server_metrics* metrics = nullptr;
     latest_cache* latest = nullptr;
-    std::function<listener_counts()> listener;
+    std::function<listener_counts()> listener{};
 };
 
 // The header of a success answer that left entries out: their count. The body stays exactly
