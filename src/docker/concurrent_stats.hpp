@@ -3,14 +3,16 @@
 // created, exited and dead) fetched concurrently, one connection each, at most `max_in_flight`
 // calls at once.
 //
-// How CPU is measured. CPU % needs two readings of a container's counters. Engines from API 1.41
-// (Docker 20.10) answer `one-shot=true` at once with one reading; HiCloud takes the other itself:
-// the reading kept from the previous call of the same stats_sampler (a daemon's previous tick, so
-// the figure covers the whole interval, as the host's does), or, for a container read for the
-// first time, a second reading a second after the first. A cycle then costs about one second
-// whatever the number of containers, and a daemon's later cycles milliseconds. Older engines get
-// `stream=false`, for which the engine itself waits a stats period (1–2 s) to fill precpu_stats;
-// an engine that fills precpu_stats although asked for one-shot is taken at its word too.
+// How CPU is measured. CPU % needs two readings of a container's counters. With `stream=false`
+// the engine waits for two of its collections (Docker 20.10 collects every second) and sends both;
+// from API 1.41 HiCloud asks `one-shot=true` for one reading, without the engine's second
+// collection, and takes the other itself: the reading kept from the previous call of the same
+// stats_sampler (a daemon's previous tick, so the figure covers the whole interval, as the host's
+// does), or, for a container read for the first time, a second reading a second after the first.
+// Docker 20.10 still answers a one-shot call at its next collection, up to a second later, so a
+// daemon's cycle takes up to a second there rather than two (docs/PERFORMANCE.md); an engine that
+// reads at the call answers in milliseconds. Older engines get `stream=false`, and an engine that
+// fills precpu_stats although asked for one-shot is taken at its word.
 //
 // The bound (agent.docker_stats_in_flight, containers.docker_stats_in_flight; calls, default 100):
 // each call holds a socket (a file descriptor here, a connection in dockerd). Unbounded, a host
