@@ -6,6 +6,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace hicloud::server {
@@ -59,22 +60,40 @@ core::outcome<agent_tokens> agent_tokens::parse(std::string_view text, std::stri
     return tokens;
 }
 
-token_verdict agent_tokens::check(std::string_view authorization, std::string_view agent_id) const {
-    // The scheme is case-insensitive (RFC 9110 §11.1).
+namespace {
+
+// The hash of the bearer token in `authorization`, or nothing when it carries none. The scheme is
+// case-insensitive (RFC 9110 §11.1).
+std::optional<std::array<unsigned char, 32>> bearer_hash(std::string_view authorization) {
     constexpr std::string_view scheme = "bearer ";
-    if (authorization.size() <= scheme.size()) return token_verdict::missing;
+    if (authorization.size() <= scheme.size()) return std::nullopt;
     for (std::size_t i = 0; i < scheme.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return token_verdict::missing;
-    auto const hash = sha256(trim(authorization.substr(scheme.size())));
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return std::nullopt;
+    return sha256(trim(authorization.substr(scheme.size())));
+}
+
+}  // namespace
+
+token_verdict agent_tokens::check(std::string_view authorization, std::string_view agent_id) const {
+    auto const hash = bearer_hash(authorization);
+    if (!hash) return token_verdict::missing;
     // Every entry is compared in full, so timing says nothing about which one matched.
     bool for_this_agent = false, for_another = false;
     for (auto const& e : entries_) {
-        bool const match = CRYPTO_memcmp(e.hash.data(), hash.data(), hash.size()) == 0;
+        bool const match = CRYPTO_memcmp(e.hash.data(), hash->data(), hash->size()) == 0;
         for_this_agent |= match && e.agent_id == agent_id;
         for_another |= match && e.agent_id != agent_id;
     }
     if (for_this_agent) return token_verdict::allowed;
     return for_another ? token_verdict::other_agent : token_verdict::unknown;
+}
+
+token_verdict agent_tokens::check_any(std::string_view authorization) const {
+    auto const hash = bearer_hash(authorization);
+    if (!hash) return token_verdict::missing;
+    bool any = false;
+    for (auto const& e : entries_) any |= CRYPTO_memcmp(e.hash.data(), hash->data(), hash->size()) == 0;
+    return any ? token_verdict::allowed : token_verdict::unknown;
 }
 
 core::outcome<agent_tokens> load_agent_tokens(std::string const& path) {

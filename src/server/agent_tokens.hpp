@@ -27,6 +27,9 @@ public:
 
     // `authorization`: the Authorization header's value ("" when absent).
     token_verdict check(std::string_view authorization, std::string_view agent_id) const;
+    // The same for a file of readers' tokens (server.read_tokens_file), whose first column names a
+    // reader: allowed for any line's token, never other_agent.
+    token_verdict check_any(std::string_view authorization) const;
     std::size_t size() const { return entries_.size(); }
 
 private:

@@ -43,6 +43,20 @@ std::variant<std::string, response> idempotency_key(request const& req) {
     return std::string(key);
 }
 
+// 401 for a request without a token (`missing`) or with one nobody has (`unknown`).
+response unauthorized(token_verdict v) {
+    bool const missing = v == token_verdict::missing;
+    auto r = envelope(http::status::unauthorized,
+                      missing ? "Authorization: Bearer token required" : "Authorization: unknown token");
+    r.set(http::field::www_authenticate, missing ? "Bearer" : "Bearer error=\"invalid_token\"");
+    return r;
+}
+
+std::string_view authorization_of(request const& req) {
+    auto const auth = req.find(http::field::authorization);
+    return auth == req.end() ? std::string_view() : std::string_view(auth->value());
+}
+
 response unavailable(std::string_view why) {
     auto r = envelope(http::status::service_unavailable, why);
     r.set(http::field::retry_after, "1");
@@ -126,20 +140,10 @@ std::variant<response, admitted_sample> admit_monitor_info(request const& req, s
         return envelope(status, parsed.error().message);
     }
     if (tokens) {
-        auto const auth = req.find(http::field::authorization);
-        switch (tokens->check(auth == req.end() ? std::string_view() : std::string_view(auth->value()),
-                              parsed->sample.agent_id)) {
+        switch (auto const verdict = tokens->check(authorization_of(req), parsed->sample.agent_id)) {
             case token_verdict::allowed: break;
-            case token_verdict::missing: {
-                auto r = envelope(http::status::unauthorized, "Authorization: Bearer token required");
-                r.set(http::field::www_authenticate, "Bearer");
-                return r;
-            }
-            case token_verdict::unknown: {
-                auto r = envelope(http::status::unauthorized, "Authorization: unknown token");
-                r.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
-                return r;
-            }
+            case token_verdict::missing:
+            case token_verdict::unknown: return unauthorized(verdict);
             case token_verdict::other_agent:
                 return envelope(http::status::forbidden, "agent_id: the token belongs to another agent");
         }
@@ -156,6 +160,14 @@ void post_monitor_info(api_context& ctx, request const& req, responder respond) 
         return respond(std::move(*r));
     }
     return store(ctx, std::move(std::get<admitted_sample>(admitted)), std::move(respond));
+}
+
+std::optional<response> refused_read(api_context const& ctx, request const& req) {
+    auto const readers = ctx.read_tokens ? ctx.read_tokens() : nullptr;
+    if (!readers) return std::nullopt;
+    auto const verdict = readers->check_any(authorization_of(req));
+    if (verdict == token_verdict::allowed) return std::nullopt;
+    return unauthorized(verdict);
 }
 
 void get_health(api_context& ctx, request const&, responder respond) { check_health(ctx, std::move(respond)); }

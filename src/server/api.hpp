@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -53,6 +54,8 @@ struct api_context {
     sample_limits limits;
     // The current tokens (reloaded on SIGHUP); null when authentication is off.
     std::function<std::shared_ptr<agent_tokens const>()> tokens;
+    // The readers' tokens in force (server.read_tokens_file); null when reads are open.
+    std::function<std::shared_ptr<agent_tokens const>()> read_tokens{};
     // container_stats entries left out of stored samples since the start (each one logged).
     std::atomic<std::uint64_t> entries_refused{0};
     // GET /metrics (metrics_endpoint.hpp): this process's counters (null: nothing is counted), the
@@ -65,6 +68,10 @@ struct api_context {
 // The header of a success answer that left entries out: their count. The body stays exactly
 // the original's, so the original's agents keep working; HiCloud's agent logs the count.
 inline constexpr std::string_view refused_entries_header = "HiCloud-Refused-Entries";
+
+// For a read (GET /metrics): nothing when reads are open or the request carries a reader's token,
+// else the 401 to answer (WWW-Authenticate: Bearer). An agent's token is not a reader's.
+std::optional<response> refused_read(api_context const& ctx, request const& req);
 
 // The handlers of the route table (server/routes.hpp); `respond` runs exactly once.
 // POST /monitor_info: admit_monitor_info, then the ingest queue; 200 once the sample is committed,

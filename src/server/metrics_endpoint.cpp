@@ -65,7 +65,8 @@ std::string metrics_page(latest_figures const* latest, server_metrics const* cou
     return out.take();
 }
 
-void get_metrics(api_context& ctx, request const&, responder respond) {
+void get_metrics(api_context& ctx, request const& req, responder respond) {
+    if (auto refused = refused_read(ctx, req)) return respond(std::move(*refused));
     auto page = [&ctx, respond = std::move(respond)](latest_figures const* latest, std::string const& error) {
         if (!error.empty())
             core::log::warn("/metrics: reading the latest figures failed; answered without them", {{"error", error}});

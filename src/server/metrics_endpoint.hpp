@@ -24,7 +24,8 @@ struct process_figures {
 // (when set) and `process`.
 std::string metrics_page(latest_figures const* latest, server_metrics const* counters, process_figures const& process);
 
-// The route's handler: answers with metrics_page, Content-Type metrics_content_type.
+// The route's handler: answers with metrics_page, Content-Type metrics_content_type; with
+// server.read_tokens_file set, 401 without a reader's token (refused_read).
 void get_metrics(api_context& ctx, request const& req, responder respond);
 
 }  // namespace hicloud::server

@@ -43,6 +43,10 @@ constexpr std::array server_rows{
     option_spec{"server.tokens_file", "tokens-file", "PATH", "",
                 "agent tokens: lines of 'agent_id sha256-hex-of-token'; when set, POST /monitor_info needs "
                 "'Authorization: Bearer TOKEN' of that agent. Re-read on SIGHUP"},
+    option_spec{"server.read_tokens_file", "read-tokens-file", "PATH", "",
+                "readers' tokens: lines of 'name sha256-hex-of-token'; when set, GET /metrics needs "
+                "'Authorization: Bearer TOKEN' of one of them (an agent's token does not read). Unset: reads "
+                "are open. Re-read on SIGHUP"},
     option_spec{"server.shutdown_timeout", "shutdown-timeout", "SECONDS", "30",
                 "on SIGTERM/SIGINT, how long to finish requests in flight before exiting"},
     option_spec{"server.tls_cert", "tls-cert", "PATH", "",

@@ -129,6 +129,15 @@ std::optional<agent_tokens> initial_tokens(settings const& s) {
     return std::nullopt;
 }
 
+// The readers' tokens at start; none when reads are open (as Prometheus exporters are).
+std::optional<agent_tokens> initial_read_tokens(settings const& s) {
+    if (s.read_tokens_file.empty()) return std::nullopt;
+    auto loaded = load_agent_tokens(s.read_tokens_file);
+    if (!loaded) throw std::runtime_error(loaded.error().message);
+    core::log::info("read authentication on", {{"tokens", std::to_string(loaded->size())}, {"file", s.read_tokens_file}});
+    return std::move(*loaded);
+}
+
 // The paths of the route table: the labels of hicloud_http_requests_total.
 std::vector<std::string_view> route_paths() {
     std::vector<std::string_view> paths;
@@ -157,7 +166,7 @@ ingest_limits ingest_limits_for(settings const& s, db::pool& pool) {
 // What lives as long as the service, in the order it is built (and the reverse of its teardown).
 struct service::parts {
     parts(boost::asio::io_context& io_, db::pool& pool_, settings settings_, std::optional<agent_tokens> loaded,
-          std::shared_ptr<boost::asio::ssl::context> tls_)
+          std::optional<agent_tokens> readers, std::shared_ptr<boost::asio::ssl::context> tls_)
         : io(io_),
           pool(pool_),
           s(std::move(settings_)),
@@ -174,12 +183,17 @@ struct service::parts {
             tokens.set(std::move(*loaded));
             api.tokens = [this] { return tokens.get(); };
         }
+        if (readers) {
+            read_tokens.set(std::move(*readers));
+            api.read_tokens = [this] { return read_tokens.get(); };
+        }
     }
 
     boost::asio::io_context& io;
     db::pool& pool;
     settings const s;
     token_holder tokens;
+    token_holder read_tokens;
     server_metrics metrics;
     latest_cache latest;
     ingest samples;
@@ -190,10 +204,12 @@ struct service::parts {
 
 service::service(boost::asio::io_context& io, db::pool& database, settings s) {
     auto tokens = initial_tokens(s);
+    auto readers = initial_read_tokens(s);
     raise_descriptor_limit(s.max_connections);
     auto tls = tls_context_from(s);
     if (!tls) throw core::config_error(tls.error().message);
-    parts_ = std::make_unique<parts>(io, database, std::move(s), std::move(tokens), std::move(*tls));
+    parts_ = std::make_unique<parts>(io, database, std::move(s), std::move(tokens), std::move(readers),
+                                     std::move(*tls));
 }
 
 service::~service() = default;
@@ -203,6 +219,7 @@ int service::run() {
     auto& pool = parts_->pool;
     auto const& s = parts_->s;
     auto& tokens = parts_->tokens;
+    auto& read_tokens = parts_->read_tokens;
     auto& ingest = parts_->samples;
     auto& http = parts_->http;
     auto const& tls = parts_->tls;
@@ -262,8 +279,18 @@ int service::run() {
                                      {{"error", renewed.error().message}});
                 }
             }
+            if (!s.read_tokens_file.empty()) {
+                if (auto loaded = load_agent_tokens(s.read_tokens_file)) {
+                    core::log::info("reloaded readers' tokens", {{"tokens", std::to_string(loaded->size())}});
+                    read_tokens.set(std::move(*loaded));
+                } else {
+                    core::log::error("reloading readers' tokens failed; keeping the previous ones",
+                                     {{"error", loaded.error().message}});
+                }
+            }
             if (s.tokens_file.empty()) {
-                if (s.tls_cert.empty()) core::log::info("SIGHUP: no server.tokens_file or server.tls_cert to reload");
+                if (s.tls_cert.empty() && s.read_tokens_file.empty())
+                    core::log::info("SIGHUP: no server.tokens_file, read_tokens_file or tls_cert to reload");
             } else if (auto loaded = load_agent_tokens(s.tokens_file)) {
                 core::log::info("reloaded agent tokens", {{"tokens", std::to_string(loaded->size())}});
                 tokens.set(std::move(*loaded));

@@ -61,6 +61,7 @@ settings settings_from(core::config const& c) {
     s.commit_concurrency = static_cast<std::size_t>(c.integer("server.commit_concurrency", 1, 256));
     s.db_back_off = std::chrono::milliseconds(c.integer("server.db_back_off", 0, 60000));
     s.tokens_file = c.text("server.tokens_file");
+    s.read_tokens_file = c.text("server.read_tokens_file");
     s.shutdown_timeout = std::chrono::seconds(c.integer("server.shutdown_timeout", 1, 3600));
     s.tls_cert = c.text("server.tls_cert");
     s.tls_key = c.text("server.tls_key");

@@ -5,6 +5,7 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
+#include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
@@ -15,6 +16,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -209,4 +212,35 @@ TEST_CASE("metrics: promtool check metrics reports nothing on a real answer", "[
     CHECK(checked.out == "");
     CHECK(checked.err == "");
     CHECK(checked.exit_code == 0);
+}
+
+TEST_CASE("metrics: with server.read_tokens_file a reader's token reads, none or an agent's does not, and it does not write",
+          "[mysql][server][metrics][auth]") {
+    migrated_database db;
+    test::temp_dir dir;
+    auto const agents = dir.root() / "agent-tokens";
+    auto const readers = dir.root() / "read-tokens";
+    std::ofstream(agents) << "fresh " << test::sha256_hex("agent-token") << "\n";
+    std::ofstream(readers) << "# readers\ngrafana " << test::sha256_hex("reader-token") << "\n";
+    test::server_process server({"--tokens-file", agents.string(), "--read-tokens-file", readers.string()}, db.env);
+    auto const read = [&](std::string const& authorization) {
+        std::map<std::string, std::string> headers;
+        if (!authorization.empty()) headers["Authorization"] = authorization;
+        return http_request(server.port(), "GET", "/metrics", "", headers);
+    };
+    auto const none = read("");
+    CHECK(none.status == 401);
+    CHECK(none.headers.at("www-authenticate") == "Bearer");
+    auto const agents_token = read("Bearer agent-token");
+    CHECK(agents_token.status == 401);
+    CHECK(agents_token.headers.at("www-authenticate") == "Bearer error=\"invalid_token\"");
+    auto const reader = read("Bearer reader-token");
+    CHECK(reader.status == 200);
+    CHECK_THAT(reader.body, Catch::Contains("hicloud_build_info"));
+    // A reader's token does not write; the agent's own does.
+    auto const body = sample("fresh", utc());
+    CHECK(http_request(server.port(), "POST", "/monitor_info", body, {{"Authorization", "Bearer reader-token"}}).status == 401);
+    CHECK(http_request(server.port(), "POST", "/monitor_info", body, {{"Authorization", "Bearer agent-token"}}).status == 200);
+    // /health stays open for balancers.
+    CHECK(http_request(server.port(), "GET", "/health").status == 200);
 }

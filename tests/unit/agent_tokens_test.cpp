@@ -242,3 +242,12 @@ TEST_CASE("token_holder: null until set, and a reader keeps the tokens it got wh
     CHECK(after->size() == 2);
     CHECK(after->check("Bearer token-a", "agent_a") == token_verdict::unknown);
 }
+
+TEST_CASE("agent_tokens: check_any allows any line's token, as readers' tokens are checked", "[server]") {
+    auto const readers = parse_ok("grafana " + sha256_hex("token-g") + "\nprometheus " + sha256_hex("token-p") + "\n");
+    CHECK(readers.check_any("Bearer token-g") == token_verdict::allowed);
+    CHECK(readers.check_any("bearer  token-p ") == token_verdict::allowed);
+    CHECK(readers.check_any("Bearer token-x") == token_verdict::unknown);
+    CHECK(readers.check_any("") == token_verdict::missing);
+    CHECK(readers.check_any("Basic dXNlcjpwdw==") == token_verdict::missing);
+}

@@ -133,6 +133,7 @@ TEST_CASE("settings_from: defaults are the option table's", "[server]") {
     CHECK(s.batch_limit == 256);
     CHECK(s.commit_concurrency == 2);
     CHECK(s.tokens_file == "");
+    CHECK(s.read_tokens_file == "");
     CHECK(s.shutdown_timeout == 30s);
     CHECK(s.max_connections_per_peer == 1000);
     CHECK(s.max_body_memory == 268435456);
@@ -175,8 +176,9 @@ TEST_CASE("settings_from: flags set every option", "[server]") {
                          "--shutdown-timeout", "2", "--max-connections-per-peer", "0", "--max-body-memory", "4096",
                          "--first-byte-timeout", "2", "--tls-cert", "/c.pem", "--tls-key", "/k.pem",
                          "--tls-client-ca", "/ca.pem", "--max-header", "4096", "--db-back-off", "0",
-                         "--stale-after", "60", "--metrics-cache", "0"},
+                         "--stale-after", "60", "--metrics-cache", "0", "--read-tokens-file", "/etc/hicloud/readers"},
                         no_file);
+    CHECK(s.read_tokens_file == "/etc/hicloud/readers");
     CHECK(s.stale_after == 60s);
     CHECK(s.metrics_cache == 0s);
     CHECK(s.max_header == 4096);
