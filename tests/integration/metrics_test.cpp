@@ -5,6 +5,7 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
+#include "support/eventually.hpp"
 #include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -214,7 +216,7 @@ TEST_CASE("metrics: promtool check metrics reports nothing on a real answer", "[
     CHECK(checked.exit_code == 0);
 }
 
-TEST_CASE("metrics: with server.read_tokens_file a reader's token reads, none or an agent's does not, and it does not write",
+TEST_CASE("metrics: with server.read_tokens_file a reader's token reads, none or an agent's does not, it does not write, SIGHUP reloads",
           "[mysql][server][metrics][auth]") {
     migrated_database db;
     test::temp_dir dir;
@@ -243,4 +245,11 @@ TEST_CASE("metrics: with server.read_tokens_file a reader's token reads, none or
     CHECK(http_request(server.port(), "POST", "/monitor_info", body, {{"Authorization", "Bearer agent-token"}}).status == 200);
     // /health stays open for balancers.
     CHECK(http_request(server.port(), "GET", "/health").status == 200);
+
+    // Rotate: the reader's token is withdrawn, another added; SIGHUP applies it.
+    std::ofstream(readers) << "grafana " << test::sha256_hex("next-reader-token") << "\n";
+    server.signal(SIGHUP);
+    REQUIRE(test::eventually([&] { return server.log().find("reloaded readers' tokens") != std::string::npos; }));
+    CHECK(read("Bearer reader-token").status == 401);
+    CHECK(read("Bearer next-reader-token").status == 200);
 }
