@@ -26,15 +26,15 @@ struct host_figures {
 struct container_entry {
     std::string container_name;              // the name `docker ps` shows
     std::string status;                      // the engine's State: running, exited, paused, ...
-    std::optional<double> cpu_percent;       // con_cpu_percent: 100 = one full CPU, as docker stats
-    std::optional<double> memory_usage_mib;  // con_memory_usage: MiB
-    std::optional<double> memory_percent;    // con_memory_percent: of the container's limit, 0-100
+    std::optional<double> cpu_percent{};     // con_cpu_percent: 100 = one full CPU, as docker stats
+    std::optional<double> memory_usage_mib{};  // con_memory_usage: MiB
+    std::optional<double> memory_percent{};  // con_memory_percent: of the container's limit, 0-100
     // Whose sample it is. On the wire engine_type and agent_id may be left out (the server then
     // takes the sample's); the agent always sends them.
-    std::string engine_type;  // "docker"
-    std::string agent_id;
-    std::string node_name;
-    std::string datetime;  // con_get_datetime: "YYYY-MM-DD HH:MM:SS"
+    std::string engine_type{};  // "docker"
+    std::string agent_id{};
+    std::string node_name{};
+    std::string datetime{};  // con_get_datetime: "YYYY-MM-DD HH:MM:SS"
 
     bool operator==(container_entry const&) const = default;
 };
