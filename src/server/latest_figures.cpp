@@ -1,6 +1,7 @@
 #include "server/latest_figures.hpp"
 
 #include "core/failure.hpp"
+#include "server/timestamp.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -33,6 +34,14 @@ std::int64_t row_id(std::optional<std::string> const& text) {
 
 std::string text_of(std::optional<std::string> const& text) { return text.value_or(""); }
 
+// A DATETIME column read as UTC (server/timestamp's parse): seconds since the epoch.
+std::optional<double> epoch_seconds(std::optional<std::string> const& datetime) {
+    if (!datetime) return std::nullopt;
+    auto const t = parse_time(*datetime);
+    if (!t) return std::nullopt;
+    return static_cast<double>(t->time_since_epoch().count());
+}
+
 }  // namespace
 
 std::string_view latest_figures_sql() {
@@ -48,27 +57,6 @@ std::string_view latest_figures_sql() {
            " FROM latest JOIN container c ON c.agent_id = latest.agent_id AND c.con_get_datetime = latest.t";
 }
 
-std::optional<double> epoch_seconds(std::string_view text) {
-    // YYYY-MM-DD HH:MM:SS, as the connection returns a DATETIME (a fraction, if any, is ignored).
-    if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
-        text[13] != ':' || text[16] != ':')
-        return std::nullopt;
-    auto const field = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
-        int v = 0;
-        auto const [stop, ec] = std::from_chars(text.data() + pos, text.data() + pos + len, v);
-        if (ec != std::errc() || stop != text.data() + pos + len) return std::nullopt;
-        return v;
-    };
-    auto const y = field(0, 4), mo = field(5, 2), d = field(8, 2), h = field(11, 2), mi = field(14, 2),
-               s = field(17, 2);
-    if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
-    std::chrono::year_month_day const date{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*mo)),
-                                           std::chrono::day(static_cast<unsigned>(*d))};
-    if (!date.ok() || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
-    auto const days = std::chrono::sys_days(date).time_since_epoch().count();
-    return static_cast<double>(days) * 86400.0 + *h * 3600.0 + *mi * 60.0 + *s;
-}
-
 latest_figures latest_from_rows(std::vector<db::row> const& rows) {
     // Keyed by their labels, with the id of the row they came from: the highest id wins.
     std::map<std::string, std::pair<std::int64_t, host_latest>> hosts;
@@ -79,7 +67,7 @@ latest_figures latest_from_rows(std::vector<db::row> const& rows) {
         if (*r[kind] == "h") {
             host_latest h{text_of(r[agent_id]), number(r[cpu_count]), number(r[cpu_percent]),
                           number(r[memory_total]), number(r[memory_used]),
-                          r[time] ? epoch_seconds(*r[time]) : std::nullopt};
+                          epoch_seconds(r[time])};
             auto const key = h.agent_id;
             if (auto [it, added] = hosts.try_emplace(key, rid, h); !added && rid > it->second.first)
                 it->second = {rid, std::move(h)};

@@ -65,9 +65,6 @@ latest_figures latest_from_rows(std::vector<db::row> const& rows);
 // Runs the statement on `c`.
 latest_figures read_latest_figures(db::connection& c, std::chrono::seconds stale_after);
 
-// "YYYY-MM-DD HH:MM:SS" read as UTC: seconds since the epoch; nullopt when it is not such a time.
-std::optional<double> epoch_seconds(std::string_view datetime);
-
 // The hicloud_host_* , hicloud_agent_* and hicloud_container_* families.
 void write_latest_figures(exposition& out, latest_figures const& f);
 

@@ -143,29 +143,18 @@ core::outcome<void> check_ranges(timestamp_parts const& p) {
 }
 
 // Local time minus its offset; the calendar arithmetic carries across days, months and years.
-core::outcome<std::string> to_utc_datetime(timestamp_parts const& p) {
+core::outcome<chrono::sys_seconds> to_utc(timestamp_parts const& p) {
     chrono::year_month_day const date{chrono::year{p.year}, chrono::month{static_cast<unsigned>(p.month)},
                                       chrono::day{static_cast<unsigned>(p.day)}};
     chrono::minutes const offset = p.offset_sign * (chrono::hours{p.offset_hours} + chrono::minutes{p.offset_minutes});
     chrono::sys_seconds const utc = chrono::sys_days{date} + chrono::hours{p.hour} +
                                     chrono::minutes{p.minute} + chrono::seconds{p.second} - offset;
-    auto const utc_day = chrono::floor<chrono::days>(utc);
-    chrono::year_month_day const utc_date{utc_day};
-    chrono::hh_mm_ss const utc_time{utc - utc_day};
-
-    int const year = static_cast<int>(utc_date.year());
+    int const year = static_cast<int>(chrono::year_month_day{chrono::floor<chrono::days>(utc)}.year());
     if (year < min_year || year > max_year) {
         return core::failure{"year " + four_digits(year) +
                              " after conversion to UTC is out of range (1000 to 9999)"};
     }
-    std::string datetime = four_digits(year) + "-" +
-                           two_digits(static_cast<int>(static_cast<unsigned>(utc_date.month()))) + "-" +
-                           two_digits(static_cast<int>(static_cast<unsigned>(utc_date.day()))) + " " +
-                           two_digits(static_cast<int>(utc_time.hours().count())) + ":" +
-                           two_digits(static_cast<int>(utc_time.minutes().count())) + ":" +
-                           two_digits(static_cast<int>(utc_time.seconds().count()));
-    // In place: core::failure is constructible from a string too, so plain `return` is ambiguous.
-    return core::outcome<std::string>(boost::system::in_place_value, std::move(datetime));
+    return utc;
 }
 
 // Escaped when echoed: C0, DEL and the C1 controls a terminal may act on.
@@ -198,13 +187,32 @@ void append_escaped(std::string& out, std::string_view sequence, char32_t code_p
 
 }  // namespace
 
-core::outcome<std::string> parse_timestamp(std::string_view text) {
+core::outcome<std::chrono::sys_seconds> parse_time(std::string_view text) {
     auto const parts = read_shape(text);
     if (!parts) {
         return core::failure{"expected YYYY-MM-DD HH:MM:SS or ISO 8601, got " + quote_untrusted(text)};
     }
     if (auto const checked = check_ranges(*parts); !checked) return checked.error();
-    return to_utc_datetime(*parts);
+    return to_utc(*parts);
+}
+
+core::outcome<std::string> parse_timestamp(std::string_view text) {
+    auto const utc = parse_time(text);
+    if (!utc) return utc.error();
+    // In place: core::failure is constructible from a string too, so plain `return` is ambiguous.
+    return core::outcome<std::string>(boost::system::in_place_value, datetime_text(*utc));
+}
+
+std::string datetime_text(chrono::sys_seconds t, char separator) {
+    auto const day = chrono::floor<chrono::days>(t);
+    chrono::year_month_day const date{day};
+    chrono::hh_mm_ss const time{t - day};
+    return four_digits(static_cast<int>(date.year())) + "-" +
+           two_digits(static_cast<int>(static_cast<unsigned>(date.month()))) + "-" +
+           two_digits(static_cast<int>(static_cast<unsigned>(date.day()))) + separator +
+           two_digits(static_cast<int>(time.hours().count())) + ":" +
+           two_digits(static_cast<int>(time.minutes().count())) + ":" +
+           two_digits(static_cast<int>(time.seconds().count()));
 }
 
 std::string quote_untrusted(std::string_view text, std::size_t max_chars) {

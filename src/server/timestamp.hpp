@@ -2,6 +2,7 @@
 // Sample times as agents send them, normalized to what a MySQL DATETIME column holds.
 #include "core/failure.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ namespace hicloud::server {
 //   "expected YYYY-MM-DD HH:MM:SS or ISO 8601, got '2024-13-01'" (the shape is wrong),
 //   "month 13 is out of range" (the shape is right, a value is not).
 core::outcome<std::string> parse_timestamp(std::string_view text);
+
+// The same time as a point: parse_timestamp's rules and messages, a time without a zone read as UTC.
+core::outcome<std::chrono::sys_seconds> parse_time(std::string_view text);
+
+// `t` as "YYYY-MM-DD HH:MM:SS" (the separator ' ', or 'T' for ISO 8601) by the civil calendar:
+// core::format_time takes a system_clock time, whose nanoseconds do not reach years 1000 and 9999.
+std::string datetime_text(std::chrono::sys_seconds t, char separator = ' ');
 
 // Quotes text that came from a client for an error message: 'text', at most max_chars
 // characters (then "..." after the closing quote), control characters (C0, DEL, C1),

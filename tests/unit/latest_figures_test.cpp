@@ -5,7 +5,6 @@
 #include <string>
 
 using hicloud::db::row;
-using hicloud::server::epoch_seconds;
 using hicloud::server::exposition;
 using hicloud::server::latest_cache;
 using hicloud::server::latest_figures;
@@ -104,15 +103,6 @@ TEST_CASE("latest figures: agents and containers come sorted, one family block e
 TEST_CASE("latest figures: bytes from the database become valid UTF-8 label values", "[server][metrics]") {
     auto const f = latest_from_rows({host("1", "agent-\xff", "1", "1", "1", "1")});
     CHECK(has(page(f), "hicloud_host_cpus{agent_id=\"agent-\xef\xbf\xbd\"} 1"));
-}
-
-TEST_CASE("latest figures: a DATETIME is read as UTC", "[server][metrics]") {
-    CHECK(epoch_seconds("1970-01-01 00:00:00") == 0);
-    CHECK(epoch_seconds("2024-09-04 15:30:00") == 1725463800);
-    CHECK(epoch_seconds("2024-02-29 23:59:59") == 1709251199);
-    CHECK_FALSE(epoch_seconds("2023-02-29 00:00:00"));
-    CHECK_FALSE(epoch_seconds("2024-09-04"));
-    CHECK_FALSE(epoch_seconds("2024-09-04 25:00:00"));
 }
 
 TEST_CASE("latest figures: the cache reads once for concurrent scrapes and again once stale", "[server][metrics]") {

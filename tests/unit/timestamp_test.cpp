@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -278,4 +279,24 @@ TEST_CASE("quote_untrusted: at most max_chars characters, counted as code points
     for (int i = 0; i < 61; ++i) korean += "한";
     CHECK(quote_untrusted(korean) == "'" + korean.substr(0, 60 * 3) + "'...");
     CHECK(quote_untrusted("abcdef", 3) == "'abc'...");
+}
+
+TEST_CASE("parse_time: a time as seconds since the epoch, without a zone read as UTC", "[server]") {
+    auto const seconds = [](std::string_view text) -> std::optional<long long> {
+        auto const t = hicloud::server::parse_time(text);
+        if (!t) return std::nullopt;
+        return t->time_since_epoch().count();
+    };
+    CHECK(seconds("1970-01-01 00:00:00") == 0);
+    CHECK(seconds("2024-09-04 15:30:00") == 1725463800);
+    CHECK(seconds("2024-09-04T15:30:00Z") == 1725463800);
+    CHECK(seconds("2024-09-04T17:30:00.999+02:00") == 1725463800);
+    CHECK(seconds("2024-02-29 23:59:59") == 1709251199);
+    CHECK(seconds("1969-12-31 23:59:59") == -1);
+    CHECK_FALSE(seconds("2023-02-29 00:00:00"));
+    CHECK_FALSE(seconds("2024-09-04"));
+    CHECK_FALSE(seconds("2024-09-04 25:00:00"));
+    auto const bad_month = hicloud::server::parse_time("2024-13-01 00:00:00");
+    REQUIRE_FALSE(bad_month.has_value());
+    CHECK(bad_month.error().message == "month 13 is out of range");
 }
