@@ -2,7 +2,7 @@
 // socket or a database: a Beast request_parser with http_server.cpp's limits (a fresh one per
 // request, as a kept-alive connection gets), then what handle_request would answer without the
 // database: the route table (404 and 405 as the server answers them), admit_monitor_info with two
-// agents' tokens, health_response and /metrics' text format writer.
+// agents' tokens, health_response, /metrics' text format writer and the read API's parameters.
 // Every answer is the contract's JSON; an admitted sample fits its columns and carries the
 // token of the agent it names.
 #include "check.hpp"
@@ -13,6 +13,9 @@
 #include "core/text.hpp"
 #include "server/api.hpp"
 #include "server/metrics.hpp"
+#include "server/read_api.hpp"
+#include "server/read_params.hpp"
+#include "server/route_path.hpp"
 #include "server/routes.hpp"
 
 #include <boost/beast/http/parser.hpp>
@@ -164,6 +167,30 @@ void metrics(std::string_view bytes) {
     FUZZ_REQUIRE(value == core::valid_utf8(bytes));
 }
 
+// The read API up to the database: the path's parameters, the query, and a series' window, which
+// must stay within the bounds whatever the bytes.
+void read(server::route const& row, server::request const& req) {
+    std::string_view const target = req.target();
+    auto const values = server::path_values(row.path, target.substr(0, target.find('?')));
+    if (values) {
+        // One value per {name} of the pattern, none empty: a segment matched only when non-empty.
+        FUZZ_REQUIRE(values->size() == static_cast<std::size_t>(std::count(row.path.begin(), row.path.end(), '{')));
+        for (auto const& v : *values) FUZZ_REQUIRE(!v.empty());
+    }
+    if (row.path == server::agents_path) return void(server::parse_query(target, {}));
+    if (row.path == server::containers_path) return void(server::parse_query(target, {"agent_id"}));
+    auto const q = server::parse_query(target, {"from", "to", "step"});
+    if (!q) return;
+    server::read_limits const limits;
+    auto const now = std::chrono::sys_seconds(std::chrono::seconds(1796040000));  // 2026-11-30 12:00:00
+    auto const w = server::series_window_of(*q, now, limits);
+    if (!w) return;
+    FUZZ_REQUIRE(w->step >= std::chrono::seconds(1));
+    FUZZ_REQUIRE(w->from <= w->to);
+    FUZZ_REQUIRE(w->to - w->from <= limits.max_range + w->step);
+    FUZZ_REQUIRE(w->max_points() <= limits.max_points);
+}
+
 // handle_request's routes: the server's own table, then each row's answer up to the database.
 void answer(server::request const& req) {
     auto const found = server::find_route(server::routes(), req.method(), req.target());
@@ -173,6 +200,14 @@ void answer(server::request const& req) {
         if (r->result() == http::status::not_found) {
             FUZZ_REQUIRE(server::allowed_methods(server::routes(), path).empty());
             return check_envelope(*r, "no such path: " + std::string(path.substr(0, 100)));
+        }
+        if (r->result() == http::status::no_content) {
+            FUZZ_REQUIRE(req.method() == http::verb::options);
+            FUZZ_REQUIRE(r->body().empty());
+            if (req.target() == "*") return;
+            FUZZ_REQUIRE((*r)[http::field::allow] == server::allowed_methods(server::routes(), path));
+            FUZZ_REQUIRE(!(*r)[http::field::allow].empty());
+            return;
         }
         FUZZ_REQUIRE(r->result() == http::status::method_not_allowed);
         FUZZ_REQUIRE((*r)[http::field::allow] == server::allowed_methods(server::routes(), path));
@@ -185,6 +220,7 @@ void answer(server::request const& req) {
     // The database's reason in the server; here the body's bytes, whatever they are.
     if (row.path == "/health") return health(req.body());
     if (row.path == "/metrics") return metrics(req.body());
+    if (row.path.starts_with("/api/v1/")) return read(row, req);
     FUZZ_REQUIRE(!"a route this target does not answer yet: add it here");
 }
 

@@ -6,6 +6,7 @@
 #include "db/pool.hpp"
 #include "server/ingest.hpp"
 #include "server/metrics_endpoint.hpp"
+#include "server/read_api.hpp"
 
 namespace hicloud::db {
 
@@ -21,5 +22,11 @@ void ingest::submit(report::sample, std::string, callback) { __builtin_trap(); }
 
 // GET /metrics reads the database; the http target checks its text format writer instead.
 void get_metrics(api_context&, request const&, responder) { __builtin_trap(); }
+
+// The read API reads the database; the http target checks its parameters instead.
+void get_agents(api_context&, request const&, responder) { __builtin_trap(); }
+void get_agent_host(api_context&, request const&, responder) { __builtin_trap(); }
+void get_containers(api_context&, request const&, responder) { __builtin_trap(); }
+void get_container_series(api_context&, request const&, responder) { __builtin_trap(); }
 
 }  // namespace hicloud::server

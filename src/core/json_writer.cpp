@@ -16,6 +16,11 @@ json_object& json_object::string(std::string_view name, std::string_view value) 
     return *this;
 }
 
+json_object& json_object::optional_string(std::string_view name, std::optional<std::string> const& value) {
+    member(name) += value ? json_quoted(*value) : "null";
+    return *this;
+}
+
 json_object& json_object::decimal(std::string_view name, std::optional<double> value) {
     member(name) += value ? json_decimal(*value) : "null";
     return *this;

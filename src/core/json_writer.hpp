@@ -16,6 +16,8 @@ namespace hicloud::core {
 class json_object {
 public:
     json_object& string(std::string_view name, std::string_view value);
+    // null when unknown.
+    json_object& optional_string(std::string_view name, std::optional<std::string> const& value);
     // Two decimals at most (json_decimal); null when unknown.
     json_object& decimal(std::string_view name, std::optional<double> value);
     // null when unknown.

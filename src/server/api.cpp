@@ -13,14 +13,6 @@
 namespace hicloud::server {
 namespace {
 
-response json_response(http::status status, std::string body) {
-    response r{status, 11};
-    r.set(http::field::content_type, "application/json");
-    r.body() = std::move(body);
-    r.prepare_payload();
-    return r;
-}
-
 // UTC now as "2024-09-04T15:30:00.123456" (/health) or "2024-09-04 15:30:00" (the original's log line).
 std::string utc_now(bool iso_with_fraction) {
     auto const now = std::chrono::system_clock::now();
@@ -55,12 +47,6 @@ response unauthorized(token_verdict v) {
 std::string_view authorization_of(request const& req) {
     auto const auth = req.find(http::field::authorization);
     return auth == req.end() ? std::string_view() : std::string_view(auth->value());
-}
-
-response unavailable(std::string_view why) {
-    auto r = envelope(http::status::service_unavailable, why);
-    r.set(http::field::retry_after, "1");
-    return r;
 }
 
 // At most this many entries are named in the log line of one sample; the count is whole.
@@ -108,6 +94,20 @@ void check_health(api_context& ctx, std::function<void(response)> respond) {
 }
 
 }  // namespace
+
+response json_response(http::status status, std::string body) {
+    response r{status, 11};
+    r.set(http::field::content_type, "application/json");
+    r.body() = std::move(body);
+    r.prepare_payload();
+    return r;
+}
+
+response unavailable(std::string_view why) {
+    auto r = envelope(http::status::service_unavailable, why);
+    r.set(http::field::retry_after, "1");
+    return r;
+}
 
 // A message may carry request bytes (a 404's path): the writer keeps the body valid JSON.
 response envelope(http::status status, std::string_view message) {

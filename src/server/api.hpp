@@ -4,6 +4,7 @@
 #include "server/agent_tokens.hpp"
 #include "server/metrics.hpp"
 #include "server/monitor_info.hpp"
+#include "server/read_params.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -35,6 +36,12 @@ using responder = std::function<void(response)>;
 // any other status has success false, resultCode the status, resultMessage `message`.
 response envelope(http::status status, std::string_view message = "Success");
 
+// A JSON answer (Content-Type application/json).
+response json_response(http::status status, std::string body);
+
+// 503 with Retry-After: 1 and the envelope saying `why`.
+response unavailable(std::string_view why);
+
 // GET /health: {"status":"healthy","timestamp":"2024-09-04T15:30:00.123456"} (UTC), or 503
 // with "status":"unhealthy" and a "reason".
 response health_response(std::string_view reason_if_unhealthy);
@@ -63,13 +70,16 @@ struct api_context {
     server_metrics* metrics = nullptr;
     latest_cache* latest = nullptr;
     std::function<listener_counts()> listener{};
+    // The read API's pool (null: reads use `database`) and options.
+    db::pool* reads = nullptr;
+    read_limits read{};
 };
 
 // The header of a success answer that left entries out: their count. The body stays exactly
 // the original's, so the original's agents keep working; HiCloud's agent logs the count.
 inline constexpr std::string_view refused_entries_header = "HiCloud-Refused-Entries";
 
-// For a read (GET /metrics): nothing when reads are open or the request carries a reader's token,
+// For a read (GET /metrics, /api/v1): nothing when reads are open or the request carries a reader's token,
 // else the 401 to answer (WWW-Authenticate: Bearer). An agent's token is not a reader's.
 std::optional<response> refused_read(api_context const& ctx, request const& req);
 

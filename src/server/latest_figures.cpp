@@ -14,7 +14,7 @@ namespace {
 // Columns of latest_figures_sql().
 enum column : std::size_t {
     kind, id, agent_id, node_name, container_name, status, cpu_count, cpu_percent, memory_total, memory_used,
-    memory_percent, time, columns
+    memory_percent, time, engine_type, database_now, columns
 };
 
 std::optional<double> number(std::optional<std::string> const& text) {
@@ -44,16 +44,18 @@ std::optional<double> epoch_seconds(std::optional<std::string> const& datetime) 
 
 }  // namespace
 
-std::string_view latest_figures_sql() {
-    return "WITH latest AS ("
-           " SELECT agent_id, MAX(ser_get_datetime) AS t FROM server GROUP BY agent_id"
-           " HAVING MAX(ser_get_datetime) >= UTC_TIMESTAMP() - INTERVAL ? SECOND)"
+std::string latest_figures_sql(latest_filter const& filter) {
+    return std::string("WITH latest AS (SELECT agent_id, MAX(ser_get_datetime) AS t FROM server") +
+           (filter.agent_id ? " WHERE agent_id = ?" : "") + " GROUP BY agent_id" +
+           (filter.stale_after ? " HAVING MAX(ser_get_datetime) >= UTC_TIMESTAMP() - INTERVAL ? SECOND" : "") +
+           ")"
            " SELECT 'h', s.id, s.agent_id, NULL, NULL, NULL, s.ser_cpu_count, s.ser_cpu_percent,"
-           " s.ser_memory_total, s.ser_memory_used, s.ser_memory_percent, s.ser_get_datetime"
+           " s.ser_memory_total, s.ser_memory_used, s.ser_memory_percent, s.ser_get_datetime, s.engine_type,"
+           " UTC_TIMESTAMP()"
            " FROM latest JOIN server s ON s.agent_id = latest.agent_id AND s.ser_get_datetime = latest.t"
            " UNION ALL"
            " SELECT 'c', c.id, c.agent_id, c.node_name, c.container_name, c.status, NULL, c.con_cpu_percent,"
-           " NULL, c.con_memory_usage, c.con_memory_percent, c.con_get_datetime"
+           " NULL, c.con_memory_usage, c.con_memory_percent, c.con_get_datetime, c.engine_type, UTC_TIMESTAMP()"
            " FROM latest JOIN container c ON c.agent_id = latest.agent_id AND c.con_get_datetime = latest.t";
 }
 
@@ -66,27 +68,32 @@ latest_figures latest_from_rows(std::vector<db::row> const& rows) {
         auto const rid = row_id(r[id]);
         if (*r[kind] == "h") {
             host_latest h{text_of(r[agent_id]), number(r[cpu_count]), number(r[cpu_percent]),
-                          number(r[memory_total]), number(r[memory_used]),
-                          epoch_seconds(r[time])};
+                          number(r[memory_total]), number(r[memory_used]), epoch_seconds(r[time]),
+                          number(r[memory_percent]), r[engine_type]};
             auto const key = h.agent_id;
             if (auto [it, added] = hosts.try_emplace(key, rid, h); !added && rid > it->second.first)
                 it->second = {rid, std::move(h)};
         } else if (*r[kind] == "c") {
             container_latest c{text_of(r[agent_id]), text_of(r[node_name]), text_of(r[container_name]), r[status],
-                               number(r[cpu_percent]), number(r[memory_used]), number(r[memory_percent])};
+                               number(r[cpu_percent]), number(r[memory_used]), number(r[memory_percent]),
+                               epoch_seconds(r[time]), r[engine_type]};
             auto key = std::tuple(c.agent_id, c.node_name, c.container_name);
             if (auto [it, added] = containers.try_emplace(std::move(key), rid, c); !added && rid > it->second.first)
                 it->second = {rid, std::move(c)};
         }
     }
     latest_figures f;
+    if (!rows.empty() && rows.front().size() == columns) f.database_now = epoch_seconds(rows.front()[database_now]);
     for (auto& [key, v] : hosts) f.hosts.push_back(std::move(v.second));
     for (auto& [key, v] : containers) f.containers.push_back(std::move(v.second));
     return f;
 }
 
-latest_figures read_latest_figures(db::connection& c, std::chrono::seconds stale_after) {
-    return latest_from_rows(c.execute(latest_figures_sql(), {static_cast<std::int64_t>(stale_after.count())}));
+latest_figures read_latest_figures(db::connection& c, latest_filter const& filter) {
+    std::vector<db::param> params;
+    if (filter.agent_id) params.emplace_back(std::string_view(*filter.agent_id));
+    if (filter.stale_after) params.emplace_back(static_cast<std::int64_t>(filter.stale_after->count()));
+    return latest_from_rows(c.execute(latest_figures_sql(filter), params));
 }
 
 void write_latest_figures(exposition& out, latest_figures const& f) {

@@ -1,13 +1,13 @@
 #pragma once
 // The latest sample of every agent and of each container in it, read from the database (so every
-// server on one database answers alike) for GET /metrics (SPEC §8).
+// server on one database answers alike) for GET /metrics and the read API's listings (SPEC §8).
 //
 // One statement per read, whatever the number of agents: the latest time of each agent is a
 // groupwise maximum that the index server (agent_id, ser_get_datetime) answers with one probe
 // per agent ("Using index for group-by"); the host rows and the container rows at that time are
 // then found through server_agent_time and container_agent_time. Agents whose latest sample is
-// older than stale_after on the database's UTC clock are left out. Both parts are one UNION ALL,
-// so they come from one snapshot.
+// older than stale_after on the database's UTC clock are left out (for /metrics; the listings keep
+// them and call them stale). Both parts are one UNION ALL, so they come from one snapshot.
 //
 // Containers are those whose con_get_datetime is their agent's latest ser_get_datetime: HiCloud's
 // agent gives every container the sample's time. Two rows for one agent (or one container) at
@@ -38,6 +38,8 @@ struct host_latest {
     std::optional<double> memory_total_mib;
     std::optional<double> memory_used_mib;
     std::optional<double> sample_time;       // seconds since the epoch (the DATETIME read as UTC)
+    std::optional<double> memory_percent{};  // 0-100
+    std::optional<std::string> engine_type{};
 };
 
 struct container_latest {
@@ -46,24 +48,36 @@ struct container_latest {
     std::optional<double> cpu_percent;       // 100 = one full core, as docker stats
     std::optional<double> memory_usage_mib;
     std::optional<double> memory_percent;    // 0-100
+    std::optional<double> sample_time{};     // seconds since the epoch, as the host's
+    std::optional<std::string> engine_type{};
 };
 
 struct latest_figures {
     std::vector<host_latest> hosts;            // by agent_id
     std::vector<container_latest> containers;  // by agent_id, node_name, container_name
+    // UTC_TIMESTAMP() of the database when it read them, seconds since the epoch (unknown when
+    // there were no rows): what "stale" is measured against, as in the statement.
+    std::optional<double> database_now{};
 };
 
-// The statement; its one parameter is stale_after in seconds. Its columns: kind ('h' host, 'c'
-// container), id, agent_id, node_name, container_name, status, cpu_count, cpu_percent,
-// memory_total, memory_used (host) or memory_usage (container), memory_percent, time.
-std::string_view latest_figures_sql();
+// Which agents a read takes.
+struct latest_filter {
+    std::optional<std::chrono::seconds> stale_after{};  // leave out agents silent longer; unset: all
+    std::optional<std::string> agent_id{};               // only this agent
+};
+
+// The statement; its parameters are the agent_id, then stale_after in seconds, each when the
+// filter has it. Its columns: kind ('h' host, 'c' container), id, agent_id, node_name,
+// container_name, status, cpu_count, cpu_percent, memory_total, memory_used (host) or
+// memory_usage (container), memory_percent, time, engine_type, the database's UTC_TIMESTAMP().
+std::string latest_figures_sql(latest_filter const& filter);
 
 // The statement's rows as figures: one host per agent_id and one container per label set (the
 // highest id wins), sorted. Values that do not parse are unknown.
 latest_figures latest_from_rows(std::vector<db::row> const& rows);
 
 // Runs the statement on `c`.
-latest_figures read_latest_figures(db::connection& c, std::chrono::seconds stale_after);
+latest_figures read_latest_figures(db::connection& c, latest_filter const& filter);
 
 // The hicloud_host_* , hicloud_agent_* and hicloud_container_* families.
 void write_latest_figures(exposition& out, latest_figures const& f);

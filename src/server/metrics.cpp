@@ -1,6 +1,7 @@
 #include "server/metrics.hpp"
 
 #include "core/text.hpp"
+#include "server/route_path.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -159,7 +160,7 @@ server_metrics::server_metrics(std::vector<std::string_view> routes)
 
 std::size_t server_metrics::route_index(std::string_view target) const {
     auto const path = target.substr(0, target.find('?'));
-    auto const it = std::find(routes_.begin(), routes_.end(), path);
+    auto const it = std::find_if(routes_.begin(), routes_.end(), [&](auto pattern) { return path_matches(pattern, path); });
     return static_cast<std::size_t>(it - routes_.begin());  // routes_.size() when not found: "other"
 }
 

@@ -107,11 +107,13 @@ ingest_result_label result_label(ingest_status s);
 
 class server_metrics {
 public:
-    // `routes`: the route table's paths (labels of hicloud_http_requests_total); any other path
-    // counts as "other", so a client cannot grow the label set.
+    // `routes`: the route table's paths (labels of hicloud_http_requests_total), patterns such as
+    // "/api/v1/agents/{agent_id}/host" included; any other path counts as "other", so a client
+    // cannot grow the label set.
     explicit server_metrics(std::vector<std::string_view> routes);
 
-    // The index of the route whose path `target` has (the query string ignored), or other_route().
+    // The index of the first route whose path matches `target`'s (the query string ignored; see
+    // route_path.hpp), or other_route().
     std::size_t route_index(std::string_view target) const;
     std::size_t other_route() const { return routes_.size(); }
 

@@ -44,7 +44,7 @@ constexpr std::array server_rows{
                 "agent tokens: lines of 'agent_id sha256-hex-of-token'; when set, POST /monitor_info needs "
                 "'Authorization: Bearer TOKEN' of that agent. Re-read on SIGHUP"},
     option_spec{"server.read_tokens_file", "read-tokens-file", "PATH", "",
-                "readers' tokens: lines of 'name sha256-hex-of-token'; when set, GET /metrics needs "
+                "readers' tokens: lines of 'name sha256-hex-of-token'; when set, GET /metrics and /api/v1 need "
                 "'Authorization: Bearer TOKEN' of one of them (an agent's token does not read). Unset: reads "
                 "are open. Re-read on SIGHUP"},
     option_spec{"server.shutdown_timeout", "shutdown-timeout", "SECONDS", "30",
@@ -58,6 +58,17 @@ constexpr std::array server_rows{
     option_spec{"server.metrics_cache", "metrics-cache", "SECONDS", "5",
                 "GET /metrics reads the latest figures from the database at most once in this time; concurrent "
                 "scrapes share one read. 0 = read for every scrape"},
+    option_spec{"server.read_connections", "read-connections", "N", "2",
+                "database connections for reads (/api/v1 and the latest figures of /metrics), beside db.pool_size's "
+                "for samples, so reads never wait behind samples nor samples behind reads"},
+    option_spec{"server.read_timeout", "read-timeout", "SECONDS", "10",
+                "deadline of one read's statement on the database; a read past it is answered 503"},
+    option_spec{"server.read_max_range", "read-max-range", "SECONDS", "2678400",
+                "longest from-to range of a series read (default 31 days); longer is answered 400"},
+    option_spec{"server.read_max_points", "read-max-points", "N", "10000",
+                "most points of a series read (range / step); more is answered 400"},
+    option_spec{"server.read_max_rows", "read-max-rows", "N", "10000",
+                "most rows of a listing (/api/v1/containers); beyond it the answer says truncated"},
     option_spec{"server.tls_client_ca", "tls-client-ca", "PATH", "",
                 "PEM CA certificates: every client must present a certificate they signed (mutual TLS)"},
 };

@@ -150,9 +150,21 @@ std::vector<std::string_view> route_paths() {
 latest_cache::read_fn latest_reader(db::pool& pool, std::chrono::seconds stale_after) {
     return [&pool, stale_after](std::function<void(std::exception_ptr, latest_figures)> done) {
         pool.async_run<latest_figures>(
-            [stale_after](db::connection& c) { return read_latest_figures(c, stale_after); },
+            [stale_after](db::connection& c) { return read_latest_figures(c, {stale_after}); },
             [done = std::move(done)](std::exception_ptr e, latest_figures f) { done(e, std::move(f)); });
     };
+}
+
+// The read pool: server.read_connections connections to the same database, the client's own
+// read timeout a little past server.read_timeout, which the database enforces first.
+db::settings read_pool_settings(settings const& s, db::settings database) {
+    database.pool_size = s.read_connections;
+    database.query_timeout = s.read_timeout + std::chrono::seconds(5);
+    return database;
+}
+
+read_limits read_limits_of(settings const& s) {
+    return {s.read_max_range, s.read_max_points, s.read_max_rows, s.read_timeout, s.stale_after};
 }
 
 // Ingest leaves the pool's other connections free for /health.
@@ -171,13 +183,16 @@ struct service::parts {
           pool(pool_),
           s(std::move(settings_)),
           metrics(route_paths()),
-          latest(s.metrics_cache, latest_reader(pool, s.stale_after)),
+          reads(io.get_executor(), read_pool_settings(s, pool.config())),
+          latest(s.metrics_cache, latest_reader(reads, s.stale_after)),
           samples(pool, ingest_limits_for(s, pool), &metrics),
           api{samples, pool, {s.max_containers}, nullptr},
           tls(std::move(tls_)),
           http(io, s, api, tls) {
         api.metrics = &metrics;
         api.latest = &latest;
+        api.reads = &reads;
+        api.read = read_limits_of(s);
         api.listener = [this] { return http.counts(); };
         if (loaded) {
             tokens.set(std::move(*loaded));
@@ -195,6 +210,7 @@ struct service::parts {
     token_holder tokens;
     token_holder read_tokens;
     server_metrics metrics;
+    db::pool reads;
     latest_cache latest;
     ingest samples;
     api_context api;

@@ -47,6 +47,13 @@ struct settings {
     // are read from the database at most once per metrics_cache.
     std::chrono::seconds stale_after{300};
     std::chrono::seconds metrics_cache{5};
+    // Reads (/api/v1, and the latest figures of /metrics) run on a pool of their own, so they never
+    // wait behind samples nor samples behind them; each statement has read_timeout on the server.
+    std::size_t read_connections = 2;
+    std::chrono::seconds read_timeout{10};
+    std::chrono::seconds read_max_range{31 * 24 * 3600};  // to - from of a series
+    std::size_t read_max_points = 10000;                  // points of a series: range / step
+    std::size_t read_max_rows = 10000;                    // rows of a listing (/api/v1/containers)
 };
 
 // Throws core::config_error naming the option at fault.

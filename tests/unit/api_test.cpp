@@ -485,13 +485,13 @@ TEST_CASE("handle_request: a wrong method is 405 with Allow", "[server]") {
     auto const monitor = api.handle(get("/monitor_info"));
     REQUIRE(monitor);
     CHECK(monitor->result() == http::status::method_not_allowed);
-    CHECK((*monitor)[http::field::allow] == "POST");
-    CHECK(message_of(*monitor) == "method not allowed; use POST");
+    CHECK((*monitor)[http::field::allow] == "POST, OPTIONS");
+    CHECK(message_of(*monitor) == "method not allowed; use POST, OPTIONS");
 
     auto const health = api.handle(request{http::verb::post, "/health", 11});
     REQUIRE(health);
     CHECK(health->result() == http::status::method_not_allowed);
-    CHECK((*health)[http::field::allow] == "GET, HEAD");
+    CHECK((*health)[http::field::allow] == "GET, HEAD, OPTIONS");
 }
 
 TEST_CASE("handle_request: POST /monitor_info answers a rejection itself", "[server]") {

@@ -17,15 +17,16 @@ namespace {
 std::optional<std::string> v(char const* s) { return s ? std::optional<std::string>(s) : std::nullopt; }
 
 // kind, id, agent_id, node_name, container_name, status, cpu_count, cpu_percent, memory_total,
-// memory_used/usage, memory_percent, time
+// memory_used/usage, memory_percent, time, engine_type, the database's now
 row host(char const* id, char const* agent, char const* cpus, char const* cpu, char const* total, char const* used,
          char const* time = "2024-09-04 15:30:00") {
-    return {v("h"), v(id), v(agent), v(nullptr), v(nullptr), v(nullptr), v(cpus), v(cpu), v(total), v(used), v("50.00"), v(time)};
+    return {v("h"),  v(id),      v(agent), v(nullptr), v(nullptr), v(nullptr),           v(cpus),
+            v(cpu),  v(total),   v(used),  v("50.00"), v(time),    v("docker"), v("2024-09-04 15:31:00")};
 }
 row container(char const* id, char const* agent, char const* node, char const* name, char const* status,
               char const* cpu, char const* usage, char const* percent) {
     return {v("c"), v(id), v(agent), v(node), v(name), v(status), v(nullptr), v(cpu), v(nullptr), v(usage), v(percent),
-            v("2024-09-04 15:30:00")};
+            v("2024-09-04 15:30:00"), v("podman"), v("2024-09-04 15:31:00")};
 }
 
 std::string page(latest_figures const& f) {
@@ -39,11 +40,31 @@ bool has(std::string const& text, std::string const& line) { return text.find(li
 }  // namespace
 
 TEST_CASE("latest figures: the statement reads the groupwise maximum and both tables through their indexes", "[server][metrics]") {
-    auto const sql = std::string(hicloud::server::latest_figures_sql());
+    auto const sql = hicloud::server::latest_figures_sql({30s});
     CHECK(sql.find("MAX(ser_get_datetime) AS t FROM server GROUP BY agent_id") != std::string::npos);
     CHECK(sql.find("UTC_TIMESTAMP() - INTERVAL ? SECOND") != std::string::npos);
     CHECK(sql.find("c.agent_id = latest.agent_id AND c.con_get_datetime = latest.t") != std::string::npos);
     CHECK(sql.find("UNION ALL") != std::string::npos);
+
+    // The listings: every agent, or one (its parameter first).
+    auto const every = hicloud::server::latest_figures_sql({});
+    CHECK(every.find("HAVING") == std::string::npos);
+    CHECK(every.find("WHERE") == std::string::npos);
+    auto const one = hicloud::server::latest_figures_sql({std::nullopt, "a"});
+    CHECK(one.find("FROM server WHERE agent_id = ? GROUP BY agent_id)") != std::string::npos);
+}
+
+TEST_CASE("latest figures: the listings' members, the engine and the database's clock", "[server][metrics]") {
+    auto const f = latest_from_rows({host("1", "agent-a", "4", "45.20", "8192", "4096"),
+                                     container("2", "agent-a", "node-1", "nginx", "running", "150.50", "50.20", "0.60")});
+    REQUIRE(f.hosts.size() == 1);
+    CHECK(f.hosts[0].memory_percent == 50.0);
+    CHECK(f.hosts[0].engine_type == "docker");
+    REQUIRE(f.containers.size() == 1);
+    CHECK(f.containers[0].engine_type == "podman");
+    CHECK(f.containers[0].sample_time == 1725463800);
+    CHECK(f.database_now == 1725463860);
+    CHECK_FALSE(latest_from_rows({}).database_now);
 }
 
 TEST_CASE("latest figures: percent become ratios, MiB bytes, the time seconds since the epoch", "[server][metrics]") {
