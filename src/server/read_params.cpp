@@ -116,11 +116,16 @@ core::outcome<series_window> series_window_of(query_params const& q, std::chrono
         if (!step) return bad("step", step.error().message);
         w.step = *step;
     } else {
+        // Within read_max_points too; past the list's last, the step that just fits.
+        auto const most = std::min(default_points, limits.max_points);
         constexpr std::array<std::int64_t, 11> steps{10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400};
-        w.step = seconds(steps.back());
-        for (auto const s : steps) {
+        auto const fits = std::find_if(steps.begin(), steps.end(), [&](std::int64_t s) {
             w.step = seconds(s);
-            if (w.max_points() <= default_points) break;
+            return w.max_points() <= most;
+        });
+        if (fits == steps.end()) {
+            auto const room = static_cast<std::int64_t>(std::max<std::size_t>(most - 1, 1));
+            w.step = seconds((range.count() + room - 1) / room);
         }
     }
     // Steps from the epoch, so a refreshed chart keeps its points' times (and its averages).

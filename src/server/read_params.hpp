@@ -52,7 +52,7 @@ inline constexpr std::size_t default_points = 720;
 
 // `from`, `to` and `step` of `q` with their defaults: to = now, from = to - 1 h, step the
 // smallest of 10 s, 30 s, 1 m, 5 m, 10 m, 30 m, 1 h, 3 h, 6 h, 12 h, 1 d giving at most
-// default_points points; then from rounded down to a multiple of step since the epoch, so a
+// default_points (and max_points) points, or past 1 d the step that just fits; then from rounded down to a multiple of step since the epoch, so a
 // chart refreshed later keeps its points' times. Fails when from is after to, the range is
 // longer than max_range, or the step gives more than max_points points.
 core::outcome<series_window> series_window_of(query_params const& q, std::chrono::sys_seconds now,

@@ -89,6 +89,12 @@ TEST_CASE("read params: the window defaults to the last hour at a step giving at
     CHECK(window("/x?from=2026-11-29T12:00:00Z").step == 300s);        // 289 points
     CHECK(window("/x?from=2026-11-23T12:00:00Z").step == 1800s);       // 7 d: 337 points
     CHECK(window("/x?from=2026-10-31T12:00:00Z").step == 10800s);      // 30 d: 721 points at 1 h, 241 at 3 h
+
+    // Within read_max_points as well, and past 1 d the step that just fits.
+    CHECK(window("/x", {.max_points = 100}).step == 60s);                 // 61 points
+    auto const long_range = window("/x?from=2016-11-30T12:00:00Z", {.max_range = 4000 * 86400s, .max_points = 1000});
+    CHECK(long_range.step == 3652 * 86400s / 719 + 1s);
+    CHECK(long_range.max_points() <= 720);
 }
 
 TEST_CASE("read params: from is rounded down to a multiple of step, so refreshed points keep their times", "[server][read]") {
