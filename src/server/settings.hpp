@@ -38,7 +38,7 @@ struct settings {
     std::size_t commit_concurrency = 2;
     std::chrono::milliseconds db_back_off{1000};  // new samples refused this long after a database failure
     std::string tokens_file;
-    std::string read_tokens_file;  // readers' tokens: GET /metrics needs one when set
+    std::string read_tokens_file;  // readers' tokens: GET /metrics and /api/v1 need one when set
     std::chrono::seconds shutdown_timeout{30};
     // TLS on the listener when tls_cert is set: PEM files; tls_client_ca also asks every client
     // for a certificate signed by it.
