@@ -1,4 +1,4 @@
-# Sources generated at build time: the version stamp and the embedded schema.
+# Sources generated at build time: the version stamp, the embedded schema and the dashboard.
 set(gen_dir "${CMAKE_BINARY_DIR}/generated")
 
 # Version: regenerated on every build, rewritten only when it changed.
@@ -20,4 +20,14 @@ add_custom_command(
   DEPENDS ${schema_files} ${CMAKE_SOURCE_DIR}/cmake/embed-schema.cmake
   VERBATIM)
 
-set(HICLOUD_GENERATED_SOURCES ${gen_dir}/version.cpp ${gen_dir}/schema_files.cpp)
+# Dashboard: every file directly in web/, served at / and /assets/NAME.
+file(GLOB web_files CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/web/*")
+list(SORT web_files)
+add_custom_command(
+  OUTPUT ${gen_dir}/web_assets.cpp
+  COMMAND ${CMAKE_COMMAND} -DOUTPUT=${gen_dir}/web_assets.cpp "-DFILES=${web_files}"
+    -P ${CMAKE_SOURCE_DIR}/cmake/embed-web.cmake
+  DEPENDS ${web_files} ${CMAKE_SOURCE_DIR}/cmake/embed-web.cmake
+  VERBATIM)
+
+set(HICLOUD_GENERATED_SOURCES ${gen_dir}/version.cpp ${gen_dir}/schema_files.cpp ${gen_dir}/web_assets.cpp)

@@ -17,6 +17,8 @@
 #include "server/read_params.hpp"
 #include "server/route_path.hpp"
 #include "server/routes.hpp"
+#include "server/web_files.hpp"
+#include "web/assets.hpp"
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/json/parse.hpp>
@@ -191,6 +193,24 @@ void read(server::route const& row, server::request const& req) {
     FUZZ_REQUIRE(w->max_points() <= limits.max_points);
 }
 
+// The dashboard's files (fuzz/web_assets.cpp's two): whatever the headers, a 200 is the file's bytes
+// or their gzip, a 304 has no body, and any other name is 404.
+void web(server::route const& row, server::request const& req) {
+    static server::web_files const files(web::built_in_assets());
+    std::string_view const target = req.target();
+    auto const path = target.substr(0, target.find('?'));
+    auto const name = row.path == "/" ? std::optional(std::vector<std::string>{"index.html"})
+                                      : server::path_values(row.path, path);
+    auto const* file = name ? files.find(name->at(0)) : nullptr;
+    if (!file) return;
+    auto const r = server::web_answer(*file, req);
+    if (r.result() == http::status::not_modified) return FUZZ_REQUIRE(r.body().empty());
+    FUZZ_REQUIRE(r.result() == http::status::ok);
+    bool const gzipped = r[http::field::content_encoding] == "gzip";
+    FUZZ_REQUIRE(gzipped == server::accepts_gzip(req[http::field::accept_encoding]));
+    FUZZ_REQUIRE(r.body() == (gzipped ? file->gzipped : std::string(file->bytes)));
+}
+
 // handle_request's routes: the server's own table, then each row's answer up to the database.
 void answer(server::request const& req) {
     auto const found = server::find_route(server::routes(), req.method(), req.target());
@@ -221,6 +241,7 @@ void answer(server::request const& req) {
     if (row.path == "/health") return health(req.body());
     if (row.path == "/metrics") return metrics(req.body());
     if (row.path.starts_with("/api/v1/")) return read(row, req);
+    if (row.path == "/" || row.path == "/assets/{name}") return web(row, req);
     FUZZ_REQUIRE(!"a route this target does not answer yet: add it here");
 }
 

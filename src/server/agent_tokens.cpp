@@ -1,7 +1,8 @@
 #include "server/agent_tokens.hpp"
 
+#include "core/sha256.hpp"
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <cctype>
 #include <filesystem>
@@ -11,13 +12,6 @@
 
 namespace hicloud::server {
 namespace {
-
-std::array<unsigned char, 32> sha256(std::string_view data) {
-    std::array<unsigned char, 32> out{};
-    unsigned size = 0;
-    EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr);
-    return out;
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -69,7 +63,7 @@ std::optional<std::array<unsigned char, 32>> bearer_hash(std::string_view author
     if (authorization.size() <= scheme.size()) return std::nullopt;
     for (std::size_t i = 0; i < scheme.size(); ++i)
         if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return std::nullopt;
-    return sha256(trim(authorization.substr(scheme.size())));
+    return core::sha256(trim(authorization.substr(scheme.size())));
 }
 
 }  // namespace

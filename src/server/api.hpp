@@ -25,6 +25,7 @@ namespace hicloud::server {
 
 class ingest;
 class latest_cache;
+class web_files;
 
 namespace http = boost::beast::http;
 using request = http::request<http::string_body>;
@@ -73,6 +74,8 @@ struct api_context {
     // The read API's pool (null: reads use `database`) and options.
     db::pool* reads = nullptr;
     read_limits read{};
+    // The dashboard's files (null: web_files.cpp prepares the built-in ones on first use).
+    web_files const* web = nullptr;
 };
 
 // The header of a success answer that left entries out: their count. The body stays exactly

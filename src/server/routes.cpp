@@ -3,6 +3,7 @@
 #include "server/metrics_endpoint.hpp"
 #include "server/read_api.hpp"
 #include "server/route_path.hpp"
+#include "server/web_files.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -31,6 +32,8 @@ constexpr route rows[] = {
     {http::verb::get, "/api/v1/agents/{agent_id}/host", get_agent_host},
     {http::verb::get, "/api/v1/containers", get_containers},
     {http::verb::get, "/api/v1/agents/{agent_id}/containers/{container_name}/series", get_container_series},
+    {http::verb::get, "/", get_dashboard},
+    {http::verb::get, "/assets/{name}", get_web_asset},
 };
 
 }  // namespace

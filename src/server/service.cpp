@@ -14,6 +14,7 @@
 #include "server/metrics.hpp"
 #include "server/routes.hpp"
 #include "server/tls.hpp"
+#include "server/web_files.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -183,6 +184,7 @@ struct service::parts {
           pool(pool_),
           s(std::move(settings_)),
           metrics(route_paths()),
+          web(web::built_in_assets()),
           reads(io.get_executor(), read_pool_settings(s, pool.config())),
           latest(s.metrics_cache, latest_reader(reads, s.stale_after)),
           samples(pool, ingest_limits_for(s, pool), &metrics),
@@ -192,6 +194,7 @@ struct service::parts {
         api.metrics = &metrics;
         api.latest = &latest;
         api.reads = &reads;
+        api.web = &web;
         api.read = read_limits_of(s);
         api.listener = [this] { return http.counts(); };
         if (loaded) {
@@ -210,6 +213,7 @@ struct service::parts {
     token_holder tokens;
     token_holder read_tokens;
     server_metrics metrics;
+    web_files web;
     db::pool reads;
     latest_cache latest;
     ingest samples;

@@ -119,7 +119,7 @@ TEST_CASE("routes: a path no row has is 404 naming it, cut at 100 bytes", "[serv
     CHECK(message_of(answer_for(http::verb::get, longer)) == "no such path: " + longer.substr(0, 100));
 }
 
-TEST_CASE("routes: HiCloud's table takes POST /monitor_info and GET and HEAD /health and /metrics", "[server]") {
+TEST_CASE("routes: HiCloud's table takes POST /monitor_info, GET and HEAD of /health, /metrics, the read API and the dashboard", "[server]") {
     auto const rows = hicloud::server::routes();
     CHECK(allowed_methods(rows, "/monitor_info") == "POST, OPTIONS");
     CHECK(allowed_methods(rows, "/health") == "GET, HEAD, OPTIONS");
@@ -129,8 +129,11 @@ TEST_CASE("routes: HiCloud's table takes POST /monitor_info and GET and HEAD /he
     CHECK(allowed_methods(rows, "/api/v1/containers") == "GET, HEAD, OPTIONS");
     CHECK(allowed_methods(rows, "/api/v1/agents/web-1/containers/nginx/series") == "GET, HEAD, OPTIONS");
     CHECK(allowed_methods(rows, "/api/v1/agents/web-1") == "");
-    CHECK(allowed_methods(rows, "/") == "");
-    CHECK(rows.size() == 7);
+    CHECK(allowed_methods(rows, "/") == "GET, HEAD, OPTIONS");
+    CHECK(allowed_methods(rows, "/assets/app.js") == "GET, HEAD, OPTIONS");
+    CHECK(allowed_methods(rows, "/assets") == "");
+    CHECK(allowed_methods(rows, "/index.html") == "");
+    CHECK(rows.size() == 9);
 }
 
 TEST_CASE("route paths: parameters are decoded after the path is split, so %2F stays in its segment", "[server]") {
