@@ -2,6 +2,7 @@
 // command; a second run resumes; status, stop and clean. It watches the test dockerd (DOCKER_HOST)
 // and runs the binary under test (HICLOUD_BINARY) on a port of its own.
 #include "support/docker_cli.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -91,7 +92,11 @@ TEST_CASE("run-local: one command shows samples in MySQL, a second resumes, stop
     CHECK_THAT(first.out, Catch::Contains("| " + host_name() + " "));  // the latest sample of this host's agent
     CHECK(shows_running(first.out, watched));  // and of the container it watches
     CHECK_THAT(first.out, Catch::Contains("scripts/run-local stop"));
+    // It ends with the dashboard's address, which answers the page.
+    auto const dashboard = "Dashboard: http://127.0.0.1:" + std::to_string(run.port) + "/\n";
+    CHECK(first.out.ends_with(dashboard));
     CHECK(listening(run.port));
+    CHECK(test::http_request(run.port, "GET", "/").status == 200);
 
     auto const again = run("start");
     INFO(again.out << again.err);
