@@ -66,12 +66,13 @@ function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
 
-const fmtPct = v => (v == null ? DASH : `${v.toFixed(1)} %`);
+// A no-break space keeps a number with its unit when a line wraps.
+const fmtPct = v => (v == null ? DASH : `${v.toFixed(1)}\u00a0%`);
 const fmtNum = (v, digits = 1) => (v == null ? DASH : v.toFixed(digits));
 function fmtMiB(v) {
   if (v == null) return DASH;
-  if (v >= 1024) return `${(v / 1024).toFixed(1)} GiB`;
-  return `${v.toFixed(v < 10 ? 1 : 0)} MiB`;
+  if (v >= 1024) return `${(v / 1024).toFixed(1)}\u00a0GiB`;
+  return `${v.toFixed(v < 10 ? 1 : 0)}\u00a0MiB`;
 }
 
 // Times are shown in the browser's zone; the API speaks UTC.
@@ -425,7 +426,8 @@ function parseHash(hash) {
 }
 
 const query = params => {
-  const s = new URLSearchParams(params).toString();
+  // ':' needs no escape in a fragment; left as is, shared times stay readable.
+  const s = new URLSearchParams(params).toString().replaceAll('%3A', ':');
   return s ? `?${s}` : '';
 };
 const agentHash = (id, params = {}) => `#/agent/${encodeURIComponent(id)}${query(params)}`;
