@@ -176,8 +176,9 @@ async function api(path, params) {
     throw new ApiError(`cannot reach the server (${e.message})`);
   }
   if (response.status === 401) {
-    // A stored token that is refused (revoked, mistyped) is forgotten, and asked for again.
-    tokenStore.clear();
+    // A stored token that is refused (revoked, mistyped) is forgotten, and asked for again;
+    // unless another was entered while this request was on its way.
+    if (tokenStore.get() === token) tokenStore.clear();
     askForToken(token ? 'The server refused that token; enter another.'
                       : 'This server needs a read token.');
     throw new AuthRequired();
@@ -312,9 +313,10 @@ function timeChart(name, opts) {
         x: { time: true, range: () => [state.from, state.to] },
         y: { range: (u, min, max) => [0, opts.yMax(max)] },
       },
-      axes: [axis, { ...axis, size: 64, incrs: opts.incrs, values: (u, ticks) => ticks.map(v => opts.axisFmt(v)) }],
+      axes: [axis, { ...axis, size: 64, incrs: opts.incrs,
+                     values: (u, ticks) => ticks.map(v => opts.axisFmt(v)) }],
       series: [
-        { value: (u, t, s, idx) => fmtDateTime(at(u, 0, idx) * 1000) },
+        { value: (u, t, s, idx) => { const x = at(u, 0, idx); return x == null ? DASH : fmtDateTime(x * 1000); } },
         ...labels.map((label, i) => ({
           label,
           stroke: PALETTE[i % PALETTE.length],
@@ -322,8 +324,8 @@ function timeChart(name, opts) {
           gaps: timeGaps,
           value: (u, v, s, idx) => {
             const value = at(u, s, idx);
-            const extra = opts.legendExtra && value != null ? opts.legendExtra(s, idx ?? u.data[0].length - 1) : '';
-            return opts.fmt(value) + extra;
+            if (value == null || !opts.legendExtra) return opts.fmt(value);
+            return opts.fmt(value) + opts.legendExtra(s, idx ?? u.data[0].length - 1);
           },
         })),
       ],
@@ -353,7 +355,6 @@ function timeChart(name, opts) {
       root.dataset.points = String(xs.length);
       note.hidden = xs.length > 0;
     },
-    get plot() { return plot; },
     destroy() {
       resizer.unobserve(box);
       liveCharts.delete(plot);
@@ -369,13 +370,14 @@ function axisMiB(v) {
   if (v === 0) return '0';
   return v >= 1024 ? `${+(v / 1024).toFixed(1)} GiB` : `${+v.toFixed(1)} MiB`;
 }
-// Ticks of a MiB axis: decimal steps below a GiB, whole (or half) GiB above.
-const MIB_INCRS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576];
+// Ticks of a MiB axis: decimal steps up to 500 MiB, then whole GiB (powers of two).
+const MIB_INCRS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500,
+                   ...Array.from({ length: 11 }, (_, i) => 1024 * 2 ** i)];
 const memoryChart = { fmt: fmtMiB, axisFmt: axisMiB, incrs: MIB_INCRS };
 
 /**
- * A sparkline of a series over a window, as an SVG path: 2 requests' worth of charts per
- * agent would be heavy as uPlot instances; a path is a few hundred bytes and never flickers.
+ * A sparkline of a series over a window, as an SVG path: two uPlot instances per row would
+ * be heavy for a table of agents; a path is a few hundred bytes and never flickers.
  */
 function sparkline(name) {
   const path = el('path');
@@ -590,13 +592,13 @@ const CONTAINER_COLUMNS = [
 function sortContainers(rows, key, dir) {
   const column = CONTAINER_COLUMNS.find(c => c.key === key) || CONTAINER_COLUMNS[0];
   const sign = dir === 'desc' ? -1 : 1;
-  const byName = (a, b) => a.container_name.localeCompare(b.container_name) ||
-                           a.agent_id.localeCompare(b.agent_id);
+  const byName = (a, b) => a.container_name.localeCompare(b.container_name, undefined, { numeric: true }) ||
+                           a.agent_id.localeCompare(b.agent_id, undefined, { numeric: true });
   return [...rows].sort((a, b) => {
     const x = a[column.key];
     const y = b[column.key];
     if (x == null || y == null) return (x == null) - (y == null) || byName(a, b);
-    const order = column.text ? String(x).localeCompare(String(y)) : x - y;
+    const order = column.text ? String(x).localeCompare(String(y), undefined, { numeric: true }) : x - y;
     return sign * order || byName(a, b);
   });
 }
