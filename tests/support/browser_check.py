@@ -8,7 +8,8 @@ Steps, in order (each waits for the page's hooks, documented at the top of web/a
   1. open / (with --token: expect the token form, fill it and submit), wait until the
      overview is rendered, list its agents;
   2. #/containers: count the table's rows;
-  3. #/agent/AGENT?range=1h: data-points of every chart;
+  3. #/agent/AGENT?range=1h: data-points of every chart, and the points in the host series
+     answer the page drew (agent_api_points; container_api_points likewise in step 5);
   4. click the 12h range button: the host series request sent after the click, its from/to;
   5. #/agent/AGENT/container/NAME?range=1h: data-points of every chart;
   6. with --screenshots: overview.png, containers.png, agent.png (after step 4),
@@ -22,8 +23,9 @@ lacked "Authorization: Bearer TOKEN" (null without --token).
 
 Prints on stdout:
   {"console_errors":[...], "failed_requests":[{"url","status"|"error"}], "overview_agents":[...],
-   "container_rows":N, "agent_charts":{"host-cpu":N,...}, "range_request":{"url","from","to"}|null,
-   "container_charts":{...}, "token_in_url":false, "api_requests_without_token":N|null,
+   "container_rows":N, "agent_charts":{"host-cpu":N,...}, "agent_api_points":N,
+   "range_request":{"url","from","to"}|null, "container_charts":{...}, "container_api_points":N,
+   "token_in_url":false, "api_requests_without_token":N|null,
    "token_form_shown":bool, "screenshots":[paths]}
 and exits 0: the caller judges the figures. Exits 2, saying why on stderr, when the check
 itself cannot run: chromium missing or not starting, a step timing out, the protocol failing.
@@ -263,6 +265,19 @@ def charts(browser):
         ".map(e => [e.dataset.chart, Number(e.dataset.points)]))")
 
 
+def answered_points(browser, rec, mark, path):
+    """How many points the latest answer to a series request (sent after `mark`) held:
+    what the page's charts of that series should plot."""
+    for r in reversed(rec.requests[mark:]):
+        if urllib.parse.urlsplit(r["url"]).path == path:
+            try:
+                body = browser.send("Network.getResponseBody", {"requestId": r["id"]})
+                return len(json.loads(body["body"])["points"])
+            except (CheckFailed, ValueError, KeyError, TypeError):
+                return None
+    return None
+
+
 def go(browser, hash_, view, step):
     """Navigates within the page and waits until that view says it is rendered."""
     # data-ready is cleared here too, so a value left by the previous view is never read.
@@ -272,7 +287,8 @@ def go(browser, hash_, view, step):
 
 def run(args, browser, rec):
     out = {"console_errors": [], "failed_requests": [], "overview_agents": [], "container_rows": None,
-           "agent_charts": {}, "range_request": None, "container_charts": {}, "token_in_url": False,
+           "agent_charts": {}, "agent_api_points": None, "range_request": None, "container_charts": {},
+           "container_api_points": None, "token_in_url": False,
            "api_requests_without_token": None, "token_form_shown": False, "screenshots": []}
     page_urls = []
 
@@ -291,6 +307,7 @@ def run(args, browser, rec):
                  {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
     agent = urllib.parse.quote(args.agent, safe="")
     container = urllib.parse.quote(args.container, safe="")
+    host_path = f"/api/v1/agents/{agent}/host"
 
     # 1. the overview, through the token form when there is a token
     browser.send("Page.navigate", {"url": args.url.rstrip("/") + "/"})
@@ -320,14 +337,15 @@ def run(args, browser, rec):
     shot("containers.png")
 
     # 3. the agent's page
+    mark = len(rec.requests)
     go(browser, f"#/agent/{agent}?range=1h", "agent", 3)
     out["agent_charts"] = charts(browser)
+    out["agent_api_points"] = answered_points(browser, rec, mark, host_path)
     note_url()
 
     # 4. a range change: which host series does it ask for?
     mark = len(rec.requests)
     browser.evaluate("document.querySelector('[data-range=\"12h\"]').click(); true")
-    host_path = f"/api/v1/agents/{agent}/host"
     browser.wait_for(f"location.hash.includes('range=12h') && ({ready_on('agent')})", 4)
     for r in rec.requests[mark:]:
         parts = urllib.parse.urlsplit(r["url"])
@@ -340,8 +358,11 @@ def run(args, browser, rec):
     shot("agent.png")
 
     # 5. the container's page
+    mark = len(rec.requests)
     go(browser, f"#/agent/{agent}/container/{container}?range=1h", "container", 5)
     out["container_charts"] = charts(browser)
+    out["container_api_points"] = answered_points(
+        browser, rec, mark, f"/api/v1/agents/{agent}/containers/{container}/series")
     note_url()
     shot("container.png")
 
