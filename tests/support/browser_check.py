@@ -165,16 +165,22 @@ class Browser:
                 self.ws.close()
             except Exception:
                 pass
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(5)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
+        if self.proc:
+            # The group is chromium's own (start_new_session): its renderers and helpers too.
+            for sig in (signal.SIGTERM, signal.SIGKILL):
                 try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    os.killpg(self.proc.pid, sig)
+                    self.proc.wait(5)
                 except ProcessLookupError:
-                    pass
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            if self.proc.poll() is None:
                 self.proc.wait()
+            try:   # helpers still exiting after chromium itself
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
