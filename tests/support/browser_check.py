@@ -19,7 +19,8 @@ Throughout it collects console errors and warnings, uncaught exceptions, errors 
 browser's log, failed requests (loading failures other than cancellations, and answers
 >= 400 except the 401s expected before --token is entered), whether any request URL or the
 page's address holds the token, and how many /api/ requests after the token was entered
-lacked "Authorization: Bearer TOKEN" (null without --token).
+lacked "Authorization: Bearer TOKEN" (null when no token was entered: without --token, or
+when the page never asked for one).
 
 Prints on stdout:
   {"console_errors":[...], "failed_requests":[{"url","status"|"error"}], "overview_agents":[...],
@@ -244,8 +245,8 @@ class Recorder:
                    for u in [r["url"] for r in self.requests] + page_urls)
 
     def api_requests_without_token(self):
-        if not self.token or self.token_given_at is None:
-            return None if not self.token else 0
+        if self.token_given_at is None:   # no --token, or the page never asked for it
+            return None
         wanted = f"Bearer {self.token}"
         return sum(1 for r in self.requests[self.token_given_at:]
                    if is_api(r["url"]) and header(r["headers"], "authorization") != wanted)
@@ -329,8 +330,6 @@ def run(args, browser, rec):
         # Submitting hides the form at once; it comes back only if the server refuses the token.
         if browser.wait_for(f"({form_up}) ? 'form' : ({ready_on('overview')}) ? 'ready' : ''", 1) == "form":
             raise CheckFailed("step 1: the server refused the token given with --token")
-    elif args.token:
-        rec.token_given_at = 0
     out["overview_agents"] = browser.evaluate(
         "[...document.querySelectorAll('[data-agent-id]')].map(e => e.dataset.agentId)")
     note_url()
