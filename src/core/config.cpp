@@ -82,6 +82,25 @@ std::string describe_file_key(std::string const& file, std::string_view key) {
 // Boost's own rules (program_options/src/config_file.cpp: a line is cut at '#', trimmed of
 // " \t\r\n"; "[...]" is a section, anything else needs an '='; ';' starts no comment), and
 // name only its number.
+// The text with its [alerts] and [alert.NAME] sections blanked (lines kept, so numbers stay):
+// those hold alert rules, which src/alerts/rules.cpp reads with its own line-numbered errors and
+// ';' comments, and whose keys are not options.
+std::string without_alert_sections(std::string const& text) {
+    std::istringstream lines(text);
+    std::string out, line;
+    bool in_alerts = false;
+    while (std::getline(lines, line)) {
+        auto const first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line[first] == '[') {
+            auto const name = line.substr(first + 1, line.find(']', first) - first - 1);
+            in_alerts = name == "alerts" || name.starts_with("alert.");
+        }
+        out += in_alerts ? "" : line;
+        out += '\n';
+    }
+    return out;
+}
+
 void check_config_lines(std::string const& text, std::string const& file) {
     std::istringstream lines(text);
     std::string line;
@@ -169,8 +188,9 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
     if (c.file_) {
         std::ifstream in(*c.file_);
         if (!in) throw config_error("cannot read config file " + *c.file_ + ": " + std::strerror(errno));
-        std::stringstream text;
-        text << in.rdbuf();
+        std::stringstream whole;
+        whole << in.rdbuf();
+        std::stringstream text(without_alert_sections(whole.str()));
         check_config_lines(text.str(), *c.file_);
         po::parsed_options parsed(nullptr);
         try {
