@@ -27,10 +27,20 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::as_tuple;
 
+namespace {
+constexpr std::string_view user_info_refused = "a user or password in the URL is never sent";
+}  // namespace
+
 core::outcome<server_url> parse_server_url(std::string_view url) {
-    auto const bad = [&](std::string_view why) {
-        return core::failure{"agent.url '" + std::string(url) + "': " + std::string(why)};
-    };
+    auto parsed = parse_http_url(url);
+    if (parsed) return parsed;
+    auto why = std::move(parsed.error().message);
+    if (why == user_info_refused) why += "; use agent.token_file";
+    return core::failure{"agent.url '" + std::string(url) + "': " + why};
+}
+
+core::outcome<server_url> parse_http_url(std::string_view url) {
+    auto const bad = [](std::string_view why) { return core::failure{std::string(why)}; };
     auto const parsed = boost::urls::parse_uri(url);
     namespace urls = boost::urls;
     if (!parsed || (parsed->scheme_id() != urls::scheme::http && parsed->scheme_id() != urls::scheme::https))
@@ -40,7 +50,7 @@ core::outcome<server_url> parse_server_url(std::string_view url) {
     s.https = u.scheme_id() == urls::scheme::https;  // case-insensitive, as RFC 3986 says
     s.host = u.host_address();  // an IPv6 address without its brackets
     if (s.host.empty()) return bad("no host");
-    if (u.has_userinfo()) return bad("a user or password in the URL is never sent; use agent.token_file");
+    if (u.has_userinfo()) return bad(user_info_refused);
     if (u.has_fragment()) return bad("a #fragment is never sent; remove it");
     // Boost.URL 1.81 reads "host:8x/" as port 8 and a path "x/": a path must start with '/'.
     auto const path = u.encoded_path();
@@ -88,16 +98,25 @@ struct exchange_result {
     bool keep_alive = false;        // the server will take another request on it
 };
 
+// The Host field as RFC 9110 (7.2) has it: an IPv6 address in brackets, the port unless the
+// scheme's own. A proxy or virtual host in front of the receiver routes by it.
+std::string host_field(server_url const& url) {
+    auto host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
+    if (url.port != (url.https ? "443" : "80")) host += ":" + url.port;
+    return host;
+}
+
 // One exchange on an open stream (plain or TLS): write the request, read the answer.
 template <class Stream>
 asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp, server_url const& url,
                                           std::string const& where, std::string const& body,
                                           std::string const& idempotency_key, std::string const& token,
-                                          std::chrono::milliseconds deadline, std::size_t answer_limit) {
+                                          std::string const& user_agent, std::chrono::milliseconds deadline,
+                                          std::size_t answer_limit) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
-    req.set(http::field::host, url.host);
+    req.set(http::field::host, host_field(url));
     req.set(http::field::content_type, "application/json");
-    req.set(http::field::user_agent, "hicloud-agent");
+    req.set(http::field::user_agent, user_agent);
     req.set("Idempotency-Key", idempotency_key);
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
     req.body() = body;
@@ -122,7 +141,8 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp
     std::string refused;
     if (auto const it = res.find("HiCloud-Refused-Entries"); it != res.end()) refused = std::string(it->value().substr(0, 20));
     co_return exchange_result{{classify(res.result_int()),
-                               where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300), refused},
+                               where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300), refused,
+                               res.result_int()},
                               false,
                               res.keep_alive()};
 }
@@ -136,6 +156,7 @@ struct server_connection::impl {
     std::chrono::milliseconds deadline;
     std::size_t answer_limit;
     asio::ssl::context& tls;
+    client_identity identity;
     std::string where = std::string("POST ") + (url.https ? "https://" : "http://") + url.host + ":" + url.port + url.target;
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
@@ -170,24 +191,31 @@ struct server_connection::impl {
         auto const [handshake_ec] = co_await secure->async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
         if (handshake_ec) {
             close();
-            co_return delivery_outcome{delivery::retry_later, where + ": TLS handshake failed: " + handshake_ec.message() +
-                                                                  " (is agent.tls_ca the CA that signed the server's certificate?)"};
+            co_return delivery_outcome{delivery::retry_later,
+                                       where + ": TLS handshake failed: " + handshake_ec.message() + identity.handshake_hint};
         }
         co_return std::nullopt;
     }
 
     asio::awaitable<exchange_result> send(std::string const& body, std::string const& key) {
-        if (plain) co_return co_await exchange(*plain, *plain, url, where, body, key, token, deadline, answer_limit);
-        co_return co_await exchange(*secure, beast::get_lowest_layer(*secure), url, where, body, key, token, deadline,
-                                    answer_limit);
+        auto const& agent = identity.user_agent;
+        if (plain) co_return co_await exchange(*plain, *plain, url, where, body, key, token, agent, deadline, answer_limit);
+        co_return co_await exchange(*secure, beast::get_lowest_layer(*secure), url, where, body, key, token, agent,
+                                    deadline, answer_limit);
     }
 };
 
 server_connection::server_connection(asio::any_io_executor executor, server_url url, std::string token,
                                      std::chrono::milliseconds deadline, std::size_t answer_limit,
                                      asio::ssl::context& tls)
-    : impl_(std::make_unique<impl>(
-          impl{std::move(executor), std::move(url), std::move(token), deadline, answer_limit, tls})) {}
+    : server_connection(std::move(executor), std::move(url), std::move(token), deadline, answer_limit, tls,
+                        client_identity{}) {}
+
+server_connection::server_connection(asio::any_io_executor executor, server_url url, std::string token,
+                                     std::chrono::milliseconds deadline, std::size_t answer_limit,
+                                     asio::ssl::context& tls, client_identity identity)
+    : impl_(std::make_unique<impl>(impl{std::move(executor), std::move(url), std::move(token), deadline, answer_limit,
+                                        tls, std::move(identity)})) {}
 
 server_connection::~server_connection() = default;
 

@@ -25,6 +25,9 @@ struct server_url {
 
 // "http://host[:port]/path" or "https://host[:port]/path".
 core::outcome<server_url> parse_server_url(std::string_view url);
+// The same for any URL HiCloud posts to; its error is only the reason ("no host"), for a caller
+// that names the URL and its option its own way. parse_server_url's names agent.url.
+core::outcome<server_url> parse_http_url(std::string_view url);
 
 enum class delivery { delivered, retry_later, rejected };
 
@@ -33,6 +36,7 @@ struct delivery_outcome {
     std::string detail;  // the status or the transport error, for the log
     // A delivered sample's HiCloud-Refused-Entries: how many container entries the server left out.
     std::string refused_entries{};
+    unsigned status = 0;  // the answer's HTTP status; 0 when none came
 };
 
 // 2xx: delivered. A 4xx (but 408 and 429) means the sample itself is bad: rejected, never
@@ -50,6 +54,13 @@ struct tls_files {
 // /etc/hicloud/agent-key.pem: key values mismatch").
 core::outcome<boost::asio::ssl::context> make_tls_context(tls_files const& files);
 
+// How a connection presents itself: its User-Agent, and the hint a failed TLS handshake ends with.
+// The agent's by default.
+struct client_identity {
+    std::string user_agent = "hicloud-agent";
+    std::string handshake_hint = " (is agent.tls_ca the CA that signed the server's certificate?)";
+};
+
 // A connection to the server kept open across posts — a cycle's spooled backlog, then its new
 // sample — so the connect and, for https, the TLS handshake are paid once, not per sample. When a
 // kept connection turns out closed by the server (its idle timeout), the post is sent once more on
@@ -60,6 +71,11 @@ class server_connection {
 public:
     server_connection(boost::asio::any_io_executor executor, server_url url, std::string token,
                       std::chrono::milliseconds deadline, std::size_t answer_limit, boost::asio::ssl::context& tls);
+    // An overload, not a default argument: GCC 12 destroys a default argument's temporary twice
+    // when the call's full-expression also has a co_await (as the agent's has).
+    server_connection(boost::asio::any_io_executor executor, server_url url, std::string token,
+                      std::chrono::milliseconds deadline, std::size_t answer_limit, boost::asio::ssl::context& tls,
+                      client_identity identity);
     ~server_connection();
     server_connection(server_connection const&) = delete;
     server_connection& operator=(server_connection const&) = delete;
