@@ -179,7 +179,7 @@ void read(server::route const& row, server::request const& req) {
         FUZZ_REQUIRE(values->size() == static_cast<std::size_t>(std::count(row.path.begin(), row.path.end(), '{')));
         for (auto const& v : *values) FUZZ_REQUIRE(!v.empty());
     }
-    if (row.path == server::agents_path) return void(server::parse_query(target, {}));
+    if (row.path == server::agents_path || row.path == server::alerts_path) return void(server::parse_query(target, {}));
     if (row.path == server::containers_path) return void(server::parse_query(target, {"agent_id"}));
     auto const q = server::parse_query(target, {"from", "to", "step"});
     if (!q) return;

@@ -28,5 +28,6 @@ void get_agents(api_context&, request const&, responder) { __builtin_trap(); }
 void get_agent_host(api_context&, request const&, responder) { __builtin_trap(); }
 void get_containers(api_context&, request const&, responder) { __builtin_trap(); }
 void get_container_series(api_context&, request const&, responder) { __builtin_trap(); }
+void get_alerts(api_context&, request const&, responder) { __builtin_trap(); }
 
 }  // namespace hicloud::server

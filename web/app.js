@@ -24,6 +24,7 @@
  *                                  x values (times) it plots
  *   a[data-range="12h"]            a range button (1h 12h 1d 7d 30d)
  *   form#token-form, input[name=token]  the read-token form, shown after a 401
+ *   #alerts li[data-alert="RULE/AGENT/CONTAINER"]  a firing alert, on top of every view
  */
 'use strict';
 
@@ -42,6 +43,7 @@ const PALETTE = ['#2f7ed8', '#e0663a', '#2ca02c', '#9467bd', '#d4a017',
 
 const main = document.getElementById('main');
 const banner = document.getElementById('banner');
+const alertsBox = document.getElementById('alerts');
 const tokenForm = document.getElementById('token-form');
 
 // ---------------------------------------------------------------- small helpers
@@ -505,6 +507,29 @@ document.addEventListener('visibilitychange', () => {
   }
 });
 
+/**
+ * Firing alerts on top of every view, from /api/v1/alerts, refreshed with the view. An alert
+ * list that cannot be read hides the box rather than the view: the view's own data matters more.
+ */
+async function updateAlerts() {
+  let firing = [];
+  try {
+    const { alerts } = await api('/api/v1/alerts');
+    firing = alerts.filter(a => a.state === 'firing');
+  } catch (e) {
+    if (e instanceof AuthRequired) throw e;
+  }
+  const items = firing.map(a => {
+    const since = a.fired_at ? Date.parse(a.fired_at) : Date.parse(a.since);
+    return el('li', { class: `alert ${a.severity}`, 'data-alert': `${a.rule}/${a.agent_id}/${a.container_name ?? ''}` },
+      el('span', { class: 'alert-severity' }, a.severity),
+      el('span', { class: 'alert-summary' }, `${a.rule}: ${a.summary}`),
+      el('span', { class: 'alert-since', title: fmtDateTime(since) }, `firing for ${fmtAgo(since).replace(' ago', '')}`));
+  });
+  alertsBox.replaceChildren(...(items.length ? [el('ul', {}, ...items)] : []));
+  alertsBox.hidden = items.length === 0;
+}
+
 /** Loads the current view's data (again); a refresh keeps data-ready as it is. */
 async function load(nav, isRefresh) {
   clearTimeout(refreshTimer);
@@ -512,7 +537,7 @@ async function load(nav, isRefresh) {
   const route = parseHash(location.hash);
   const isStale = () => nav !== navigation;
   try {
-    const result = await current.update(route, isStale) || {};
+    const [result = {}] = await Promise.all([current.update(route, isStale), updateAlerts()]);
     if (isStale()) return;
     hideBanner();
     // Only a navigation's own load says ready: a refresh finishing just after a click must

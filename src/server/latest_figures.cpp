@@ -96,6 +96,19 @@ latest_figures read_latest_figures(db::connection& c, latest_filter const& filte
     return latest_from_rows(c.execute(latest_figures_sql(filter), params));
 }
 
+std::vector<latest_figures::firing> read_firing_alerts(db::connection& c) {
+    constexpr unsigned no_such_table = 1146;  // ER_NO_SUCH_TABLE
+    std::vector<latest_figures::firing> out;
+    try {
+        for (auto const& r : c.query("SELECT rule, severity, COUNT(*) FROM alert_state WHERE state = 'firing'"
+                                     " GROUP BY rule, severity ORDER BY rule, severity"))
+            if (r.size() == 3) out.push_back({text_of(r[0]), text_of(r[1]), number(r[2]).value_or(0)});
+    } catch (db::error const& e) {
+        if (e.code() != no_such_table) throw;
+    }
+    return out;
+}
+
 void write_latest_figures(exposition& out, latest_figures const& f) {
     constexpr double mib = 1024.0 * 1024.0;
     auto const hosts = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
@@ -131,6 +144,8 @@ void write_latest_figures(exposition& out, latest_figures const& f) {
                   [&](container_latest const& c) { return scaled(c.memory_usage_mib, mib); });
     per_container("hicloud_container_memory_usage_ratio", "Container memory usage of its limit in the agent's latest sample (0-1).",
                   [&](container_latest const& c) { return percent_to_ratio(c.memory_percent); });
+    out.family("hicloud_alerts_firing", "gauge", "Alerts firing now, by rule and severity (all servers on the database alike).");
+    for (auto const& a : f.alerts_firing) out.sample({{"rule", a.rule}, {"severity", a.severity}}, a.count);
     per_container("hicloud_container_running", "1 when the container's status in the agent's latest sample is running, else 0.",
                   [](container_latest const& c) {
                       return c.status ? std::optional(*c.status == "running" ? 1.0 : 0.0) : std::nullopt;

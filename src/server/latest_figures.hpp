@@ -58,6 +58,12 @@ struct latest_figures {
     // UTC_TIMESTAMP() of the database when it read them, seconds since the epoch (unknown when
     // there were no rows): what "stale" is measured against, as in the statement.
     std::optional<double> database_now{};
+    // Firing alerts by rule and severity (read_firing_alerts), for hicloud_alerts_firing.
+    struct firing {
+        std::string rule, severity;
+        double count = 0;
+    };
+    std::vector<firing> alerts_firing{};
 };
 
 // Which agents a read takes.
@@ -79,7 +85,11 @@ latest_figures latest_from_rows(std::vector<db::row> const& rows);
 // Runs the statement on `c`.
 latest_figures read_latest_figures(db::connection& c, latest_filter const& filter);
 
-// The hicloud_host_* , hicloud_agent_* and hicloud_container_* families.
+// Firing alerts by rule and severity (schema/004_alerts.sql); none when the table is not there
+// yet (a database behind this binary's migrations), rather than no page.
+std::vector<latest_figures::firing> read_firing_alerts(db::connection& c);
+
+// The hicloud_host_* , hicloud_agent_* and hicloud_container_* families, and hicloud_alerts_firing.
 void write_latest_figures(exposition& out, latest_figures const& f);
 
 // The latest figures read at most `max_age` ago, shared by concurrent scrapes: while one read is

@@ -1,5 +1,7 @@
 #include "server/read_api.hpp"
 
+#include "alerts/notification.hpp"
+#include "alerts/store.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "core/rate_limited.hpp"
@@ -186,6 +188,20 @@ void get_containers(api_context& ctx, request const& req, responder respond) {
         [filter, limits = ctx.read](latest_figures f) {
             if (filter.agent_id && f.hosts.empty()) return not_found(no_agent(*filter.agent_id));
             return json_response(http::status::ok, containers_json(f, limits.stale_after, limits.max_rows));
+        },
+        std::move(respond));
+}
+
+void get_alerts(api_context& ctx, request const& req, responder respond) {
+    if (auto refused = refused_read(ctx, req)) return respond(std::move(*refused));
+    auto const q = parse_query(req.target(), {});
+    if (!q) return respond(bad_request(q.error().message));
+    run_read<std::vector<alerts::alert>>(
+        ctx, [rows = ctx.read.max_rows](db::connection& c) { return alerts::listed_alerts(c, rows); },
+        [](std::vector<alerts::alert> listed) {
+            core::json_array list;
+            for (auto const& a : listed) list.json(alerts::alert_json(a));
+            return json_response(http::status::ok, core::json_object().json("alerts", list.str()).str());
         },
         std::move(respond));
 }

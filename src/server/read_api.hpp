@@ -17,6 +17,7 @@ namespace hicloud::server {
 inline constexpr std::string_view agents_path = "/api/v1/agents";
 inline constexpr std::string_view agent_host_path = "/api/v1/agents/{agent_id}/host";
 inline constexpr std::string_view containers_path = "/api/v1/containers";
+inline constexpr std::string_view alerts_path = "/api/v1/alerts";
 inline constexpr std::string_view container_series_path =
     "/api/v1/agents/{agent_id}/containers/{container_name}/series";
 
@@ -35,5 +36,8 @@ void get_agents(api_context& ctx, request const& req, responder respond);
 void get_agent_host(api_context& ctx, request const& req, responder respond);
 void get_containers(api_context& ctx, request const& req, responder respond);
 void get_container_series(api_context& ctx, request const& req, responder respond);
+// {"alerts":[alert_json...]}: firing ones first, then resolved ones kept [alerts] keep_resolved,
+// newest first, at most server.read_max_rows.
+void get_alerts(api_context& ctx, request const& req, responder respond);
 
 }  // namespace hicloud::server

@@ -32,6 +32,7 @@ constexpr route rows[] = {
     {http::verb::get, "/api/v1/agents/{agent_id}/host", get_agent_host},
     {http::verb::get, "/api/v1/containers", get_containers},
     {http::verb::get, "/api/v1/agents/{agent_id}/containers/{container_name}/series", get_container_series},
+    {http::verb::get, "/api/v1/alerts", get_alerts},
     {http::verb::get, "/", get_dashboard},
     {http::verb::get, "/assets/{name}", get_web_asset},
 };

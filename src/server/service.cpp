@@ -7,6 +7,7 @@
 #include "db/schema_check.hpp"
 #include "db/schema_files.hpp"
 #include "server/agent_tokens.hpp"
+#include "server/alerting.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/ingest.hpp"
@@ -151,7 +152,11 @@ std::vector<std::string_view> route_paths() {
 latest_cache::read_fn latest_reader(db::pool& pool, std::chrono::seconds stale_after) {
     return [&pool, stale_after](std::function<void(std::exception_ptr, latest_figures)> done) {
         pool.async_run<latest_figures>(
-            [stale_after](db::connection& c) { return read_latest_figures(c, {stale_after}); },
+            [stale_after](db::connection& c) {
+                auto figures = read_latest_figures(c, {stale_after});
+                figures.alerts_firing = read_firing_alerts(c);
+                return figures;
+            },
             [done = std::move(done)](std::exception_ptr e, latest_figures f) { done(e, std::move(f)); });
     };
 }
@@ -179,13 +184,14 @@ ingest_limits ingest_limits_for(settings const& s, db::pool& pool) {
 // What lives as long as the service, in the order it is built (and the reverse of its teardown).
 struct service::parts {
     parts(boost::asio::io_context& io_, db::pool& pool_, settings settings_, std::optional<agent_tokens> loaded,
-          std::optional<agent_tokens> readers, std::shared_ptr<boost::asio::ssl::context> tls_)
+          std::optional<agent_tokens> readers, std::shared_ptr<boost::asio::ssl::context> tls_, alerts::rule_set rules)
         : io(io_),
           pool(pool_),
           s(std::move(settings_)),
           metrics(route_paths()),
           web(web::built_in_assets()),
           reads(io.get_executor(), read_pool_settings(s, pool.config())),
+          alerts(io, reads, std::move(rules), s.stale_after, lease_holder_name()),
           latest(s.metrics_cache, latest_reader(reads, s.stale_after)),
           samples(pool, ingest_limits_for(s, pool), &metrics),
           api{samples, pool, {s.max_containers}, nullptr},
@@ -215,6 +221,7 @@ struct service::parts {
     server_metrics metrics;
     web_files web;
     db::pool reads;
+    alerting alerts;
     latest_cache latest;
     ingest samples;
     api_context api;
@@ -228,8 +235,13 @@ service::service(boost::asio::io_context& io, db::pool& database, settings s) {
     raise_descriptor_limit(s.max_connections);
     auto tls = tls_context_from(s);
     if (!tls) throw core::config_error(tls.error().message);
+    auto rules = load_alert_rules(s.config_file);
+    if (!rules) throw core::config_error(rules.error().message);
+    if (!rules->rules.empty())
+        core::log::info("alert rules loaded", {{"rules", std::to_string(rules->rules.size())},
+                                               {"evaluate_every", std::to_string(rules->evaluate_every.count())}});
     parts_ = std::make_unique<parts>(io, database, std::move(s), std::move(tokens), std::move(readers),
-                                     std::move(*tls));
+                                     std::move(*tls), std::move(*rules));
 }
 
 service::~service() = default;
@@ -246,6 +258,7 @@ int service::run() {
 
     auto const bound = http.local_endpoint();
     http.start();
+    parts_->alerts.start();
     check_schema(pool);
     core::log::info("listening", {{"address", bound.address().to_string()},
                                   {"port", std::to_string(bound.port())},
@@ -278,6 +291,7 @@ int service::run() {
             std::fflush(nullptr);
             std::_Exit(1);
         }).detach();
+        parts_->alerts.stop();
         http.stop([&] {
             ingest.when_idle([&] {
                 core::log::info("stopped: every acknowledged sample is committed");
@@ -308,9 +322,18 @@ int service::run() {
                                      {{"error", loaded.error().message}});
                 }
             }
+            if (s.config_file) {
+                if (auto rules = load_alert_rules(s.config_file)) {
+                    core::log::info("reloaded alert rules", {{"rules", std::to_string(rules->rules.size())}});
+                    parts_->alerts.set_rules(std::move(*rules));
+                } else {
+                    core::log::error("reloading alert rules failed; keeping the previous ones",
+                                     {{"error", rules.error().message}});
+                }
+            }
             if (s.tokens_file.empty()) {
-                if (s.tls_cert.empty() && s.read_tokens_file.empty())
-                    core::log::info("SIGHUP: no server.tokens_file, read_tokens_file or tls_cert to reload");
+                if (s.tls_cert.empty() && s.read_tokens_file.empty() && !s.config_file)
+                    core::log::info("SIGHUP: no server.tokens_file, read_tokens_file, tls_cert or config file to reload");
             } else if (auto loaded = load_agent_tokens(s.tokens_file)) {
                 core::log::info("reloaded agent tokens", {{"tokens", std::to_string(loaded->size())}});
                 tokens.set(std::move(*loaded));

@@ -73,6 +73,7 @@ settings settings_from(core::config const& c) {
     s.read_max_range = std::chrono::seconds(c.integer("server.read_max_range", 60, 3660LL * 24 * 3600));
     s.read_max_points = static_cast<std::size_t>(c.integer("server.read_max_points", 1, 1000000));
     s.read_max_rows = static_cast<std::size_t>(c.integer("server.read_max_rows", 1, 10000000));
+    s.config_file = c.file();
     c.require_together("server.tls_cert", "server.tls_key");
     if (!s.tls_client_ca.empty() && s.tls_cert.empty())
         throw core::config_error("server.tls_client_ca needs server.tls_cert and server.tls_key (TLS on the listener)");

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace hicloud::core {
@@ -54,6 +55,9 @@ struct settings {
     std::chrono::seconds read_max_range{31 * 24 * 3600};  // to - from of a series
     std::size_t read_max_points = 10000;                  // points of a series: range / step
     std::size_t read_max_rows = 10000;                    // rows of a listing (/api/v1/containers)
+    // The configuration file read, whose [alerts] and [alert.NAME] sections hold the alert rules
+    // (server/alerting.hpp); re-read on SIGHUP.
+    std::optional<std::string> config_file{};
 };
 
 // Throws core::config_error naming the option at fault.

@@ -1,6 +1,7 @@
 // The dashboard end to end (SPEC §8): a real MariaDB, the real server fed real samples, and Debian's
 // headless Chromium driving the page through its DevTools protocol (tests/support/browser_check.py).
 #include "server/timestamp.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
@@ -104,12 +105,20 @@ void check_pages(boost::json::object const& seen) {
 
 TEST_CASE("dashboard: every page loads without an error and shows what the API holds", "[mysql][server][browser]") {
     migrated_database db;
-    test::server_process server({"--stale-after", "3600"}, db.env);
+    // One rule that fires on the data below (the exited container "job"), shown on top of every page.
+    test::temp_dir conf_dir;
+    auto const conf = conf_dir.write("hicloud.conf", "[alerts]\nevaluate_every = 1\n[alert.job-down]\n"
+                                                     "kind = container_stopped\ncontainers = job\nagents = web-1\n");
+    test::server_process server({"--stale-after", "3600", "--config", conf}, db.env);
     feed(server.port());
+    REQUIRE(test::eventually([&] {
+        return http_request(server.port(), "GET", "/api/v1/alerts").body.find("\"firing\"") != std::string::npos;
+    }));
     test::temp_dir shots;
     auto const seen = browse(server.port(), {"--screenshots", shots.root().string()});
     check_pages(seen);
     CHECK(seen.at("token_form_shown") == false);
+    CHECK(strings(seen.at("firing_alerts")) == std::set<std::string>{"job-down/web-1/job"});
     for (auto const& path : seen.at("screenshots").as_array()) {
         INFO(path);
         CHECK(std::filesystem::file_size(std::string(path.as_string())) > 10000);  // a PNG of a page, not an empty one

@@ -47,7 +47,7 @@ struct schema_folder {
 
 }  // namespace
 
-TEST_CASE("migrate: a fresh database gets both tables with the SPEC's columns", "[mysql][migrate]") {
+TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, and the alerts' tables", "[mysql][migrate]") {
     test::scratch_database database;
     auto const r = migrate({}, test::hicloud_admin_env(database.name()));
     INFO(r.err);
@@ -70,7 +70,7 @@ TEST_CASE("migrate: a fresh database gets both tables with the SPEC's columns", 
         "SELECT table_name, engine, table_collation FROM information_schema.tables WHERE table_schema = ? "
         "ORDER BY table_name",
         {std::string_view(database.name())});
-    REQUIRE(engines.size() == 3);  // container, schema_migrations, server
+    REQUIRE(engines.size() == 5);  // alert_lease, alert_state, container, schema_migrations, server
     for (auto const& t : engines) {
         CHECK(t[1] == "InnoDB");
         CHECK(t[2]->starts_with("utf8mb4"));
@@ -84,7 +84,9 @@ TEST_CASE("migrate: a fresh database gets both tables with the SPEC's columns", 
         {std::string_view(database.name())});
     std::vector<std::string> names;
     for (auto const& i : indexes) names.push_back(*i[0] + "(" + *i[1] + ")");
-    CHECK(names == std::vector<std::string>{"container_agent_name_time(agent_id,container_name,con_get_datetime)",
+    CHECK(names == std::vector<std::string>{"alert_state_since(state,since)",
+                                            "alert_subject(subject_hash)",
+                                            "container_agent_name_time(agent_id,container_name,con_get_datetime)",
                                             "container_agent_time(agent_id,con_get_datetime)",
                                             "container_time(con_get_datetime)",
                                             "server_agent_time(agent_id,ser_get_datetime)",

@@ -5,6 +5,7 @@
 #include "server/series.hpp"
 #include "server/timestamp.hpp"
 #include "support/http_client.hpp"
+#include "support/openapi.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/sha256.hpp"
@@ -64,20 +65,6 @@ void post(unsigned short port, std::string const& body) {
     REQUIRE(a.status == 200);
 }
 
-// Whether `body`, answered `status` by METHOD TEMPLATE, is what docs/openapi.yaml says.
-void check_against_openapi(std::string const& method, std::string const& path_template, int status,
-                           std::string const& body) {
-    test::temp_dir dir;
-    auto const file = dir.write("answer.json", body);
-    auto const r = test::run_process(
-        "/usr/bin/python3",
-        {HICLOUD_SOURCE_DIR "/tests/support/openapi_check.py", HICLOUD_SOURCE_DIR "/docs/openapi.yaml", method,
-         path_template, std::to_string(status), file},
-        {"PATH=/usr/bin:/bin"}, 60s);
-    INFO(method << " " << path_template << " " << status << ": " << body << "\n" << r.err);
-    CHECK(r.exit_code == 0);
-}
-
 struct reader {
     unsigned short port;
     std::map<std::string, std::string> headers{};
@@ -88,7 +75,7 @@ struct reader {
         INFO(target << " -> " << a.status << " " << a.body);
         REQUIRE(a.status == status);
         CHECK(a.headers.at("content-type") == "application/json");
-        check_against_openapi("GET", path_template, status, a.body);
+        test::check_against_openapi("GET", path_template, status, a.body);
         return boost::json::parse(a.body);
     }
     std::string message(std::string const& target, std::string const& path_template, int status) const {

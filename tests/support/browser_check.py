@@ -24,6 +24,7 @@ when the page never asked for one).
 
 Prints on stdout:
   {"console_errors":[...], "failed_requests":[{"url","status"|"error"}], "overview_agents":[...],
+   "firing_alerts":["RULE/AGENT/CONTAINER",...] (shown on top of the overview),
    "container_rows":N, "agent_charts":{"host-cpu":N,...}, "agent_api_points":N,
    "range_request":{"url","from","to"}|null, "container_charts":{...}, "container_api_points":N,
    "token_in_url":false, "api_requests_without_token":N|null,
@@ -293,7 +294,8 @@ def go(browser, hash_, view, step):
 
 
 def run(args, browser, rec):
-    out = {"console_errors": [], "failed_requests": [], "overview_agents": [], "container_rows": None,
+    out = {"console_errors": [], "failed_requests": [], "overview_agents": [], "firing_alerts": [],
+           "container_rows": None,
            "agent_charts": {}, "agent_api_points": None, "range_request": None, "container_charts": {},
            "container_api_points": None, "token_in_url": False,
            "api_requests_without_token": None, "token_form_shown": False, "screenshots": []}
@@ -332,6 +334,8 @@ def run(args, browser, rec):
             raise CheckFailed("step 1: the server refused the token given with --token")
     out["overview_agents"] = browser.evaluate(
         "[...document.querySelectorAll('[data-agent-id]')].map(e => e.dataset.agentId)")
+    out["firing_alerts"] = browser.evaluate(
+        "[...document.querySelectorAll('#alerts [data-alert]')].map(e => e.dataset.alert)")
     note_url()
     shot("overview.png")
 

@@ -1,4 +1,5 @@
 #include "alerts/evaluate.hpp"
+#include "alerts/notification.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -160,4 +161,27 @@ TEST_CASE("alert evaluation: a rule removed from the file takes its alerts with 
     auto const c = step(rules_of(""), {1010, 300s, {host(1010, 95)}}, alerts);
     CHECK(c.remove.size() == 1);
     CHECK(alerts.empty());
+}
+
+TEST_CASE("alert notification: the payload names the rule, the subject, the state and the figures", "[alerts]") {
+    alert a{"hot", "host_cpu", "critical", "web-1", ""};
+    a.state = alert_state::firing;
+    a.since = 1796040000;  // 2026-11-30 12:00:00
+    a.fired_at = 1796040300;
+    a.value = 97.25;
+    a.threshold = 90;
+    CHECK(notification_json(a) ==
+          R"j({"rule":"hot","kind":"host_cpu","severity":"critical","state":"firing","agent_id":"web-1",)j"
+          R"j("container_name":null,"summary":"web-1: host CPU 97.2 % (limit 90 %)","value":97.25,"threshold":90.0,)j"
+          R"j("since":"2026-11-30T12:00:00Z","fired_at":"2026-11-30T12:05:00Z","resolved_at":null,"version":"1",)j"
+          R"j("source":"hicloud","status":"firing","text":"[FIRING] hot (critical): web-1: host CPU 97.2 % (limit 90 %)"})j");
+    alert c{"down", "container_stopped", "warning", "web-1", "web/1 \"x\""};
+    c.state = alert_state::resolved;
+    c.since = 1796040000;
+    c.resolved_at = 1796040600;
+    auto const body = alert_json(c);
+    CHECK(body.find(R"j("container_name":"web/1 \"x\"")j") != std::string::npos);
+    CHECK(body.find(R"j("summary":"web-1/web/1 \"x\": not running")j") != std::string::npos);
+    CHECK(body.find(R"j("resolved_at":"2026-11-30T12:10:00Z")j") != std::string::npos);
+    CHECK(body.find("text") == std::string::npos);
 }

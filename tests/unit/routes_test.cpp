@@ -133,7 +133,8 @@ TEST_CASE("routes: HiCloud's table takes POST /monitor_info, GET and HEAD of /he
     CHECK(allowed_methods(rows, "/assets/app.js") == "GET, HEAD, OPTIONS");
     CHECK(allowed_methods(rows, "/assets") == "");
     CHECK(allowed_methods(rows, "/index.html") == "");
-    CHECK(rows.size() == 9);
+    CHECK(allowed_methods(rows, "/api/v1/alerts") == "GET, HEAD, OPTIONS");
+    CHECK(rows.size() == 10);
 }
 
 TEST_CASE("route paths: parameters are decoded after the path is split, so %2F stays in its segment", "[server]") {

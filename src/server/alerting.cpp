@@ -1,0 +1,219 @@
+#include "server/alerting.hpp"
+
+#include "alerts/evaluate.hpp"
+#include "alerts/notification.hpp"
+#include "alerts/store.hpp"
+#include "core/failure.hpp"
+#include "core/log.hpp"
+#include "core/rate_limited.hpp"
+#include "db/pool.hpp"
+#include "server/webhook.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace hicloud::server {
+
+using std::chrono::seconds;
+
+core::outcome<alerts::rule_set> load_alert_rules(std::optional<std::string> const& file) {
+    if (!file) return alerts::rule_set{};
+    std::ifstream in(*file);
+    if (!in) return core::failure{"cannot read " + *file};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto rules = alerts::parse_rules(text.str(), *file);
+    if (!rules) return rules.error();
+    if (!rules->webhook.empty())
+        if (auto const ok = check_webhook_url(rules->webhook); !ok)
+            return core::failure{*file + ": [alerts] webhook: " + ok.error().message};
+    for (auto const& r : rules->rules)
+        if (!r.webhook.empty())
+            if (auto const ok = check_webhook_url(r.webhook); !ok)
+                return core::failure{*file + ":" + std::to_string(r.line) + ": [alert." + r.name +
+                                     "] webhook: " + ok.error().message};
+    return rules;
+}
+
+std::string lease_holder_name() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    auto const id = boost::uuids::to_string(boost::uuids::random_generator()());
+    return std::string(host).substr(0, 150) + ":" + std::to_string(getpid()) + ":" + id.substr(0, 8);
+}
+
+struct alerting::state : std::enable_shared_from_this<alerting::state> {
+    boost::asio::io_context& io;
+    db::pool& pool;
+    seconds stale_after;
+    std::string holder;
+    boost::asio::steady_timer timer;
+    std::mutex mutex;
+    std::shared_ptr<alerts::rule_set const> rules;
+    std::set<std::string> in_flight;  // subject_hash + state of notifications being sent
+    bool stopped = false;
+    std::atomic<std::uint64_t> evaluations{0};
+    core::rate_limited_count failures{std::chrono::minutes(1)};
+
+    state(boost::asio::io_context& io_, db::pool& pool_, alerts::rule_set r, seconds stale, std::string h)
+        : io(io_), pool(pool_), stale_after(stale), holder(std::move(h)), timer(io_),
+          rules(std::make_shared<alerts::rule_set const>(std::move(r))) {}
+
+    std::shared_ptr<alerts::rule_set const> current_rules() {
+        std::lock_guard lock(mutex);
+        return rules;
+    }
+
+    void schedule(seconds after) {
+        std::lock_guard lock(mutex);
+        if (stopped) return;
+        timer.expires_after(after);
+        timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec) self->tick();
+        });
+    }
+
+    struct tick_result {
+        bool leader = false;
+        std::vector<alerts::alert> due;
+    };
+
+    void tick() {
+        auto const rules_now = current_rules();
+        auto const every = rules_now->evaluate_every;
+        if (rules_now->rules.empty()) return schedule(every);
+        // Three intervals: a holder that dies is replaced within them, one that is slow once is not.
+        auto const ttl = every * 3;
+        // Containers seen since about the last evaluation, so one that left in between is noticed.
+        auto const recent = std::max(every * 2, seconds(30));
+        pool.async_run<tick_result>(
+            [rules_now, holder = holder, stale = stale_after, ttl, recent](db::connection& c) {
+                tick_result out;
+                if (!alerts::take_lease(c, holder, ttl)) return out;
+                c.execute("START TRANSACTION");
+                try {
+                    if (!alerts::holds_lease(c, holder)) {
+                        c.execute("ROLLBACK");
+                        return out;
+                    }
+                    out.leader = true;
+                    auto const seen = alerts::read_observations(c, stale, recent);
+                    auto alerts_now = alerts::read_alerts(c);
+                    auto const done = alerts::evaluate(*rules_now, seen, alerts_now);
+                    alerts::write_changes(c, done);
+                    c.execute("COMMIT");
+                    for (auto const& a : done.write)
+                        if (a.due()) out.due.push_back(a);
+                    // Due before this evaluation and unchanged by it: a notification not sent yet.
+                    for (auto const& a : alerts_now) {
+                        bool const changed = std::any_of(done.write.begin(), done.write.end(), [&](auto const& w) {
+                            return alerts::subject_hash(w) == alerts::subject_hash(a);
+                        });
+                        bool const removed = std::any_of(done.remove.begin(), done.remove.end(), [&](auto const& w) {
+                            return alerts::subject_hash(w) == alerts::subject_hash(a);
+                        });
+                        if (!changed && !removed && a.due()) out.due.push_back(a);
+                    }
+                } catch (...) {
+                    try {
+                        c.execute("ROLLBACK");
+                    } catch (...) {
+                    }
+                    throw;
+                }
+                return out;
+            },
+            [self = shared_from_this(), every](std::exception_ptr e, tick_result r) {
+                if (e) {
+                    if (auto const n = self->failures.add())
+                        core::log::warn("alert evaluation failed; trying again at the next interval",
+                                        {{"error", core::message_of(e)}, {"failures", std::to_string(*n)}});
+                } else if (r.leader) {
+                    ++self->evaluations;
+                    for (auto& a : r.due) self->notify(std::move(a));
+                }
+                self->schedule(every);
+            });
+    }
+
+    void notify(alerts::alert a) {
+        auto const key = alerts::subject_hash(a) + ":" + std::string(alerts::to_string(a.state));
+        {
+            std::lock_guard lock(mutex);
+            if (!in_flight.insert(key).second) return;
+        }
+        bool const firing = a.state == alerts::alert_state::firing;
+        auto const said = alerts::summary(a);
+        if (firing)
+            core::log::warn("alert firing", {{"rule", a.rule}, {"severity", a.severity}, {"agent_id", a.agent_id},
+                                             {"container_name", a.container_name}, {"summary", said}});
+        else
+            core::log::info("alert resolved", {{"rule", a.rule}, {"severity", a.severity}, {"agent_id", a.agent_id},
+                                               {"container_name", a.container_name}, {"summary", said}});
+
+        auto const rules_now = current_rules();
+        std::string url = rules_now->webhook;
+        for (auto const& r : rules_now->rules)
+            if (r.name == a.rule && !r.webhook.empty()) url = r.webhook;
+        if (url.empty()) return marked(std::move(a), key);
+        auto body = alerts::notification_json(a);
+        boost::asio::co_spawn(io, post_webhook(url, std::move(body), webhook_policy{}, "", key),
+                              [self = shared_from_this(), a = std::move(a), key](std::exception_ptr e,
+                                                                                   webhook_result r) mutable {
+                                  if (e || !r.delivered)
+                                      core::log::error("alert notification not delivered; given up",
+                                                       {{"rule", a.rule}, {"agent_id", a.agent_id},
+                                                        {"state", std::string(alerts::to_string(a.state))},
+                                                        {"attempts", std::to_string(r.attempts)},
+                                                        {"error", e ? core::message_of(e) : r.detail}});
+                                  self->marked(std::move(a), key);
+                              });
+    }
+
+    // Sent or given up on: never again in this state.
+    void marked(alerts::alert a, std::string key) {
+        pool.async_run<int>(
+            [a = std::move(a)](db::connection& c) {
+                alerts::mark_notified(c, a);
+                return 0;
+            },
+            [self = shared_from_this(), key = std::move(key)](std::exception_ptr e, int) {
+                if (e)
+                    core::log::warn("marking an alert notified failed; it may be notified again",
+                                    {{"error", core::message_of(e)}});
+                std::lock_guard lock(self->mutex);
+                self->in_flight.erase(key);
+            });
+    }
+};
+
+alerting::alerting(boost::asio::io_context& io, db::pool& pool, alerts::rule_set rules, seconds stale_after,
+                   std::string holder)
+    : state_(std::make_shared<state>(io, pool, std::move(rules), stale_after, std::move(holder))) {}
+
+std::uint64_t alerting::evaluations() const { return state_->evaluations.load(); }
+
+alerting::~alerting() { stop(); }
+
+void alerting::start() {
+    boost::asio::post(state_->io, [s = state_] { s->tick(); });
+}
+
+void alerting::set_rules(alerts::rule_set rules) {
+    std::lock_guard lock(state_->mutex);
+    state_->rules = std::make_shared<alerts::rule_set const>(std::move(rules));
+}
+
+void alerting::stop() {
+    std::lock_guard lock(state_->mutex);
+    state_->stopped = true;
+    state_->timer.cancel();
+}
+
+}  // namespace hicloud::server
