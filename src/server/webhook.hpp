@@ -36,18 +36,20 @@ struct webhook_result {
     bool delivered = false;
     unsigned attempts = 0;  // tries made; 0 when none could start (a bad URL or CA file)
     // The last try's failure, for the log: "HTTP 500", "Connection refused", "no answer within
-    // 5000 ms", "TLS handshake failed: certificate verify failed ...", "cannot load CA file ...";
-    // "HTTP 204" when delivered.
+    // 5000 ms", "TLS handshake failed: certificate verify failed ...", "CA file: cannot load
+    // /etc/x.pem: ..."; "HTTP 204" when delivered.
     std::string detail;
 };
 
 // POSTs `body` (a JSON object; sent as is, not checked) to `url`. A 2xx answer delivers. Any
 // other answer, a transport error or the deadline is retried after the back-off, up to
 // policy.attempts tries. Each try has a connection of its own, closed after it. At most 1 MiB of
-// an answer is read (a longer one is a failed try). Name resolution (a host that is not an address) is the system resolver's and
-// is not bounded by the deadline. `idempotency_key` is sent on every try (empty: a new random
-// UUID for this call); give a notification the same key wherever it is sent from, and a receiver
-// can drop duplicates. Never throws; never blocks the loop.
+// an answer is read (a longer one is a failed try). Name resolution (a host that is not an
+// address) is the system resolver's, in the background, and not bounded by the deadline.
+// `idempotency_key` is sent on every try (empty: a new random UUID for this call); give a
+// notification the same key wherever it is sent from, and a receiver can drop duplicates.
+// Never throws. Never blocks the loop but to read the CA file (or the system's CA store) once
+// per call to an https URL.
 boost::asio::awaitable<webhook_result> post_webhook(std::string url, std::string body, webhook_policy policy,
                                                     std::string ca_file = "", std::string idempotency_key = "");
 
