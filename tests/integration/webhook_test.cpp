@@ -6,6 +6,7 @@
 
 #include "support/eventually.hpp"
 #include "support/temp_dir.hpp"
+#include "support/webhook_receiver.hpp"
 #include "support/test_pki.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -17,14 +18,12 @@
 
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -37,91 +36,7 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-std::string read_text(std::string const& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// webhook_receiver.py as a child process, stopped with SIGTERM when it goes out of scope.
-class receiver {
-public:
-    explicit receiver(std::vector<std::string> options) {
-        std::vector<std::string> args{"/usr/bin/python3", HICLOUD_SOURCE_DIR "/tests/support/webhook_receiver.py",
-                                      "--port-file", dir_.path("port"), "--log", dir_.path("log")};
-        args.insert(args.end(), options.begin(), options.end());
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::string path_env = "PATH=/usr/bin:/bin";
-        char* envp[] = {path_env.data(), nullptr};
-        int const err = open(dir_.path("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (err < 0) throw std::runtime_error("cannot create " + dir_.path("stderr"));
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(err, STDERR_FILENO);
-            execve(argv[0], argv.data(), envp);
-            _exit(127);
-        }
-        close(err);
-        auto const port_file = dir_.path("port");
-        bool const listening = test::eventually([&] { return !read_text(port_file).empty() || exited(); }, 30s);
-        if (!listening || exited()) {
-            stop();
-            throw std::runtime_error("webhook_receiver.py did not start:\n" + read_text(dir_.path("stderr")));
-        }
-        port_ = std::stoi(read_text(port_file));
-    }
-    ~receiver() { stop(); }
-    receiver(receiver const&) = delete;
-    receiver& operator=(receiver const&) = delete;
-
-    int port() const { return port_; }
-    std::string url(std::string const& scheme = "http", std::string const& target = "/hook") const {
-        return scheme + "://127.0.0.1:" + std::to_string(port_) + target;
-    }
-    // The log, a JSON object per request.
-    std::vector<json::object> requests() const {
-        std::vector<json::object> all;
-        std::istringstream lines(read_text(dir_.path("log")));
-        for (std::string line; std::getline(lines, line);) all.push_back(json::parse(line).as_object());
-        return all;
-    }
-    // SIGTERM; the exit code (-1: killed after 10 s, or by a signal).
-    int stop() {
-        if (pid_ <= 0) return exit_code_;
-        kill(pid_, SIGTERM);
-        auto const until = clock_type::now() + 10s;
-        int status = 0;
-        while (waitpid(pid_, &status, WNOHANG) == 0) {
-            if (clock_type::now() > until) {
-                kill(pid_, SIGKILL);
-                waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        pid_ = -1;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return exit_code_;
-    }
-
-private:
-    bool exited() {
-        int status = 0;
-        if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        return pid_ <= 0;
-    }
-
-    test::temp_dir dir_;
-    pid_t pid_ = -1;
-    int exit_code_ = -1;
-    int port_ = 0;
-};
+using receiver = test::webhook_receiver;
 
 // Takes every connection, reads what comes and never answers; notes when each was accepted and
 // when its client closed it.

@@ -21,6 +21,7 @@ public:
     webhook_receiver(webhook_receiver const&) = delete;
     webhook_receiver& operator=(webhook_receiver const&) = delete;
 
+    int port() const { return port_; }
     // "http://127.0.0.1:PORT/hook"
     std::string url(std::string const& scheme = "http", std::string const& target = "/hook") const;
     // Every request so far, in order: {"path", "headers", "body", "status", "time"}.
