@@ -56,7 +56,7 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
     boost::asio::steady_timer timer;
     std::mutex mutex;
     std::shared_ptr<alerts::rule_set const> rules;
-    std::set<std::string> in_flight;  // subject_hash + state of notifications being sent
+    std::set<std::string> in_flight;  // subject_hash:state of notifications sent or being sent, not yet seen marked
     bool stopped = false;
     std::atomic<std::uint64_t> evaluations{0};
     core::rate_limited_count failures{std::chrono::minutes(1)};
@@ -136,14 +136,28 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
                                         {{"error", core::message_of(e)}, {"failures", std::to_string(*n)}});
                 } else if (r.leader) {
                     ++self->evaluations;
+                    self->forget_notified(r.due);
                     for (auto& a : r.due) self->notify(std::move(a));
                 }
                 self->schedule(every);
             });
     }
 
+    static std::string key_of(alerts::alert const& a) {
+        return alerts::subject_hash(a) + ":" + std::string(alerts::to_string(a.state));
+    }
+
+    // A notification stays in in_flight after it is marked, until an evaluation no longer finds
+    // it due: an evaluation that read the table before the mark committed must not send it again.
+    void forget_notified(std::vector<alerts::alert> const& due) {
+        std::set<std::string> still;
+        for (auto const& a : due) still.insert(key_of(a));
+        std::lock_guard lock(mutex);
+        std::erase_if(in_flight, [&](std::string const& k) { return !still.contains(k); });
+    }
+
     void notify(alerts::alert a) {
-        auto const key = alerts::subject_hash(a) + ":" + std::string(alerts::to_string(a.state));
+        auto const key = key_of(a);
         {
             std::lock_guard lock(mutex);
             if (!in_flight.insert(key).second) return;
@@ -161,7 +175,7 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
         std::string url = rules_now->webhook;
         for (auto const& r : rules_now->rules)
             if (r.name == a.rule && !r.webhook.empty()) url = r.webhook;
-        if (url.empty()) return marked(std::move(a), key);
+        if (url.empty()) return marked(std::move(a));
         auto body = alerts::notification_json(a);
         boost::asio::co_spawn(io, post_webhook(url, std::move(body), webhook_policy{}, "", key),
                               [self = shared_from_this(), a = std::move(a), key](std::exception_ptr e,
@@ -172,23 +186,22 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
                                                         {"state", std::string(alerts::to_string(a.state))},
                                                         {"attempts", std::to_string(r.attempts)},
                                                         {"error", e ? core::message_of(e) : r.detail}});
-                                  self->marked(std::move(a), key);
+                                  self->marked(std::move(a));
                               });
     }
 
-    // Sent or given up on: never again in this state.
-    void marked(alerts::alert a, std::string key) {
+    // Sent or given up on: never again in this state (in_flight keeps this server from it until
+    // an evaluation sees the mark; another server, after a failed mark, may send it again).
+    void marked(alerts::alert a) {
         pool.async_run<int>(
             [a = std::move(a)](db::connection& c) {
                 alerts::mark_notified(c, a);
                 return 0;
             },
-            [self = shared_from_this(), key = std::move(key)](std::exception_ptr e, int) {
+            [](std::exception_ptr e, int) {
                 if (e)
-                    core::log::warn("marking an alert notified failed; it may be notified again",
+                    core::log::warn("marking an alert notified failed; another server may notify it again",
                                     {{"error", core::message_of(e)}});
-                std::lock_guard lock(self->mutex);
-                self->in_flight.erase(key);
             });
     }
 };
