@@ -178,7 +178,7 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
         if (url.empty()) return marked(std::move(a));
         auto body = alerts::notification_json(a);
         boost::asio::co_spawn(io, post_webhook(url, std::move(body), webhook_policy{}, "", key),
-                              [self = shared_from_this(), a = std::move(a), key](std::exception_ptr e,
+                              [self = shared_from_this(), a = std::move(a)](std::exception_ptr e,
                                                                                    webhook_result r) mutable {
                                   if (e || !r.delivered)
                                       core::log::error("alert notification not delivered; given up",
