@@ -41,7 +41,7 @@ response bad_request(std::string_view why) { return envelope(http::status::bad_r
 response not_found(std::string_view why) { return envelope(http::status::not_found, why); }
 
 // Runs `job` on the read pool with the statement deadline; `answer` turns its result into the
-// response. Both may throw only from the job.
+// response. Only the job may throw: its error is read_failed's 503.
 template <class T, class Answer>
 void run_read(api_context& ctx, std::function<T(db::connection&)> job, Answer answer, responder respond) {
     auto& pool = ctx.reads ? *ctx.reads : ctx.database;
