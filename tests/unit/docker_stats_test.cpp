@@ -193,6 +193,17 @@ TEST_CASE("parse_stats: precpu_stats may be empty or missing: a zero baseline", 
     }
 }
 
+TEST_CASE("parse_stats: a precpu_stats written out as zeros is no baseline either", "[docker]") {
+    // A stream's first frame as an engine may write it: the zeros present rather than left out.
+    // Taken as a reading, it would give the container's lifetime CPU over the host's uptime.
+    auto const r = parse_ok(R"({"cpu_stats":{"cpu_usage":{"total_usage":400000000000},"system_cpu_usage":9000000000000,)"
+                            R"("online_cpus":2},"precpu_stats":{"cpu_usage":{"total_usage":0},"system_cpu_usage":0,)"
+                            R"("online_cpus":0},"memory_stats":{}})");
+    CHECK_FALSE(r.precpu.system_usage);
+    CHECK(r.cpu.system_usage == std::optional<std::uint64_t>(9000000000000u));
+    CHECK(cpu_percent(r.precpu, r.cpu).error().message == "no previous reading (precpu_stats has no system_cpu_usage)");
+}
+
 TEST_CASE("parse_stats: optional fields that are null are absent", "[docker]") {
     auto const r = parse_ok(body_with(
         R"({"cpu_usage":{"total_usage":7,"percpu_usage":null},"system_cpu_usage":null,"online_cpus":null})",
