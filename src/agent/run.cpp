@@ -50,6 +50,10 @@ asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& b
 
 }  // namespace
 
+bool keeps_stats_streams(settings const& s) {
+    return s.once || s.interval <= std::chrono::seconds(2);
+}
+
 std::chrono::steady_clock::time_point stats_wait_until(bool first_cycle, settings const& s) {
     auto const now = std::chrono::steady_clock::now();
     if (s.once || first_cycle) return now + s.timeout;
@@ -74,7 +78,7 @@ long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
     agent_state a{s,
                   {docker::client(io.get_executor(), s.docker_socket, s.timeout, s.docker_answer_limit),
-                   host_sampler(s.proc_root), docker::stats_sampler()},
+                   host_sampler(s.proc_root), docker::stats_sampler(keeps_stats_streams(s))},
                   std::move(tls)};
     std::optional<spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool, s.rejected);

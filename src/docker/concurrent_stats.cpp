@@ -146,7 +146,7 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
     return std::nullopt;
 }
 
-stats_sampler::stats_sampler() = default;
+stats_sampler::stats_sampler(bool streams) : streams_wanted_(streams) {}
 
 stats_sampler::~stats_sampler() { close(); }
 
@@ -189,7 +189,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<figures> result(listed.size());
     std::vector<std::size_t> streamed, one_shot_read;  // indexes of `listed` that may have a process
     std::set<std::string_view> wanted;                 // ids of those streamed
-    bool const streaming = !engine.is_podman();
+    bool const streaming = streams_wanted_ && !engine.is_podman();
     for (std::size_t i = 0; i < listed.size(); ++i) {
         auto const& state = listed[i].state;
         if (has_no_process(state)) {

@@ -393,3 +393,28 @@ TEST_CASE("agent: a daemon keeps one stats stream per running container and stor
     // Stopped by SIGTERM, it closed its stream on the way out.
     CHECK(engine.streams_open() == 0);
 }
+
+TEST_CASE("agent: a daemon at an interval over 2 s reads one-shot, no stream", "[agent]") {
+    // A stream has dockerd read its container every second; at --interval 3 a call a cycle is
+    // a third of that.
+    scripted_engine engine(
+        [](std::string const& target) -> std::pair<int, std::string> {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target == "/v1.41/containers/json?all=1") return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"}])"};
+            if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v2")};
+            return {404, R"({"message":"no such container"})"};
+        },
+        [](std::string const&, test::stream_writer& out) {
+            out.hold();
+            return true;
+        });
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "3"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()},
+                                     std::chrono::seconds(60), std::chrono::milliseconds(4000));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(boost::json::parse(r.out.substr(0, r.out.find('\n'))).at("container_stats").as_array().at(0).at("con_cpu_percent").to_number<double>() ==
+          Approx(16.11).margin(0.005));
+    CHECK(any_request(engine, "GET /v1.41/containers/aaa/stats?stream=false&one-shot=true"));
+    CHECK(engine.streams_peak() == 0);
+}
