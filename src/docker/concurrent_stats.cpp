@@ -315,7 +315,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
 
 asio::awaitable<std::vector<figures>> fetch_figures(client& engine, std::vector<container_summary> const& listed,
                                                     std::size_t max_in_flight) {
-    stats_sampler fresh;
+    stats_sampler fresh(false);
     auto figures = co_await fresh.sample(engine, listed, max_in_flight);
     fresh.close();
     co_return figures;

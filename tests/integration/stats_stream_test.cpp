@@ -224,7 +224,7 @@ TEST_CASE("stats streams: a first frame with precpu_stats written out as zeros i
     });
 }
 
-TEST_CASE("stats streams: one that stops sending is dropped; its figures are unknown, never 0; it is opened again",
+TEST_CASE("stats streams: one that stops sending is dropped, its figures unknown (never 0), and opened again",
           "[agent][stream]") {
     std::atomic<int> opened{0};
     scripted_engine engine(docker_engine(), [&](std::string const&, stream_writer& out) {
@@ -281,8 +281,8 @@ TEST_CASE("stats streams: a frame over docker_answer_limit fails that stream alo
         5s, 4096);
 }
 
-TEST_CASE("stats streams: a container that dies mid-stream is unknown, not idle; once it is listed stopped its stream "
-          "is closed",
+TEST_CASE("stats streams: a container that dies mid-stream is unknown, not idle, and its stream closed once it is listed "
+          "stopped",
           "[agent][stream]") {
     scripted_engine engine(docker_engine(), [](std::string const&, stream_writer& out) {
         out.write(frame(at(0, 10), std::nullopt));
