@@ -168,6 +168,13 @@ asio::awaitable<void> client::negotiate() {
 }
 
 char* line_buffer::prepare(std::size_t n) {
+    // Between frames nothing is kept: a stream waits a second for its next frame, and a hundred
+    // streams each holding the room of its last frame (4 KiB, grown by doubling) would be 400 KiB.
+    if (buffered() == 0) {
+        data_.clear();
+        data_.shrink_to_fit();
+        consumed_ = scanned_ = prepared_at_ = 0;
+    }
     // Drop what was handed out before growing: the buffer holds about one frame, not the stream.
     if (consumed_ > 0) {
         data_.erase(0, consumed_);
@@ -256,7 +263,7 @@ struct line_stream::impl {
     // What the parser has not taken yet: the head (a few hundred bytes; a larger one is no
     // engine's), then chunk headers and body bytes on their way to `lines`. Kept small: a host
     // of 100 containers holds 100 of these.
-    beast::flat_buffer buffer{4096};
+    beast::flat_buffer buffer{2048};
     http::response_parser<http::buffer_body> parser;
     line_buffer lines;
     std::size_t limit;
@@ -345,6 +352,7 @@ asio::awaitable<std::optional<std::string_view>> line_stream::next_line(std::chr
         i.stream.expires_after(idle);
         auto [ec, n] = co_await http::async_read_some(i.stream, i.buffer, i.parser, asio::as_tuple(asio::use_awaitable));
         i.lines.commit(piece - i.parser.get().body().size);
+        if (i.buffer.size() == 0) i.buffer.shrink_to_fit();  // nothing kept between frames either
         if (ec == http::error::need_buffer) ec = {};
         if (closed_) co_return std::nullopt;
         if (ec == beast::error::timeout)
