@@ -17,7 +17,8 @@ namespace hicloud::agent {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings, bool& docker_failed) {
+asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings,
+                                            std::chrono::steady_clock::time_point stats_wait_until, bool& docker_failed) {
     auto const taken = std::chrono::system_clock::now();
     auto const window_start = std::chrono::steady_clock::now();
     bool const fresh_window = a.host.begin();
@@ -28,10 +29,12 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
             co_await a.engine.negotiate();
             a.engine_ready = true;
         }
-        containers = co_await sample_containers(a.engine, a.container_stats, settings.docker_stats_in_flight, unknown);
+        containers = co_await sample_containers(a.engine, a.container_stats, settings.docker_stats_in_flight, stats_wait_until,
+                                              unknown);
     } catch (std::exception const& e) {
         docker_failed = true;
         a.engine_ready = false;
+        a.container_stats.close();  // the engine is reached afresh next cycle, its streams too
         engine_trouble["docker"] = e.what();
     }
     a.engine_trouble.cycle(engine_trouble);

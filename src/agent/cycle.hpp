@@ -9,13 +9,15 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
+
 namespace hicloud::agent {
 
 // What sampling keeps from one cycle to the next.
 struct sampler_state {
     docker::client engine;
     host_sampler host;
-    docker::stats_sampler container_stats;  // each container's last CPU reading
+    docker::stats_sampler container_stats;  // each container's stats stream and last CPU reading
     bool engine_ready = false;  // the API version is negotiated
     // Unknown figures are warned about when they start or change, not every cycle.
     trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
@@ -23,10 +25,13 @@ struct sampler_state {
 };
 
 // One sample: the host's CPU window is the time since the previous cycle, or at least a second
-// in the first (as psutil's cpu_percent(interval=1)); the containers' stats fetched meanwhile. Docker trouble leaves the containers out, not the host.
+// in the first (as psutil's cpu_percent(interval=1)); the containers' stats fetched meanwhile,
+// waiting until `stats_wait_until` at most for the streams of containers seen for the first time. Docker trouble leaves the containers out, not the host.
 // Sets `docker_failed` when the engine cannot be read (logged when the trouble starts or
 // changes; the version is negotiated again next cycle). Figures the host does not give are sent
 // as null and logged likewise. The report is fitted to the server's limits.
-boost::asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings, bool& docker_failed);
+boost::asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings,
+                                                  std::chrono::steady_clock::time_point stats_wait_until,
+                                                  bool& docker_failed);
 
 }  // namespace hicloud::agent

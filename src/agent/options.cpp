@@ -31,8 +31,8 @@ constexpr std::array agent_rows{
     option_spec{"agent.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
                 "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"agent.docker_stats_in_flight", "docker-stats-in-flight", "N", "100",
-                "Docker stats calls open at once (a socket each, 1-10000); lower saves file descriptors and "
-                "dockerd's load, but a cycle then takes about ceil(running containers / N) seconds"},
+                "Docker stats streams kept open (--once, --interval 1 or 2), one a running container, a socket "
+                "each (1-10000); other containers are read by as many one-shot calls at once"},
     option_spec{"agent.proc_root", "proc-root", "PATH", "/proc",
                 "where the host's /proc is (e.g. /host/proc in a container)"},
     option_spec{"agent.local_time", "local-time", "", "", "timestamps in local time instead of UTC"},

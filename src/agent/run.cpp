@@ -50,6 +50,18 @@ asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& b
 
 }  // namespace
 
+bool keeps_stats_streams(settings const& s) {
+    return s.once || s.interval <= std::chrono::seconds(2);
+}
+
+std::chrono::steady_clock::time_point stats_wait_until(bool first_cycle, settings const& s) {
+    auto const now = std::chrono::steady_clock::now();
+    if (s.once || first_cycle) return now + s.timeout;
+    // Later cycles take what the streams have; only containers new since the previous tick wait,
+    // and not so long that the next tick is missed.
+    return now + std::min<std::chrono::steady_clock::duration>(s.timeout, s.interval / 2);
+}
+
 std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_point now,
                                                 std::chrono::seconds interval) {
     auto const n = interval.count();
@@ -66,7 +78,7 @@ long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
     agent_state a{s,
                   {docker::client(io.get_executor(), s.docker_socket, s.timeout, s.docker_answer_limit),
-                   host_sampler(s.proc_root), docker::stats_sampler()},
+                   host_sampler(s.proc_root), docker::stats_sampler(keeps_stats_streams(s))},
                   std::move(tls)};
     std::optional<spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool, s.rejected);
@@ -90,7 +102,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                 int code = 1;
                 try {
                     bool docker_failed = false;
-                    auto const r = co_await take_sample(a.sampling, s, docker_failed);
+                    auto const r = co_await take_sample(a.sampling, s, stats_wait_until(first_cycle, s), docker_failed);
                     auto const body = report::to_json(r);
                     code = 0;
                     if (s.dry_run) {
@@ -110,7 +122,9 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                     code = 1;
                 }
                 // A daemon asked to stop has done its job: the cycles' troubles were logged, and a
-                // non-zero exit would mark a stopped service as failed.
+                // non-zero exit would mark a stopped service as failed. The stats streams are
+                // closed, or the event loop would wait for them.
+                if (s.once || a.stopping) a.sampling.container_stats.close();
                 if (s.once) co_return code;
                 if (a.stopping) co_return 0;
                 auto const ended = std::chrono::system_clock::now();
@@ -125,7 +139,10 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                 first_cycle = false;
                 tick.expires_at(next_tick(ended, s.interval));
                 co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
-                if (a.stopping) co_return 0;
+                if (a.stopping) {
+                    a.sampling.container_stats.close();
+                    co_return 0;
+                }
             }
         },
         [&](std::exception_ptr e, int code) {

@@ -29,6 +29,17 @@ std::chrono::system_clock::time_point next_tick(std::chrono::system_clock::time_
 long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono::system_clock::time_point ended,
                         std::chrono::seconds interval);
 
+// Whether container stats are read from streams kept open (docker::stats_sampler): with --once
+// (the streams' first two frames, then closed) and in a daemon at an interval of 2 s or less, where
+// one-shot calls, each answered at the engine's next collection, would not keep up; a daemon at a
+// longer interval makes one-shot calls, a collector pass a cycle rather than one a second.
+bool keeps_stats_streams(settings const& s);
+
+// How long a cycle's stats may wait for containers whose streams have not given two readings yet:
+// the engine deadline (settings.timeout) in the first cycle and with --once, where every stream is
+// new; afterwards only containers new since the previous tick wait, for half the interval at most.
+std::chrono::steady_clock::time_point stats_wait_until(bool first_cycle, settings const& s);
+
 // Runs the agent on `io` (and runs `io`) until it is done. Each cycle takes a sample and forwards
 // it through the spool under hicloud_home() — or, with settings.dry_run, writes its JSON and a
 // newline to `out`. With settings.once, one cycle; else one at each multiple of settings.interval

@@ -25,7 +25,7 @@ struct settings {
     std::size_t answer_limit = 64 << 10;  // bytes of the server's answer read at most
     std::string docker_socket;          // the engine's unix socket path
     std::size_t docker_answer_limit = 64 << 20;  // bytes of one answer's body from the engine
-    std::size_t docker_stats_in_flight = 100;    // stats calls open at once (docker::fetch_figures)
+    std::size_t docker_stats_in_flight = 100;    // stats streams open at once (docker::stats_sampler)
     std::string proc_root;
     bool local_time = false;
     spool_bounds spool{10000, 100 << 20};     // samples waiting to be re-sent

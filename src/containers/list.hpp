@@ -15,7 +15,7 @@ namespace hicloud::containers {
 
 // The containers carrying managed_label, or with `all` every container the engine knows, each with
 // its CPU % (100 = one full CPU) and memory in MiB (the stats fetched by docker::fetch_figures, at
-// most `max_in_flight` calls open at once); to `out` as a table (two decimals, "--" for a
+// most `max_in_flight` streams open at once); to `out` as a table (two decimals, "--" for a
 // figure that is not known), or with `as_json` as one JSON array of {name, image, state, status,
 // cpu_percent, memory_mib, memory_percent} (at most two decimals, null when not known). Why a
 // figure is not known is logged as a warning. Returns the exit code, 0; throws

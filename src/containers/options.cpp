@@ -26,8 +26,8 @@ constexpr std::array containers_rows{
     option_spec{"containers.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
                 "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"containers.docker_stats_in_flight", "docker-stats-in-flight", "N", "100",
-                "list: Docker stats calls open at once (a socket each, 1-10000); lower saves file descriptors and "
-                "dockerd's load, but the list then takes about ceil(running containers / N) seconds"},
+                "list: Docker stats streams open at once, one a running container (a socket each, 1-10000); "
+                "containers beyond them are read by as many one-shot calls at once"},
     option_spec{"containers.timeout", "timeout", "SECONDS", "600", "deadline for each call to Docker (pulls take long)"},
     option_spec{"containers.all", "all", "", "", "list: every container, not only HiCloud's", from_flag},
     option_spec{"containers.json", "json", "", "", "list: JSON for scripts instead of a table", from_flag},

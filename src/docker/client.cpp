@@ -145,12 +145,69 @@ core::outcome<std::string> negotiated_version(std::string_view version_body) {
                                       *engine < newest ? engine_api : std::string(maximum_api));
 }
 
+bool names_podman(std::string_view version_body) {
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(version_body, ec);
+    if (ec || !v.is_object()) return false;
+    auto const* components = v.as_object().if_contains("Components");
+    if (!components || !components->is_array()) return false;
+    for (auto const& c : components->as_array()) {
+        auto const* name = c.is_object() ? c.as_object().if_contains("Name") : nullptr;
+        if (name && name->is_string() && std::string_view(name->as_string()).starts_with("Podman")) return true;
+    }
+    return false;
+}
+
 asio::awaitable<void> client::negotiate() {
     auto const r = co_await request("GET", "/version");
     if (r.status != 200) throw engine_error("Docker GET /version answered " + std::to_string(r.status) + ": " + engine_message(r.body));
     auto version = negotiated_version(r.body);
     if (!version) throw engine_error(version.error().message);
     api_version_ = std::move(*version);
+    podman_ = names_podman(r.body);
+}
+
+char* line_buffer::prepare(std::size_t n) {
+    // Between frames nothing is kept: a stream waits a second for its next frame, and a hundred
+    // streams each holding the room of its last frame (4 KiB, grown by doubling) would be 400 KiB.
+    if (buffered() == 0) {
+        data_.clear();
+        data_.shrink_to_fit();
+        consumed_ = scanned_ = prepared_at_ = 0;
+    }
+    // Drop what was handed out before growing: the buffer holds about one frame, not the stream.
+    if (consumed_ > 0) {
+        data_.erase(0, consumed_);
+        scanned_ -= consumed_;
+        consumed_ = 0;
+    }
+    prepared_at_ = data_.size();
+    data_.resize(prepared_at_ + n);
+    return data_.data() + prepared_at_;
+}
+
+void line_buffer::commit(std::size_t n) {
+    // Keeps the n bytes read into the room prepare() made, and not the rest of that room.
+    data_.resize(std::min(data_.size(), prepared_at_ + n));
+    prepared_at_ = data_.size();
+}
+
+std::optional<std::string_view> line_buffer::next() {
+    for (;;) {
+        auto const newline = data_.find('\n', scanned_);
+        if (newline == std::string::npos) {
+            scanned_ = data_.size();
+            return std::nullopt;
+        }
+        std::string_view line(data_.data() + consumed_, newline - consumed_);
+        consumed_ = scanned_ = newline + 1;
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") != std::string_view::npos) return line;
+    }
+}
+
+std::string_view line_buffer::rest() const {
+    return std::string_view(data_).substr(consumed_);
 }
 
 asio::awaitable<response> client::call(std::string const& method, std::string const& target, std::string const& body) {
@@ -193,6 +250,119 @@ asio::awaitable<unsigned> client::call_streaming(std::string const& method, std:
     }
     if (!pending.empty()) on_line(pending);
     co_return parser.get().result_int();
+}
+
+struct line_stream::impl {
+    impl(client const& engine, std::string target)
+        : stream(engine.executor_), socket_path(engine.socket_path_), deadline(engine.deadline_),
+          target("/v" + engine.api_version_ + target), lines(engine.answer_limit_), limit(engine.answer_limit_) {}
+    local_stream stream;
+    std::string socket_path;
+    std::chrono::milliseconds deadline;
+    std::string target;
+    // What the parser has not taken yet: the head (a few hundred bytes; a larger one is no
+    // engine's), then chunk headers and body bytes on their way to `lines`. Kept small: a host
+    // of 100 containers holds 100 of these.
+    beast::flat_buffer buffer{2048};
+    http::response_parser<http::buffer_body> parser;
+    line_buffer lines;
+    std::size_t limit;
+    bool whole_given = false;  // an answer of known length was handed out whole
+    std::string what() const { return "Docker GET " + target; }
+};
+
+line_stream::line_stream(client const& engine, std::string target)
+    : impl_(std::make_unique<impl>(engine, std::move(target))) {}
+
+line_stream::~line_stream() = default;
+
+void line_stream::close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    impl_->stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    impl_->stream.close();
+}
+
+std::shared_ptr<line_stream> client::stream_lines(std::string const& target) const {
+    return std::shared_ptr<line_stream>(new line_stream(*this, target));
+}
+
+asio::awaitable<void> line_stream::open() {
+    auto& i = *impl_;
+    auto const what = i.what();
+    if (closed_) throw engine_error(what + ": closed");
+    i.stream.expires_after(i.deadline);
+    auto const [connect_ec] = co_await i.stream.async_connect(asio::local::stream_protocol::endpoint(i.socket_path),
+                                                              asio::as_tuple(asio::use_awaitable));
+    if (closed_) throw engine_error(what + ": closed");
+    if (connect_ec) throw engine_error(explain_connect_error(i.socket_path, connect_ec));
+    http::request<http::empty_body> req{http::verb::get, i.target, 11};
+    req.set(http::field::host, "docker");
+    auto const [write_ec, written] = co_await http::async_write(i.stream, req, asio::as_tuple(asio::use_awaitable));
+    if (closed_) throw engine_error(what + ": closed");
+    if (write_ec) throw engine_error(what + ": " + write_ec.message());
+    i.parser.body_limit(boost::none);  // bounded a line at a time instead
+    auto const [head_ec, head_n] = co_await http::async_read_header(i.stream, i.buffer, i.parser, asio::as_tuple(asio::use_awaitable));
+    if (closed_) throw engine_error(what + ": closed");
+    if (head_ec == beast::error::timeout)
+        throw engine_error(what + ": no answer within " + std::to_string(i.deadline.count()) + " ms");
+    if (head_ec) throw engine_error(what + ": " + head_ec.message());
+    if (auto const status = i.parser.get().result_int(); status >= 400) {
+        // The engine's explanation, a line or the whole (bounded) body.
+        std::string body;
+        for (;;) {
+            auto const line = co_await next_line(i.deadline);
+            if (!line) break;
+            body.append(*line);
+        }
+        if (body.empty()) body = std::string(i.lines.rest());
+        throw engine_error(what + " answered " + std::to_string(status) + ": " + engine_message(body));
+    }
+}
+
+asio::awaitable<std::optional<std::string_view>> line_stream::next_line(std::chrono::milliseconds idle) {
+    auto& i = *impl_;
+    for (;;) {
+        if (closed_) co_return std::nullopt;
+        // An answer of known length (not chunked) is one reading however it is laid out, as an
+        // engine that ignores stream=true answers; chunks are a stream, one frame a line.
+        bool const whole = i.parser.content_length().has_value();
+        if (!whole)
+            if (auto const line = i.lines.next()) co_return line;
+        if (i.lines.over_limit())
+            throw engine_error(i.what() + ": a frame of the answer is larger than " + std::to_string(i.limit) +
+                               " bytes (raise docker_answer_limit)");
+        if (i.parser.is_done()) {
+            // The engine ended the answer; a last line without its '\n' is a line still.
+            if (whole && !i.whole_given) {
+                i.whole_given = true;
+                if (i.lines.rest().find_first_not_of(" \t\r\n") != std::string_view::npos) co_return i.lines.rest();
+            }
+            if (!whole && i.lines.buffered() > 0 && !i.lines.rest().empty()) {
+                i.lines.prepare(1)[0] = '\n';
+                i.lines.commit(1);
+                continue;
+            }
+            co_return std::nullopt;
+        }
+        constexpr std::size_t piece = 512;
+        i.parser.get().body().data = i.lines.prepare(piece);
+        i.parser.get().body().size = piece;
+        i.stream.expires_after(idle);
+        auto [ec, n] = co_await http::async_read_some(i.stream, i.buffer, i.parser, asio::as_tuple(asio::use_awaitable));
+        i.lines.commit(piece - i.parser.get().body().size);
+        if (i.buffer.size() == 0) i.buffer.shrink_to_fit();  // nothing kept between frames either
+        if (ec == http::error::need_buffer) ec = {};
+        if (closed_) co_return std::nullopt;
+        if (ec == beast::error::timeout)
+            throw engine_error(i.what() + ": nothing for " + std::to_string(idle.count()) + " ms");
+        if (ec == http::error::end_of_stream || ec == asio::error::eof) {
+            if (!i.parser.is_done()) throw engine_error(i.what() + ": the engine closed the connection mid-answer");
+        } else if (ec) {
+            throw engine_error(i.what() + ": " + ec.message());
+        }
+    }
 }
 
 asio::awaitable<std::string> client::get(std::string const& target) {

@@ -11,8 +11,11 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace hicloud::docker {
 
@@ -55,6 +58,65 @@ std::string socket_path_for(std::string const& option, bool option_given);
 // The engine's own explanation in an error body ({"message": "..."}), else the body's start.
 std::string engine_message(std::string const& body);
 
+// The lines of a streamed answer as they arrive, read in pieces of any size: dockerd's stats stream
+// writes one JSON frame a line, and a frame may come split over several reads or several frames in
+// one. Pure: no I/O. A line longer than `limit` bytes (without its '\n') is refused rather than
+// buffered without end.
+class line_buffer {
+public:
+    explicit line_buffer(std::size_t limit) : limit_(limit) {}
+    // Room for `n` more bytes at the end, to read into; then commit(the bytes read).
+    char* prepare(std::size_t n);
+    void commit(std::size_t n);
+    // The next complete line, without its '\n' (and a '\r' before it), valid until the next call
+    // of any member; blank lines are skipped. nullopt until a whole line is there.
+    std::optional<std::string_view> next();
+    // Whether the line being received is already longer than the limit.
+    bool over_limit() const { return buffered() > limit_; }
+    // The bytes of an incomplete line, as the answer ended with them.
+    std::string_view rest() const;
+    std::size_t buffered() const { return data_.size() - consumed_; }
+
+private:
+    std::size_t limit_;
+    std::string data_;
+    std::size_t consumed_ = 0;  // bytes of data_ handed out already
+    std::size_t scanned_ = 0;   // bytes of data_ known to hold no '\n'
+    std::size_t prepared_at_ = 0;  // where the room of the last prepare() begins
+};
+
+class client;
+
+// An answer the engine streams for as long as it lasts (GET /containers/{id}/stats?stream=true),
+// on its own connection, read a line at a time: a chunked answer one line a frame (dockerd's), an
+// answer with a Content-Length as one line however it is laid out (an engine that ignores
+// stream=true). Opened by client::stream_lines; close() ends it from outside (the container
+// stopped, the agent exits) and wakes a read in progress.
+class line_stream {
+public:
+    ~line_stream();
+    line_stream(line_stream const&) = delete;
+    line_stream& operator=(line_stream const&) = delete;
+
+    // Connects, sends the request and reads the answer's head, within the client's deadline.
+    // Throws engine_error as client::get does (a status >= 400 with the engine's message), or
+    // when closed meanwhile.
+    boost::asio::awaitable<void> open();
+    // The next line (valid until the next call), or nullopt when the engine ended the answer or
+    // close() was called. Throws engine_error when nothing arrives within `idle`, when a line is
+    // longer than the client's answer limit, and on a transport failure.
+    boost::asio::awaitable<std::optional<std::string_view>> next_line(std::chrono::milliseconds idle);
+    void close();
+    bool closed() const { return closed_; }
+
+private:
+    friend class client;
+    struct impl;
+    line_stream(client const& engine, std::string target);
+    std::unique_ptr<impl> impl_;
+    bool closed_ = false;
+};
+
 class client {
 public:
     // `answer_limit`: bytes of one answer's body read at most (agent.docker_answer_limit,
@@ -82,6 +144,15 @@ public:
     boost::asio::awaitable<unsigned> call_streaming(std::string const& method, std::string const& target,
                                                     std::function<void(std::string_view)> on_line);
 
+    // GET /vX.Y`target` as a line_stream, not yet opened. It keeps what it needs of this client,
+    // so it may outlive it.
+    std::shared_ptr<line_stream> stream_lines(std::string const& target) const;
+
+    // The engine is Podman (its /version names a "Podman Engine" component): its compat API
+    // streams stats every 5 s, with a first frame whose precpu_stats is milliseconds old.
+    bool is_podman() const { return podman_; }
+    std::chrono::milliseconds deadline() const { return deadline_; }
+
     // The raw exchange, without a version prefix or status check.
     boost::asio::awaitable<response> request(std::string const& method, std::string const& target,
                                              std::string const& body = "");
@@ -92,6 +163,11 @@ private:
     std::chrono::milliseconds deadline_;
     std::size_t answer_limit_;
     std::string api_version_;
+    bool podman_ = false;
+    friend class line_stream;
 };
+
+// Whether a GET /version body names Podman among its components.
+bool names_podman(std::string_view version_body);
 
 }  // namespace hicloud::docker

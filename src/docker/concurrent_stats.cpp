@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,11 +13,28 @@
 #include <exception>
 #include <optional>
 #include <memory>
+#include <set>
 
 namespace hicloud::docker {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+
+// One container's stream: what its reading coroutine leaves for the sampler.
+struct stats_sampler::stream {
+    std::string name;
+    std::shared_ptr<line_stream> lines;
+    std::shared_ptr<asio::steady_timer> wake;  // the sampler's, cancelled at each news
+    std::optional<stats_reading> newest;
+    std::chrono::steady_clock::time_point newest_at;  // when it arrived
+    std::size_t frames = 0;
+    bool ended = false;  // the coroutine is done: the engine ended the stream, it failed, or it was closed
+    std::string why;     // why it ended (or why it broke before it was opened again)
+
+    void news() const {
+        if (wake) wake->cancel();
+    }
+};
 
 namespace {
 
@@ -73,6 +91,42 @@ bool can_open_window(cpu_reading const& previous, cpu_reading const& current) {
            current.total_usage >= previous.total_usage;
 }
 
+// Reads one container's stream until it ends, keeping its newest reading. `idle`: the longest
+// wait for a frame before the stream counts as stalled (dockerd sends one a collector pass).
+asio::awaitable<void> read_stream(std::shared_ptr<stats_sampler::stream> s, std::chrono::milliseconds idle) {
+    try {
+        co_await s->lines->open();
+        for (;;) {
+            auto const line = co_await s->lines->next_line(idle);
+            if (!line) {
+                s->why = "the engine ended the stats stream";
+                break;
+            }
+            auto reading = parse_stats(*line);
+            if (!reading) {
+                s->why = "stats of " + s->name + ": " + reading.error().message;
+                break;
+            }
+            s->newest = std::move(*reading);
+            s->newest_at = std::chrono::steady_clock::now();
+            ++s->frames;
+            s->why.clear();
+            s->news();
+        }
+    } catch (std::exception const& e) {
+        s->why = e.what();
+    }
+    s->lines->close();
+    s->ended = true;
+    s->news();
+}
+
+// Whether a stream has given what a figure needs: a reading whose CPU window can be opened, or
+// nothing more to wait for.
+bool stream_ready(stats_sampler::stream const& s, std::optional<cpu_reading> const& kept) {
+    return s.ended || (s.newest && window_opening(kept, *s.newest));
+}
+
 }  // namespace
 
 bool has_one_shot_stats(std::string_view api_version) {
@@ -85,29 +139,113 @@ bool has_one_shot_stats(std::string_view api_version) {
     return major > 1 || (major == 1 && minor >= 41);
 }
 
+std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept, stats_reading const& newest) {
+    if (!newest.cpu_error.empty() || !newest.cpu.system_usage) return newest.precpu;
+    if (kept && can_open_window(*kept, newest.cpu)) return *kept;
+    if (newest.precpu.system_usage) return newest.precpu;
+    return std::nullopt;
+}
+
+stats_sampler::stats_sampler(bool streams) : streams_wanted_(streams) {}
+
+stats_sampler::~stats_sampler() { close(); }
+
+void stats_sampler::close() {
+    for (auto& [id, s] : streams_) {
+        s->wake.reset();
+        s->lines->close();
+    }
+    streams_.clear();
+}
+
+asio::awaitable<void> stats_sampler::wait_for_streams(std::vector<std::string> const& ids,
+                                                      std::chrono::steady_clock::time_point wait_until) {
+    for (;;) {
+        bool all = true;
+        for (auto const& id : ids) {
+            auto const kept = previous_.find(id);
+            if (!stream_ready(*streams_.at(id), kept == previous_.end() ? std::nullopt : std::optional(kept->second))) {
+                all = false;
+                break;
+            }
+        }
+        if (all || std::chrono::steady_clock::now() >= wait_until) co_return;
+        // No co_await between the test and the wait: a stream's news cancels this wait or comes after.
+        wake_->expires_at(wait_until);
+        co_await wake_->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
 asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std::vector<container_summary> const& listed,
                                                             std::size_t max_in_flight) {
+    co_return co_await sample(engine, listed, max_in_flight, std::chrono::steady_clock::now() + engine.deadline());
+}
+
+asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std::vector<container_summary> const& listed,
+                                                            std::size_t max_in_flight,
+                                                            std::chrono::steady_clock::time_point wait_until) {
+    auto executor = co_await asio::this_coro::executor;
+    if (!wake_) wake_ = std::make_shared<asio::steady_timer>(executor);
     std::vector<figures> result(listed.size());
-    std::vector<std::size_t> to_read;  // indexes of `listed` that may have a process
+    std::vector<std::size_t> streamed, one_shot_read;  // indexes of `listed` that may have a process
+    std::set<std::string_view> wanted;                 // ids of those streamed
+    bool const streaming = streams_wanted_ && !engine.is_podman();
     for (std::size_t i = 0; i < listed.size(); ++i) {
-        if (!has_no_process(listed[i].state)) {
-            to_read.push_back(i);
-            continue;
+        auto const& state = listed[i].state;
+        if (has_no_process(state)) {
+            result[i].cpu_percent = 0.0;
+            result[i].memory_used_bytes = 0;
+            result[i].memory_percent = 0.0;
+        } else if (streaming && (state == "running" || state == "paused")) {
+            wanted.insert(listed[i].id);
         }
-        result[i].cpu_percent = 0.0;
-        result[i].memory_used_bytes = 0;
-        result[i].memory_percent = 0.0;
     }
 
+    // Streams of containers that stopped or are gone are closed; those that broke are opened again.
+    std::map<std::string, std::string, std::less<>> broke;  // why, by id
+    std::erase_if(streams_, [&](auto const& entry) {
+        auto const& s = *entry.second;
+        if (wanted.contains(entry.first) && !s.ended) return false;
+        if (s.ended && wanted.contains(entry.first)) broke[entry.first] = s.why;
+        s.lines->close();
+        return true;
+    });
+    std::size_t const bound = std::max<std::size_t>(max_in_flight, 1);
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        auto const& c = listed[i];
+        if (has_no_process(c.state)) continue;
+        if (!wanted.contains(c.id)) {
+            one_shot_read.push_back(i);
+            continue;
+        }
+        if (!streams_.contains(c.id)) {
+            if (streams_.size() >= bound) {
+                one_shot_read.push_back(i);
+                continue;
+            }
+            auto s = std::make_shared<stream>();
+            s->name = c.name;
+            s->lines = engine.stream_lines("/containers/" + url_encoded(c.id) + "/stats?stream=true");
+            s->wake = wake_;
+            if (auto const b = broke.find(c.id); b != broke.end()) s->why = b->second;
+            streams_.emplace(c.id, s);
+            asio::co_spawn(executor, read_stream(s, engine.deadline()), asio::detached);
+        }
+        streamed.push_back(i);
+    }
+    // The bound may have left containers beyond it without a stream that an earlier one's
+    // departure now makes room for: they get theirs at the next call.
+
+    // One-shot calls (the streams run meanwhile).
     bool const one_shot = has_one_shot_stats(engine.api_version());
     auto const started = std::chrono::steady_clock::now();
     std::vector<std::optional<reading_or_reason>> first(listed.size());
-    co_await read_bounded(engine, listed, to_read, one_shot, max_in_flight, first);
+    co_await read_bounded(engine, listed, one_shot_read, one_shot, max_in_flight, first);
 
     // Each reading gets the one that opens its CPU window: the engine's own precpu_stats, else
     // the reading kept from the previous call; those with neither are read again a second later.
     std::vector<std::size_t> again;
-    for (auto const i : to_read) {
+    for (auto const i : one_shot_read) {
         auto& r = *first[i];
         if (!r || !r->cpu_error.empty() || !r->cpu.system_usage || r->precpu.system_usage) continue;
         auto const kept = previous_.find(listed[i].id);
@@ -118,7 +256,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     }
     std::vector<std::optional<reading_or_reason>> second(listed.size());
     if (!again.empty()) {
-        asio::steady_timer window(co_await asio::this_coro::executor, started + 1s);
+        asio::steady_timer window(executor, started + 1s);
         co_await window.async_wait(asio::as_tuple(asio::use_awaitable));
         co_await read_bounded(engine, listed, again, one_shot, max_in_flight, second);
         for (auto const i : again)
@@ -126,7 +264,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     }
 
     std::map<std::string, cpu_reading, std::less<>> kept;
-    for (auto const i : to_read) {
+    for (auto const i : one_shot_read) {
         auto const& r = second[i] ? *second[i] : *first[i];
         if (!r) {
             result[i].unknown = {r.error().message};
@@ -135,14 +273,52 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         result[i] = figures_of(*r, listed[i].state);
         if (r->cpu_error.empty() && r->cpu.system_usage) kept[listed[i].id] = r->cpu;
     }
+
+    // Streams: what they have, once each has two readings or gave up, or at `wait_until`.
+    std::vector<std::string> ids;
+    for (auto const i : streamed) ids.push_back(listed[i].id);
+    co_await wait_for_streams(ids, wait_until);
+    for (auto const i : streamed) {
+        auto const& id = listed[i].id;
+        auto const& s = *streams_.at(id);
+        // A stream that ended keeps its last reading while it is fresh (an engine that answers
+        // stream=true with one reading and ends); one that stalled has none fresh.
+        bool const stale = s.ended && (!s.newest || std::chrono::steady_clock::now() - s.newest_at > engine.deadline());
+        if (stale) {
+            result[i].unknown = {s.why.empty() ? "the engine ended the stats stream" : s.why};
+            continue;
+        }
+        if (!s.newest) {
+            result[i].unknown = {s.why.empty() ? "no stats from the engine's stream within " +
+                                                     std::to_string(engine.deadline().count()) + " ms"
+                                               : s.why};
+            continue;
+        }
+        auto const previous = previous_.find(id);
+        auto reading = *s.newest;
+        if (auto const opening = window_opening(previous == previous_.end() ? std::nullopt : std::optional(previous->second), reading)) {
+            reading.precpu = *opening;
+            result[i] = figures_of(reading, listed[i].state);
+        } else {
+            // One frame so far: its memory, and no CPU figure yet.
+            result[i] = figures_of(reading, listed[i].state);
+            result[i].cpu_percent.reset();
+            std::erase_if(result[i].unknown, [](std::string const& u) { return u.starts_with("cpu: "); });
+            result[i].unknown.insert(result[i].unknown.begin(), "cpu: one reading from the stats stream so far; "
+                                                                "CPU needs two");
+        }
+        if (reading.cpu_error.empty() && reading.cpu.system_usage) kept[id] = reading.cpu;
+    }
     previous_ = std::move(kept);  // containers gone since are forgotten
     co_return result;
 }
 
 asio::awaitable<std::vector<figures>> fetch_figures(client& engine, std::vector<container_summary> const& listed,
                                                     std::size_t max_in_flight) {
-    stats_sampler fresh;
-    co_return co_await fresh.sample(engine, listed, max_in_flight);
+    stats_sampler fresh(false);
+    auto figures = co_await fresh.sample(engine, listed, max_in_flight);
+    fresh.close();
+    co_return figures;
 }
 
 }  // namespace hicloud::docker

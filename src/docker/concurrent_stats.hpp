@@ -1,31 +1,47 @@
 #pragma once
-// The figures of several containers: the stats of those that may have a process (all but
-// created, exited and dead) fetched concurrently, one connection each, at most `max_in_flight`
-// calls at once.
+// The figures of several containers: those that may have a process (all but created, exited and
+// dead) read from the engine concurrently, one connection each, at most `max_in_flight` at once.
 //
-// How CPU is measured. CPU % needs two readings of a container's counters. With `stream=false`
-// the engine waits for two of its collections (Docker 20.10 collects every second) and sends both;
-// from API 1.41 HiCloud asks `one-shot=true` for one reading, without the engine's second
-// collection, and takes the other itself: the reading kept from the previous call of the same
-// stats_sampler (a daemon's previous tick, so the figure covers the whole interval, as the host's
-// does), or, for a container read for the first time, a second reading a second after the first.
-// Docker 20.10 still answers a one-shot call at its next collection, up to a second later, so a
-// daemon's cycle takes up to a second there rather than two (docs/PERFORMANCE.md); an engine that
-// reads at the call answers in milliseconds. Older engines get `stream=false`, and an engine that
-// fills precpu_stats although asked for one-shot is taken at its word.
+// Streams (Docker engines). Each running or paused container gets one stats stream
+// (GET /containers/{id}/stats?stream=true, as `docker stats` reads), kept open by the
+// stats_sampler from one call to the next: dockerd pushes a frame at each pass of its stats
+// collector (every second plus the pass itself, which grows with the containers: about 3 s
+// apart with 100 on a loaded 2-core host), with precpu_stats the previous frame. Each frame is
+// parsed as it arrives and only the newest reading is kept, so a call takes what is there. CPU:
+// the newest reading against the one kept at the previous call (a daemon's previous tick: the
+// figure covers the whole interval, as the host's does), or, when there is none or no newer frame
+// came since, against the frame's own precpu_stats; memory from the newest reading. A stream seen
+// for the first time needs two frames (dockerd's first has an empty precpu_stats): the call waits
+// for them until `wait_until`. A stream that ends, fails or sends nothing within the client's
+// deadline is dropped, and opened again at the next call; its container's figures are unknown
+// until it delivers. Streams of containers that stopped or are gone are closed at the next call.
 //
-// The bound (agent.docker_stats_in_flight, containers.docker_stats_in_flight; calls, default 100):
-// each call holds a socket (a file descriptor here, a connection in dockerd). Unbounded, a host
-// of thousands of containers would open thousands of sockets at once, running the process out of
-// descriptors and loading dockerd with thousands of calls together. At the bound the other calls
-// wait, in listing order, and each starts as an earlier one finishes.
+// One-shot calls. Containers beyond the bound of streams, restarting ones (an old engine's
+// stream may send nothing for them, moby#27772), and every container on Podman (its compat
+// stream sends a frame every 5 s, and a first one whose precpu_stats is milliseconds old) are read
+// a call each: `stream=false`, with `one-shot=true` from API 1.41 for one reading without the
+// engine's second collection, the other taken by the sampler itself (the reading kept from the
+// previous call, or, for a container read for the first time, a second reading a second after
+// the first). An engine that fills precpu_stats although asked for one-shot is taken at its word.
+//
+// The bound (agent.docker_stats_in_flight, containers.docker_stats_in_flight; default 100): each
+// stream and each call holds a socket (a file descriptor here, a connection and a subscription in
+// dockerd). Unbounded, a host of thousands of containers would open thousands of sockets at once,
+// running the process out of descriptors and loading dockerd with thousands of readers. At most
+// `max_in_flight` streams are open, the first containers in listing order keeping theirs; the
+// others are read by one-shot calls, at most `max_in_flight` at once, each starting as an earlier
+// one finishes. So the engine holds at most twice the bound while such a call runs.
 #include "docker/containers.hpp"
 #include "docker/stats.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,24 +51,60 @@ namespace hicloud::docker {
 // Whether an engine speaking `api_version` ("1.41") answers stats with one-shot=true (API >= 1.41).
 bool has_one_shot_stats(std::string_view api_version);
 
+// Which reading opens the CPU window a stream's `newest` reading closes: `kept` (the newest reading
+// of the previous call) when it can (both carry the host's time, which moved forward, and the
+// container's counter did not go back), else the frame's own precpu_stats when it carries the
+// host's time. nullopt when neither can: the stream needs another frame. A reading with no CPU
+// figure to give (an empty frame: the container stopped, cpu_error) needs no window: its own
+// precpu_stats, for figures_of to say why.
+std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept, stats_reading const& newest);
+
 class stats_sampler {
 public:
+    // `streams`: read running and paused containers from streams kept open between calls; false:
+    // every container by one-shot calls. A stream makes dockerd read its container at every pass
+    // of its collector, a second apart: with 100 streams the test dockerd's processes used 0.6 of
+    // a CPU against 0.1 idle (docs/PERFORMANCE.md). Worth it for a daemon whose interval is that
+    // short anyway; one at a longer interval costs the engine a pass a cycle with one-shot calls.
+    explicit stats_sampler(bool streams = true);
+    ~stats_sampler();  // closes every stream
+    stats_sampler(stats_sampler const&) = delete;
+    stats_sampler& operator=(stats_sampler const&) = delete;
+
     // Figures for `listed`, in its order (figures_of each reading, with the container's state).
-    // Created, exited and dead containers use nothing: 0, and no call is made for them. At most
-    // `max_in_flight` stats calls are open at once (0 is taken as 1). A figure that cannot be had
-    // is nullopt and its `unknown` says why: figures_of's reasons, or the one reason the whole
-    // call failed (the engine's error, the deadline, a body that is not a JSON object). Each
-    // call's deadline runs from its own start. Throws nothing of its own: one container's failure
-    // costs only its figures. Keeps each container's last CPU reading for the next call. Runs on
-    // one thread, as the event loops of the agent and of hicloud containers do.
+    // Created, exited and dead containers use nothing: 0, and the engine is not asked. A figure
+    // that cannot be had is nullopt and its `unknown` says why: figures_of's reasons, or the one
+    // reason its stream or call failed (the engine's error, the deadline, a frame that is not a
+    // JSON object). Waits until `wait_until` at most for streams that have not given two
+    // readings; a one-shot call's deadline runs from its own start. Throws nothing of its own:
+    // one container's failure costs only its figures. Keeps each container's last CPU reading and
+    // its stream for the next call. Runs on one thread, as the event loops of the agent and of
+    // hicloud containers do; the streams need that loop to run between calls.
+    boost::asio::awaitable<std::vector<figures>> sample(client& engine, std::vector<container_summary> const& listed,
+                                                        std::size_t max_in_flight,
+                                                        std::chrono::steady_clock::time_point wait_until);
+    // The same, waiting for streams until the engine's deadline from now.
     boost::asio::awaitable<std::vector<figures>> sample(client& engine, std::vector<container_summary> const& listed,
                                                         std::size_t max_in_flight);
 
+    // Closes every stream (the process is about to exit: the event loop ends once they are).
+    void close();
+    std::size_t streams_open() const { return streams_.size(); }
+
+    struct stream;  // one container's stream, shared with the coroutine that reads it
+
 private:
-    std::map<std::string, cpu_reading, std::less<>> previous_;  // by container id
+    boost::asio::awaitable<void> wait_for_streams(std::vector<std::string> const& ids,
+                                                  std::chrono::steady_clock::time_point wait_until);
+    std::map<std::string, std::shared_ptr<stream>, std::less<>> streams_;  // by container id
+    std::map<std::string, cpu_reading, std::less<>> previous_;             // by container id
+    // Cancelled at each stream's news, to wake wait_for_streams; made on the loop of the first call.
+    std::shared_ptr<boost::asio::steady_timer> wake_;
+    bool streams_wanted_;
 };
 
-// One stats_sampler's first call: every container read afresh (hicloud containers list).
+// One stats_sampler's first call, by one-shot calls: every container read afresh (hicloud
+// containers list; streams would take as long for one listing, measured with 100 containers).
 boost::asio::awaitable<std::vector<figures>> fetch_figures(client& engine, std::vector<container_summary> const& listed,
                                                            std::size_t max_in_flight);
 

@@ -137,7 +137,10 @@ core::outcome<cpu_reading> read_cpu(json::object const& body, std::string_view k
 
     auto const system = counter_member(stats, key, "system_cpu_usage", presence::optional);
     if (!system) return system.error();
-    cpu.system_usage = *system;
+    // 0 is no host time (the host has run since boot): a zeroed baseline written out rather than
+    // left out, as an engine's first stream frame may be. Taken as one, it would divide the
+    // container's lifetime CPU by the host's.
+    if (*system && **system > 0) cpu.system_usage = *system;
 
     auto const online = counter_member(stats, key, "online_cpus", presence::optional);
     if (!online) return online.error();

@@ -20,7 +20,7 @@ struct cpu_reading {
     std::uint64_t total_usage = 0;
     // system_cpu_usage: CPU time the whole host used. The Engine leaves it out when the
     // container is not running and in a zeroed precpu_stats, and such a reading cannot
-    // be the end of an interval: absent is not zero.
+    // be the end of an interval: absent is not zero. A 0 written out counts as absent.
     std::optional<std::uint64_t> system_usage;
     // online_cpus (API >= 1.27); 0 when absent, as the Engine writes no 0.
     std::uint32_t online_cpus = 0;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <chrono>
 #include <fstream>
@@ -50,7 +51,7 @@ TEST_CASE("agent: one container's failing stats leave its figures unknown and do
             return {200, R"([{"Id":"aaa","Names":["/good"],"State":"running"},)"
                          R"({"Id":"bbb","Names":["/broken"],"State":"running"},)"
                          R"({"Id":"ccc","Names":["/gone"],"State":"exited"}])"};
-        if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v1_busy")};
+        if (target.starts_with("/v1.41/containers/aaa/stats")) return {200, fixture("cgroup_v1_busy")};
         return {500, R"({"message":"stats collection failed"})"};
     });
     auto const r = dry_run(engine.host());
@@ -95,8 +96,8 @@ scripted_engine::script engine_of_versions(std::string const& api, std::string c
             return {400, R"({"message":"client version )" + m[1].str() + R"( is too new. Maximum supported API version is )" +
                              api + R"("})"};
         if (m[2] == "/containers/json?all=1") return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"}])"};
-        // One-shot from API 1.41; the fixture fills precpu_stats, which an engine may do.
-        if (m[2].str().starts_with("/containers/aaa/stats?stream=false")) return {200, fixture("cgroup_v2")};
+        // A stream, answered as one reading; the fixture fills precpu_stats.
+        if (m[2].str().starts_with("/containers/aaa/stats")) return {200, fixture("cgroup_v2")};
         return {404, R"({"message":"no such path"})"};
     };
 }
@@ -143,10 +144,12 @@ TEST_CASE("agent: every state as docker ps shows it, linked names, and stats tha
                          R"({"Id":"rr","Names":["/flapping"],"State":"restarting"},)"
                          R"({"Id":"ss","Names":["/slow"],"State":"running"},)"
                          R"({"Id":"cc","Names":["/fresh"],"State":"created"}])"};
-        if (target == "/v1.52/containers/db/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v2")};
-        if (target == "/v1.52/containers/pp/stats?stream=false&one-shot=true") return {200, fixture("paused_container")};
+        // Running and paused containers are streamed (answered here as one reading), a restarting
+        // one is read by a one-shot call.
+        if (target == "/v1.52/containers/db/stats?stream=true") return {200, fixture("cgroup_v2")};
+        if (target == "/v1.52/containers/pp/stats?stream=true") return {200, fixture("paused_container")};
         if (target == "/v1.52/containers/rr/stats?stream=false&one-shot=true") return {200, fixture("restarting_between_runs")};
-        if (target == "/v1.52/containers/ss/stats?stream=false&one-shot=true") {
+        if (target == "/v1.52/containers/ss/stats?stream=true") {
             std::this_thread::sleep_for(std::chrono::seconds(4));  // far past --timeout 1
             return {200, fixture("cgroup_v2")};
         }
@@ -176,7 +179,7 @@ TEST_CASE("agent: every state as docker ps shows it, linked names, and stats tha
     CHECK(figures(containers[3]) == "slow running null null null");
     CHECK(figures(containers[4]) == "fresh created 0.0000 0.0000 0.0000");
     CHECK_THAT(r.err, Catch::Contains("figures unknown; sent as null subject=\"container slow\"") &&
-                          Catch::Contains("no answer within 1000 ms"));
+                          Catch::Contains("within 1000 ms"));
 }
 
 TEST_CASE("agent: a Docker answer over --docker-answer-limit fails that call, naming the option", "[agent]") {
@@ -186,7 +189,7 @@ TEST_CASE("agent: a Docker answer over --docker-answer-limit fails that call, na
         if (target == "/v1.41/containers/json?all=1")
             return {200, R"([{"Id":"aaa","Names":["/small"],"State":"running"},)"
                          R"({"Id":"bbb","Names":["/large"],"State":"running"}])"};
-        if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v1_busy")};
+        if (target.starts_with("/v1.41/containers/aaa/stats")) return {200, fixture("cgroup_v1_busy")};
         return {200, big};
     });
     auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--docker-answer-limit", "65536"},
@@ -201,11 +204,13 @@ TEST_CASE("agent: a Docker answer over --docker-answer-limit fails that call, na
     CHECK(containers[1].at("con_cpu_percent").is_null());
 }
 
-TEST_CASE("agent: at most --docker-stats-in-flight stats calls are open at once, and every container is sampled in order",
+TEST_CASE("agent: at most --docker-stats-in-flight stats streams are open, the others read by as many one-shot calls "
+          "at once, and every container is sampled in order",
           "[agent]") {
-    // c01 to c14, c05 and c10 exited: 12 stats calls, 3 at once. Each answer waits until 3 calls
-    // have been open together, and at least 200 ms: a fetch that ignored the bound would have all
-    // 12 open at once, one that fetched one by one never 3.
+    // c01 to c14, c05 and c10 exited: 12 running, 3 streamed (the first in listing order), 9 read
+    // by one-shot calls, 3 at once. Each one-shot answer waits until 3 calls have been open
+    // together, and at least 200 ms: a fetch that ignored the bound would have all 9 open at once,
+    // one that fetched one by one never 3.
     auto const name = [](int i) { return std::string(i < 10 ? "c0" : "c") + std::to_string(i); };
     auto const exited = [](int i) { return i == 5 || i == 10; };
     std::string listing;
@@ -213,23 +218,39 @@ TEST_CASE("agent: at most --docker-stats-in-flight stats calls are open at once,
         listing += std::string(listing.empty() ? "[" : ",") + R"({"Id":"id)" + name(i) + R"(","Names":["/)" + name(i) +
                    R"("],"State":")" + (exited(i) ? "exited" : "running") + R"("})";
     listing += "]";
-    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
-        if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
-        if (target == "/v1.41/containers/json?all=1") return {200, listing};
-        std::smatch m;
-        if (std::regex_match(target, m, std::regex(R"(/v1\.41/containers/idc(\d+)/stats\?stream=false&one-shot=true)")))
-            return {200, fixture(std::stoi(m[1]) % 2 ? "cgroup_v1_busy" : "cgroup_v2")};
-        return {404, R"({"message":"no such container"})"};
-    });
+    auto const fixture_of = [](int i) { return fixture(i % 2 ? "cgroup_v1_busy" : "cgroup_v2"); };
+    scripted_engine engine(
+        [&](std::string const& target) -> std::pair<int, std::string> {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target == "/v1.41/containers/json?all=1") return {200, listing};
+            std::smatch m;
+            if (std::regex_match(target, m, std::regex(R"(/v1\.41/containers/idc(\d+)/stats\?stream=false&one-shot=true)")))
+                return {200, fixture_of(std::stoi(m[1]))};
+            return {404, R"({"message":"no such container"})"};
+        },
+        [&](std::string const& target, test::stream_writer& out) {
+            std::smatch m;
+            if (!std::regex_match(target, m, std::regex(R"(/v1\.41/containers/idc(\d+)/stats\?stream=true)"))) return false;
+            // One frame a line, as dockerd writes them; the fixture's precpu_stats opens its window.
+            out.write(boost::json::serialize(boost::json::parse(fixture_of(std::stoi(m[1])))) + "\n");
+            out.hold();
+            return true;
+        });
     engine.hold_stats(3, std::chrono::milliseconds(200), std::chrono::seconds(5));
     auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--docker-stats-in-flight", "3"},
                                      {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()});
     INFO(r.err);
     CHECK(r.exit_code == 0);
+    CHECK(engine.streams_peak() == 3);
     CHECK(engine.stats_peak() == 3);
-    long stats_calls = 0;
-    for (auto const& request : engine.requests()) stats_calls += request.find("/stats") != std::string::npos;
-    CHECK(stats_calls == 12);
+    long one_shot_calls = 0, streams = 0;
+    for (auto const& request : engine.requests()) {
+        one_shot_calls += request.find("/stats?stream=false") != std::string::npos;
+        streams += request.find("/stats?stream=true") != std::string::npos;
+    }
+    CHECK(one_shot_calls == 9);
+    CHECK(streams == 3);
+    for (auto const* first : {"c01", "c02", "c03"}) CHECK(any_request(engine, "GET /v1.41/containers/id" + std::string(first) + "/stats?stream=true"));
     auto const containers = boost::json::parse(r.out).at("container_stats").as_array();
     REQUIRE(containers.size() == 14);
     for (int i = 1; i <= 14; ++i) {
@@ -247,15 +268,16 @@ TEST_CASE("agent: at most --docker-stats-in-flight stats calls are open at once,
 
 namespace {
 
-// An engine of API 1.41 whose stats calls answer as dockerd does for one-shot=true: one reading,
-// precpu_stats empty. Each call of a container advances its counters by one step: half a CPU
+// Podman's compat API 1.41, whose stats calls answer as dockerd does for one-shot=true: one
+// reading, precpu_stats empty (its stream, a frame every 5 s, is not used). Each call of a container advances its counters by one step: half a CPU
 // (0.5 s of CPU time) of a 2-CPU host's 2 s, so any two readings of it give 50 %, however far
 // apart they are taken. Counts the stats calls of each container.
 class one_shot_engine {
 public:
     explicit one_shot_engine(std::string listing)
         : engine_([this, listing = std::move(listing)](std::string const& target) -> std::pair<int, std::string> {
-              if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+              if (target == "/version")
+                  return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Podman Engine","Version":"4.9.3"}]})"};
               if (target == "/v1.41/containers/json?all=1") return {200, listing};
               std::smatch m;
               if (!std::regex_match(target, m, std::regex(R"(/v1\.41/containers/(\w+)/stats\?stream=false&one-shot=true)")))
@@ -283,7 +305,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("agent: with one-shot stats a --once cycle reads each running container twice, a second apart", "[agent]") {
+TEST_CASE("agent: with one-shot stats (Podman) a --once cycle reads each running container twice, a second apart", "[agent]") {
     one_shot_engine engine(R"([{"Id":"aaa","Names":["/web"],"State":"running"},)"
                            R"({"Id":"bbb","Names":["/db"],"State":"running"},)"
                            R"({"Id":"ccc","Names":["/old"],"State":"exited"}])");
@@ -302,7 +324,7 @@ TEST_CASE("agent: with one-shot stats a --once cycle reads each running containe
     CHECK(containers[0].at("con_memory_percent").to_number<double>() == Approx(10.0));
 }
 
-TEST_CASE("agent: with one-shot stats a daemon reads each container once per cycle after the first", "[agent]") {
+TEST_CASE("agent: with one-shot stats (Podman) a daemon reads each container once per cycle after the first", "[agent]") {
     one_shot_engine engine(R"([{"Id":"aaa","Names":["/web"],"State":"running"}])");
     auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "1"},
                                      {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()},
@@ -321,4 +343,79 @@ TEST_CASE("agent: with one-shot stats a daemon reads each container once per cyc
     CHECK(cycles >= 4);
     CHECK(engine.calls("aaa") == cycles + 1);
     CHECK_THAT(r.err, !Catch::Contains("ticks skipped"));
+}
+
+TEST_CASE("agent: a daemon keeps one stats stream per running container and stores a sample every tick", "[agent]") {
+    // As dockerd: a frame at each pass of its collector, every second, precpu_stats the previous
+    // pass (none in the first). Half a CPU busy: 50 %.
+    scripted_engine engine(
+        [](std::string const& target) -> std::pair<int, std::string> {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target == "/v1.41/containers/json?all=1")
+                return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"},{"Id":"bbb","Names":["/old"],"State":"exited"}])"};
+            return {404, R"({"message":"no such container"})"};
+        },
+        [](std::string const&, test::stream_writer& out) {
+            auto const cpu = [](int pass) {
+                return R"({"cpu_usage":{"total_usage":)" + std::to_string(500000000ull * pass) + R"(},"system_cpu_usage":)" +
+                       std::to_string(1000000000000ull + 2000000000ull * pass) + R"(,"online_cpus":2})";
+            };
+            for (int pass = 0; pass < 60; ++pass) {
+                std::string const pre = pass == 0 ? R"({"cpu_usage":{"total_usage":0},"throttling_data":{}})" : cpu(pass - 1);
+                if (!out.write(R"({"cpu_stats":)" + cpu(pass) + R"(,"precpu_stats":)" + pre +
+                               R"(,"memory_stats":{"usage":10485760,"limit":104857600}})" + "\n") ||
+                    !out.pause(std::chrono::seconds(1)))
+                    break;
+            }
+            return true;
+        });
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "1"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()},
+                                     std::chrono::seconds(60), std::chrono::milliseconds(5500));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    std::istringstream lines(r.out);
+    std::string line;
+    int cycles = 0;
+    while (std::getline(lines, line)) {
+        ++cycles;
+        auto const c = boost::json::parse(line).at("container_stats").as_array().at(0);
+        CHECK(c.at("con_cpu_percent").to_number<double>() == Approx(50.0));
+        CHECK(c.at("con_memory_usage").to_number<double>() == Approx(10.0));
+    }
+    // The first cycle waits for the stream's second frame (about a second); then one a tick.
+    CHECK(cycles >= 4);
+    long streams = 0;
+    for (auto const& request : engine.requests()) streams += request.find("stream=true") != std::string::npos;
+    CHECK(streams == 1);
+    CHECK_FALSE(any_request(engine, "GET /v1.41/containers/bbb/stats"));
+    CHECK_THAT(r.err, !Catch::Contains("ticks skipped") && !Catch::Contains("figures unknown"));
+    // Stopped by SIGTERM, it closed its stream on the way out (the engine notices within a pause).
+    for (int i = 0; i < 100 && engine.streams_open() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(engine.streams_open() == 0);
+}
+
+TEST_CASE("agent: a daemon at an interval over 2 s reads one-shot, no stream", "[agent]") {
+    // A stream has dockerd read its container every second; at --interval 3 a call a cycle is
+    // a third of that.
+    scripted_engine engine(
+        [](std::string const& target) -> std::pair<int, std::string> {
+            if (target == "/version") return {200, R"({"ApiVersion":"1.41"})"};
+            if (target == "/v1.41/containers/json?all=1") return {200, R"([{"Id":"aaa","Names":["/web"],"State":"running"}])"};
+            if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, fixture("cgroup_v2")};
+            return {404, R"({"message":"no such container"})"};
+        },
+        [](std::string const&, test::stream_writer& out) {
+            out.hold();
+            return true;
+        });
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "3"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()},
+                                     std::chrono::seconds(60), std::chrono::milliseconds(4000));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(boost::json::parse(r.out.substr(0, r.out.find('\n'))).at("container_stats").as_array().at(0).at("con_cpu_percent").to_number<double>() ==
+          Approx(16.11).margin(0.005));
+    CHECK(any_request(engine, "GET /v1.41/containers/aaa/stats?stream=false&one-shot=true"));
+    CHECK(engine.streams_peak() == 0);
 }

@@ -1,7 +1,8 @@
 #pragma once
 // A Docker engine on a unix socket that answers from a script: the answers a real dockerd
-// will not give on demand (an old API, a failing call, a body of the wrong shape), and a count of
-// the stats calls it is answering at once.
+// will not give on demand (an old API, a failing call, a body of the wrong shape, a stats stream
+// that stalls or splits its frames), and a count of the stats calls and streams it is answering
+// at once.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
@@ -18,14 +19,41 @@
 
 namespace hicloud::test {
 
+// A streamed answer (dockerd's stats?stream=true: 200, chunked, one JSON frame a line) as a
+// stream script writes it: frames, pauses, a frame split over writes, a stream that stops sending.
+class stream_writer {
+public:
+    // One chunk of the body; false once the client has gone.
+    bool write(std::string const& bytes);
+    // Waits; false at once when the client has gone or the engine stops.
+    bool pause(std::chrono::milliseconds how_long);
+    // Sends nothing more until the client goes or the engine stops: a stream that stalls.
+    void hold();
+    bool client_gone();
+
+private:
+    friend class scripted_engine;
+    stream_writer(boost::asio::local::stream_protocol::socket& socket, std::atomic<bool> const& stopping)
+        : socket_(socket), stopping_(stopping) {}
+    void start();  // the answer's head, before the first write or pause
+    boost::asio::local::stream_protocol::socket& socket_;
+    std::atomic<bool> const& stopping_;
+    bool gone_ = false;
+    bool started_ = false;
+};
+
 class scripted_engine {
 public:
     // {status, body} for a request's target ("/v1.41/containers/json?all=1"); one request per
     // connection, each on a thread of its own, so a script that keeps state must lock it.
     using script = std::function<std::pair<int, std::string>(std::string const& target)>;
+    // For a target with "stream=true": writes the stream and returns true (the engine then ends
+    // the answer, unless the client went first), or returns false to leave it to the script.
+    using stream_script = std::function<bool(std::string const& target, stream_writer& out)>;
 
     // On a socket of its own, or at `path` (an engine that comes back where it was).
     explicit scripted_engine(script s, std::string path = {});
+    scripted_engine(script s, stream_script streams, std::string path = {});
     ~scripted_engine();
     scripted_engine(scripted_engine const&) = delete;
     scripted_engine& operator=(scripted_engine const&) = delete;
@@ -40,6 +68,11 @@ public:
     // once it has an answer, is never counted together with the one before.
     std::size_t stats_in_flight() const;  // now
     std::size_t stats_peak() const;       // the most at once so far
+    // Streamed answers (stream_script's): open now, the most open at once so far, and the targets
+    // of those the client closed (rather than the script ending them), in the order it did.
+    std::size_t streams_open() const;
+    std::size_t streams_peak() const;
+    std::vector<std::string> streams_closed_by_client() const;
 
     // From now on each stats answer waits until `together` stats calls have been in flight at once
     // (so a client that may open that many does: no race with its own start-up), and for at least
@@ -56,7 +89,10 @@ private:
     boost::asio::io_context io_;
     boost::asio::local::stream_protocol::acceptor acceptor_{io_};
     script script_;
+    stream_script stream_script_;
     mutable std::mutex mutex_;
+    std::size_t streams_open_ = 0, streams_peak_ = 0;
+    std::vector<std::string> closed_by_client_;
     std::vector<std::string> requests_;
     std::condition_variable stats_changed_;  // stats_peak_ grew
     std::size_t stats_in_flight_ = 0, stats_peak_ = 0;

@@ -31,3 +31,34 @@ TEST_CASE("skipped ticks: none while a cycle ends before the next tick, else tho
     CHECK(skipped_ticks(wall(7s + 300ms), wall(9s), 5s) == 0);    // the first cycle, off a tick
     CHECK(skipped_ticks(wall(60s), wall(50s), 1s) == 0);          // the clock was set back
 }
+
+TEST_CASE("stats streams: kept with --once and at short intervals, one-shot calls beyond", "[agent]") {
+    auto const with = [](bool once, std::chrono::seconds interval) {
+        settings s;
+        s.once = once;
+        s.interval = interval;
+        return keeps_stats_streams(s);
+    };
+    CHECK(with(true, 0s));
+    CHECK(with(false, 1s));
+    CHECK(with(false, 2s));
+    // A stream costs the engine a collector pass a second; one-shot calls a pass a cycle.
+    CHECK_FALSE(with(false, 3s));
+    CHECK_FALSE(with(false, 60s));
+}
+
+TEST_CASE("stats streams: --once and a first cycle wait the deadline for them, later cycles half the interval at most",
+          "[agent]") {
+    settings s;
+    s.once = false;
+    s.interval = 1s;
+    s.timeout = 10s;
+    auto const waits = [&](bool first) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(stats_wait_until(first, s) - std::chrono::steady_clock::now());
+    };
+    CHECK(waits(true) > 9s);
+    CHECK(waits(false) <= 500ms);
+    s.interval = 60s;
+    CHECK(waits(false) > 9s);
+    CHECK(waits(false) <= 10s);
+}

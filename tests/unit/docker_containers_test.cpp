@@ -128,6 +128,13 @@ TEST_CASE("negotiated_version: the lower of the engine's and the newest HiCloud 
     CHECK(negotiated_version(R"({"Version":"17.03"})").value() == "1.24");
 }
 
+TEST_CASE("names_podman: Podman is told from Docker by its /version's components", "[docker-api]") {
+    // Podman's compat stats stream sends a frame every 5 s: its containers are read one-shot.
+    CHECK(hicloud::docker::names_podman(fixture("version_podman344.json")));
+    CHECK_FALSE(hicloud::docker::names_podman(fixture("version_docker20.json")));
+    CHECK_FALSE(hicloud::docker::names_podman(fixture("version_docker29.json")));
+}
+
 TEST_CASE("negotiated_version: no version both speak is named, with what to do", "[docker-api]") {
     auto const error = [](std::string_view body) {
         auto const r = negotiated_version(body);

@@ -22,6 +22,7 @@
 using hicloud::docker::cpu_count_of;
 using hicloud::docker::cpu_percent;
 using hicloud::docker::cpu_reading;
+using hicloud::docker::window_opening;
 using hicloud::docker::figures_of;
 using hicloud::test::check_expected_figure;
 using hicloud::test::read_file;
@@ -191,6 +192,44 @@ TEST_CASE("parse_stats: precpu_stats may be empty or missing: a zero baseline", 
         CHECK(r.cpu.total_usage == 500);
         CHECK_FALSE(cpu_percent(r.precpu, r.cpu).has_value());  // no baseline: unknown
     }
+}
+
+TEST_CASE("parse_stats: a precpu_stats written out as zeros is no baseline either", "[docker]") {
+    // A stream's first frame as an engine may write it: the zeros present rather than left out.
+    // Taken as a reading, it would give the container's lifetime CPU over the host's uptime.
+    auto const r = parse_ok(R"({"cpu_stats":{"cpu_usage":{"total_usage":400000000000},"system_cpu_usage":9000000000000,)"
+                            R"("online_cpus":2},"precpu_stats":{"cpu_usage":{"total_usage":0},"system_cpu_usage":0,)"
+                            R"("online_cpus":0},"memory_stats":{}})");
+    CHECK_FALSE(r.precpu.system_usage);
+    CHECK(r.cpu.system_usage == std::optional<std::uint64_t>(9000000000000u));
+    CHECK(cpu_percent(r.precpu, r.cpu).error().message == "no previous reading (precpu_stats has no system_cpu_usage)");
+}
+
+TEST_CASE("window_opening: the reading kept at the previous call, else the frame's own precpu_stats", "[docker]") {
+    auto const reading = [](std::uint64_t total, std::uint64_t system, std::optional<std::uint64_t> pre_total,
+                            std::optional<std::uint64_t> pre_system) {
+        stats_reading r;
+        r.cpu = cpu(total, system, 2);
+        if (pre_total) r.precpu = cpu(*pre_total, pre_system, 2);
+        return r;
+    };
+    auto const kept = cpu(100, 1000, 2);
+    // A newer frame: the window is the whole interval since the previous call.
+    CHECK(window_opening(kept, reading(300, 3000, 250, 2500))->system_usage == 1000u);
+    // No newer frame since (the same reading again): its own precpu_stats.
+    CHECK(window_opening(cpu(300, 3000, 2), reading(300, 3000, 250, 2500))->system_usage == 2500u);
+    // The container restarted (its counter went back): its own precpu_stats.
+    CHECK(window_opening(cpu(900, 1000, 2), reading(300, 3000, 250, 2500))->system_usage == 2500u);
+    // Nothing kept: its own precpu_stats.
+    CHECK(window_opening(std::nullopt, reading(300, 3000, 250, 2500))->system_usage == 2500u);
+    // A stream's first frame, nothing kept: another frame is needed.
+    CHECK_FALSE(window_opening(std::nullopt, reading(300, 3000, std::nullopt, std::nullopt)));
+    CHECK_FALSE(window_opening(std::nullopt, reading(300, 3000, 0, std::nullopt)));
+    // But a first frame after a reading kept from a one-shot call can.
+    CHECK(window_opening(kept, reading(300, 3000, std::nullopt, std::nullopt))->system_usage == 1000u);
+    // An empty frame (the container stopped) needs no window: figures_of says why.
+    stats_reading const stopped;
+    CHECK(window_opening(kept, stopped).has_value());
 }
 
 TEST_CASE("parse_stats: optional fields that are null are absent", "[docker]") {
