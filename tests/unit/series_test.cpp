@@ -29,7 +29,7 @@ TEST_CASE("series: the statement averages per step over the time index of its ta
     CHECK(container.find("GROUP BY k ORDER BY k") != std::string::npos);
 }
 
-TEST_CASE("series: rows become points at from + k·step; unknown averages stay null", "[server][read]") {
+TEST_CASE("series: rows become points at from + k·step, and unknown averages stay null", "[server][read]") {
     auto const points = points_from_rows({{v("0"), v("6"), v("45.25"), v("4096.50"), v("50.00")},
                                           {v("59"), v("1"), v(nullptr), v(nullptr), v(nullptr)},
                                           {v("x"), v("1"), v("1"), v("1"), v("1")},       // skipped
