@@ -41,7 +41,8 @@ bool has(std::string const& text, std::string const& line) { return text.find(li
 
 TEST_CASE("latest figures: the statement reads the groupwise maximum and both tables through their indexes", "[server][metrics]") {
     auto const sql = hicloud::server::latest_figures_sql({30s});
-    CHECK(sql.find("MAX(ser_get_datetime) AS t FROM server GROUP BY agent_id") != std::string::npos);
+    CHECK(sql.find("MAX(ser_get_datetime) AS t FROM server FORCE INDEX (server_agent_time) GROUP BY agent_id") !=
+          std::string::npos);
     CHECK(sql.find("UTC_TIMESTAMP() - INTERVAL ? SECOND") != std::string::npos);
     CHECK(sql.find("c.agent_id = latest.agent_id AND c.con_get_datetime = latest.t") != std::string::npos);
     CHECK(sql.find("UNION ALL") != std::string::npos);
@@ -51,7 +52,7 @@ TEST_CASE("latest figures: the statement reads the groupwise maximum and both ta
     CHECK(every.find("HAVING") == std::string::npos);
     CHECK(every.find("WHERE") == std::string::npos);
     auto const one = hicloud::server::latest_figures_sql({std::nullopt, "a"});
-    CHECK(one.find("FROM server WHERE agent_id = ? GROUP BY agent_id)") != std::string::npos);
+    CHECK(one.find("FORCE INDEX (server_agent_time) WHERE agent_id = ? GROUP BY agent_id)") != std::string::npos);
 }
 
 TEST_CASE("latest figures: the listings' members, the engine and the database's clock", "[server][metrics]") {
