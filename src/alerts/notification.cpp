@@ -3,16 +3,9 @@
 #include "core/json_writer.hpp"
 #include "server/series.hpp"
 
-#include <cmath>
 
 namespace hicloud::alerts {
 namespace {
-
-std::optional<std::string> iso(std::optional<double> epoch_seconds) {
-    if (!epoch_seconds) return std::nullopt;
-    return server::iso_utc(
-        std::chrono::sys_seconds(std::chrono::seconds(static_cast<std::int64_t>(std::floor(*epoch_seconds)))));
-}
 
 core::json_object& members(core::json_object& o, alert const& a) {
     return o.string("rule", a.rule)
@@ -24,9 +17,9 @@ core::json_object& members(core::json_object& o, alert const& a) {
         .string("summary", summary(a))
         .decimal("value", a.value)
         .decimal("threshold", a.threshold)
-        .optional_string("since", iso(a.since))
-        .optional_string("fired_at", iso(a.fired_at))
-        .optional_string("resolved_at", iso(a.resolved_at));
+        .optional_string("since", server::iso_utc_of(a.since))
+        .optional_string("fired_at", server::iso_utc_of(a.fired_at))
+        .optional_string("resolved_at", server::iso_utc_of(a.resolved_at));
 }
 
 }  // namespace

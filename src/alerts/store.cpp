@@ -3,7 +3,6 @@
 #include "server/latest_figures.hpp"
 #include "server/timestamp.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <map>
 
@@ -14,24 +13,9 @@ using std::chrono::seconds;
 
 constexpr std::string_view lease_name = "alerts";
 
-std::optional<double> epoch(std::optional<std::string> const& datetime) {
-    if (!datetime) return std::nullopt;
-    auto const t = server::parse_time(*datetime);
-    if (!t) return std::nullopt;
-    return static_cast<double>(t->time_since_epoch().count());
-}
-
 std::optional<std::string> datetime(std::optional<double> epoch_seconds) {
     if (!epoch_seconds) return std::nullopt;
     return server::datetime_text(std::chrono::sys_seconds(seconds(static_cast<std::int64_t>(std::floor(*epoch_seconds)))));
-}
-
-std::optional<double> number(std::optional<std::string> const& text) {
-    if (!text) return std::nullopt;
-    double v = 0;
-    auto const [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-    if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
-    return v;
 }
 
 db::param optional_param(std::optional<std::string> const& v) {
@@ -47,11 +31,11 @@ alert alert_of(db::row const& r) {
     auto const text = [&](std::size_t i) { return r[i].value_or(""); };
     a.rule = text(0), a.kind = text(1), a.severity = text(2), a.agent_id = text(3), a.container_name = text(4);
     a.state = state_from(text(5)).value_or(alert_state::pending);
-    a.since = epoch(r[6]).value_or(0);
-    a.fired_at = epoch(r[7]);
-    a.resolved_at = epoch(r[8]);
-    a.value = number(r[9]);
-    a.threshold = number(r[10]);
+    a.since = server::epoch_seconds_of(r[6]).value_or(0);
+    a.fired_at = server::epoch_seconds_of(r[7]);
+    a.resolved_at = server::epoch_seconds_of(r[8]);
+    a.value = db::number_of(r[9]);
+    a.threshold = db::number_of(r[10]);
     if (r[11]) a.notified = state_from(*r[11]);
     return a;
 }
@@ -86,9 +70,9 @@ observations read_observations(db::connection& c, seconds stale_after, seconds r
         if (r.size() != 3 || !r[0] || !r[1]) continue;
         if (auto const it = index.find(*r[0]); it != index.end())
             seen.agents[it->second].recent_containers.push_back(*r[1]);
-        if (seen.now == 0) seen.now = epoch(r[2]).value_or(0);
+        if (seen.now == 0) seen.now = server::epoch_seconds_of(r[2]).value_or(0);
     }
-    if (seen.now == 0) seen.now = epoch(c.query("SELECT UTC_TIMESTAMP()").at(0).at(0)).value_or(0);
+    if (seen.now == 0) seen.now = server::epoch_seconds_of(c.query("SELECT UTC_TIMESTAMP()").at(0).at(0)).value_or(0);
     return seen;
 }
 

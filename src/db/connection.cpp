@@ -6,6 +6,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include <charconv>
 #include <cstring>
 #include <memory>
 
@@ -231,6 +232,26 @@ std::vector<row> connection::execute(std::string_view sql, std::span<param const
 std::uint64_t connection::affected_rows() const { return affected_rows_; }
 
 bool connection::alive() { return mysql_ping(mysql_) == 0; }
+
+namespace {
+
+template <class T>
+std::optional<T> parsed(std::optional<std::string> const& column) {
+    if (!column) return std::nullopt;
+    T v{};
+    auto const* end = column->data() + column->size();
+    auto const [stop, ec] = std::from_chars(column->data(), end, v);
+    if (ec != std::errc() || stop != end) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+std::optional<double> number_of(std::optional<std::string> const& column) { return parsed<double>(column); }
+
+std::optional<std::int64_t> integer_of(std::optional<std::string> const& column) {
+    return parsed<std::int64_t>(column);
+}
 
 std::string quoted_identifier(std::string_view name) {
     bool valid = !name.empty() && name.size() <= 64;

@@ -69,6 +69,11 @@ private:
     std::string server_version_;
 };
 
+// A column's text as a number, all of it; nullopt for NULL or text that is not one. Statements
+// come back as text (the prepared path converts every value), so readers of rows use these.
+std::optional<double> number_of(std::optional<std::string> const& column);
+std::optional<std::int64_t> integer_of(std::optional<std::string> const& column);
+
 // `name` quoted as an identifier (`name`) after checking it is a plain
 // [A-Za-z0-9_$] name of 1-64 characters: the one place an identifier enters SQL text.
 std::string quoted_identifier(std::string_view name);

@@ -17,15 +17,6 @@ enum column : std::size_t {
     memory_percent, time, engine_type, database_now, columns
 };
 
-std::optional<double> number(std::optional<std::string> const& text) {
-    if (!text) return std::nullopt;
-    double v = 0;
-    auto const* end = text->data() + text->size();
-    auto const [stop, ec] = std::from_chars(text->data(), end, v);
-    if (ec != std::errc() || stop != end) return std::nullopt;
-    return v;
-}
-
 std::int64_t row_id(std::optional<std::string> const& text) {
     std::int64_t v = -1;
     if (text) std::from_chars(text->data(), text->data() + text->size(), v);
@@ -33,14 +24,6 @@ std::int64_t row_id(std::optional<std::string> const& text) {
 }
 
 std::string text_of(std::optional<std::string> const& text) { return text.value_or(""); }
-
-// A DATETIME column read as UTC (server/timestamp's parse): seconds since the epoch.
-std::optional<double> epoch_seconds(std::optional<std::string> const& datetime) {
-    if (!datetime) return std::nullopt;
-    auto const t = parse_time(*datetime);
-    if (!t) return std::nullopt;
-    return static_cast<double>(t->time_since_epoch().count());
-}
 
 }  // namespace
 
@@ -71,23 +54,23 @@ latest_figures latest_from_rows(std::vector<db::row> const& rows) {
         if (r.size() != columns || !r[kind]) continue;
         auto const rid = row_id(r[id]);
         if (*r[kind] == "h") {
-            host_latest h{text_of(r[agent_id]), number(r[cpu_count]), number(r[cpu_percent]),
-                          number(r[memory_total]), number(r[memory_used]), epoch_seconds(r[time]),
-                          number(r[memory_percent]), r[engine_type]};
+            host_latest h{text_of(r[agent_id]), db::number_of(r[cpu_count]), db::number_of(r[cpu_percent]),
+                          db::number_of(r[memory_total]), db::number_of(r[memory_used]), epoch_seconds_of(r[time]),
+                          db::number_of(r[memory_percent]), r[engine_type]};
             auto const key = h.agent_id;
             if (auto [it, added] = hosts.try_emplace(key, rid, h); !added && rid > it->second.first)
                 it->second = {rid, std::move(h)};
         } else if (*r[kind] == "c") {
             container_latest c{text_of(r[agent_id]), text_of(r[node_name]), text_of(r[container_name]), r[status],
-                               number(r[cpu_percent]), number(r[memory_used]), number(r[memory_percent]),
-                               epoch_seconds(r[time]), r[engine_type]};
+                               db::number_of(r[cpu_percent]), db::number_of(r[memory_used]), db::number_of(r[memory_percent]),
+                               epoch_seconds_of(r[time]), r[engine_type]};
             auto key = std::tuple(c.agent_id, c.node_name, c.container_name);
             if (auto [it, added] = containers.try_emplace(std::move(key), rid, c); !added && rid > it->second.first)
                 it->second = {rid, std::move(c)};
         }
     }
     latest_figures f;
-    if (!rows.empty() && rows.front().size() == columns) f.database_now = epoch_seconds(rows.front()[database_now]);
+    if (!rows.empty() && rows.front().size() == columns) f.database_now = epoch_seconds_of(rows.front()[database_now]);
     for (auto& [key, v] : hosts) f.hosts.push_back(std::move(v.second));
     for (auto& [key, v] : containers) f.containers.push_back(std::move(v.second));
     return f;
@@ -106,7 +89,7 @@ std::vector<latest_figures::firing> read_firing_alerts(db::connection& c) {
     try {
         for (auto const& r : c.query("SELECT rule, severity, COUNT(*) FROM alert_state WHERE state = 'firing'"
                                      " GROUP BY rule, severity ORDER BY rule, severity"))
-            if (r.size() == 3) out.push_back({text_of(r[0]), text_of(r[1]), number(r[2]).value_or(0)});
+            if (r.size() == 3) out.push_back({text_of(r[0]), text_of(r[1]), db::number_of(r[2]).value_or(0)});
     } catch (db::error const& e) {
         if (e.code() != no_such_table) throw;
     }

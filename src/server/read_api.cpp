@@ -67,11 +67,6 @@ std::string agent_state(std::optional<double> last_seen, std::optional<double> n
     return up ? "up" : "stale";
 }
 
-std::string iso_of(std::optional<double> epoch_seconds) {
-    if (!epoch_seconds) return "";
-    return iso_utc(std::chrono::sys_seconds(seconds(static_cast<std::int64_t>(std::floor(*epoch_seconds)))));
-}
-
 std::optional<std::int64_t> whole(std::optional<double> v) {
     return v ? std::optional(static_cast<std::int64_t>(*v)) : std::nullopt;
 }
@@ -122,7 +117,7 @@ std::string agents_json(latest_figures const& f, seconds stale_after) {
         agents.json(core::json_object()
                         .string("agent_id", h.agent_id)
                         .optional_string("engine_type", h.engine_type)
-                        .string("last_seen", iso_of(h.sample_time))
+                        .string("last_seen", iso_utc_of(h.sample_time).value_or(""))
                         .string("state", agent_state(h.sample_time, f.database_now, stale_after))
                         .json("host", core::json_object()
                                           .integer("cpu_count", whole(h.cpus))
@@ -154,7 +149,7 @@ std::string containers_json(latest_figures const& f, seconds stale_after, std::s
                       .decimal("cpu_percent", c.cpu_percent)
                       .decimal("memory_usage_mib", c.memory_usage_mib)
                       .decimal("memory_percent", c.memory_percent)
-                      .string("last_seen", iso_of(c.sample_time))
+                      .string("last_seen", iso_utc_of(c.sample_time).value_or(""))
                       .string("agent_state", agent_state(agent_seen, f.database_now, stale_after))
                       .str());
         ++written;

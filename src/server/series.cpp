@@ -3,26 +3,21 @@
 #include "core/json_writer.hpp"
 #include "server/timestamp.hpp"
 
-#include <charconv>
+#include <cmath>
 
 namespace hicloud::server {
 namespace {
 
 enum column : std::size_t { step_index, samples, cpu_percent, memory_mib, memory_percent, columns };
 
-template <class T>
-std::optional<T> number(std::optional<std::string> const& text) {
-    if (!text) return std::nullopt;
-    T v{};
-    auto const* end = text->data() + text->size();
-    auto const [stop, ec] = std::from_chars(text->data(), end, v);
-    if (ec != std::errc() || stop != end) return std::nullopt;
-    return v;
-}
-
 }  // namespace
 
 std::string iso_utc(std::chrono::sys_seconds t) { return datetime_text(t, 'T') + "Z"; }
+
+std::optional<std::string> iso_utc_of(std::optional<double> epoch_seconds) {
+    if (!epoch_seconds) return std::nullopt;
+    return iso_utc(std::chrono::sys_seconds(std::chrono::seconds(static_cast<std::int64_t>(std::floor(*epoch_seconds)))));
+}
 
 std::string series_sql(series_kind kind) {
     // TIMESTAMPDIFF, not UNIX_TIMESTAMP: the DATETIME is UTC whatever the session's time_zone.
@@ -42,11 +37,11 @@ std::vector<series_point> points_from_rows(std::vector<db::row> const& rows, ser
     points.reserve(rows.size());
     for (auto const& r : rows) {
         if (r.size() != columns) continue;
-        auto const k = number<std::int64_t>(r[step_index]);
-        auto const n = number<std::int64_t>(r[samples]);
+        auto const k = db::integer_of(r[step_index]);
+        auto const n = db::integer_of(r[samples]);
         if (!k || !n || *k < 0) continue;
-        points.push_back({window.from + *k * window.step, *n, number<double>(r[cpu_percent]),
-                          number<double>(r[memory_mib]), number<double>(r[memory_percent])});
+        points.push_back({window.from + *k * window.step, *n, db::number_of(r[cpu_percent]),
+                          db::number_of(r[memory_mib]), db::number_of(r[memory_percent])});
     }
     return points;
 }

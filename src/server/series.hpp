@@ -54,5 +54,7 @@ std::string series_json(series_key const& key, series_window const& window, std:
 
 // `t` as ISO 8601 UTC: "2026-11-29T22:54:56Z".
 std::string iso_utc(std::chrono::sys_seconds t);
+// The same for seconds since the epoch (a fraction dropped); nullopt when unknown.
+std::optional<std::string> iso_utc_of(std::optional<double> epoch_seconds);
 
 }  // namespace hicloud::server

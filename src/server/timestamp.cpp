@@ -215,6 +215,13 @@ std::string datetime_text(chrono::sys_seconds t, char separator) {
            two_digits(static_cast<int>(time.seconds().count()));
 }
 
+std::optional<double> epoch_seconds_of(std::optional<std::string> const& datetime) {
+    if (!datetime) return std::nullopt;
+    auto const t = parse_time(*datetime);
+    if (!t) return std::nullopt;
+    return static_cast<double>(t->time_since_epoch().count());
+}
+
 std::string quote_untrusted(std::string_view text, std::size_t max_chars) {
     std::string out = "'";
     std::size_t pos = 0;

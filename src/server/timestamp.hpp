@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ core::outcome<std::string> parse_timestamp(std::string_view text);
 
 // The same time as a point: parse_timestamp's rules and messages, a time without a zone read as UTC.
 core::outcome<std::chrono::sys_seconds> parse_time(std::string_view text);
+
+// A DATETIME column's text read as UTC (parse_time): seconds since the epoch; nullopt for NULL
+// or text that is not such a time.
+std::optional<double> epoch_seconds_of(std::optional<std::string> const& datetime);
 
 // `t` as "YYYY-MM-DD HH:MM:SS" (the separator ' ', or 'T' for ISO 8601) by the civil calendar:
 // core::format_time takes a system_clock time, whose nanoseconds do not reach years 1000 and 9999.
