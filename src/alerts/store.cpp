@@ -11,8 +11,6 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr std::string_view lease_name = "alerts";
-
 std::optional<std::string> datetime(std::optional<double> epoch_seconds) {
     if (!epoch_seconds) return std::nullopt;
     return server::datetime_text(std::chrono::sys_seconds(seconds(static_cast<std::int64_t>(std::floor(*epoch_seconds)))));
@@ -99,25 +97,6 @@ void write_changes(db::connection& c, changes const& done) {
                    std::string_view(state), std::string_view(since), optional_param(fired), optional_param(resolved),
                    optional_param(a.value), optional_param(a.threshold), optional_param(notified)});
     }
-}
-
-bool take_lease(db::connection& c, std::string_view holder, seconds ttl) {
-    // In ON DUPLICATE KEY UPDATE, each assignment sees the ones before it: expires_at moves only
-    // when holder is (now) ours.
-    c.execute("INSERT INTO alert_lease (name, holder, expires_at) VALUES (?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND)"
-              " ON DUPLICATE KEY UPDATE"
-              " holder = IF(holder = VALUES(holder) OR expires_at < UTC_TIMESTAMP(3), VALUES(holder), holder),"
-              " expires_at = IF(holder = VALUES(holder), VALUES(expires_at), expires_at)",
-              {lease_name, holder, static_cast<std::int64_t>(ttl.count())});
-    auto const rows = c.execute("SELECT holder FROM alert_lease WHERE name = ?", {lease_name});
-    return !rows.empty() && rows[0].at(0) == std::string(holder);
-}
-
-bool holds_lease(db::connection& c, std::string_view holder) {
-    return !c.execute("SELECT 1 FROM alert_lease WHERE name = ? AND holder = ? AND expires_at > UTC_TIMESTAMP(3)"
-                      " FOR UPDATE",
-                      {lease_name, holder})
-                .empty();
 }
 
 void mark_notified(db::connection& c, alert const& a) {

@@ -21,16 +21,6 @@ std::vector<alert> read_alerts(db::connection& c);
 // Writes and deletes by subject_hash; the caller's transaction holds them together.
 void write_changes(db::connection& c, changes const& done);
 
-// Takes the named lease for `holder` when it is free or expired, or renews it when `holder`
-// has it; `ttl` from the database's clock. Whether `holder` holds it now. One statement, so two
-// servers taking it at once cannot both win; on Galera the loser's certification conflict is an
-// error, and it is not the holder.
-bool take_lease(db::connection& c, std::string_view holder, std::chrono::seconds ttl);
-
-// In the caller's transaction: whether `holder` still holds the lease (the row locked until
-// commit), so an evaluation that outlived its lease writes nothing.
-bool holds_lease(db::connection& c, std::string_view holder);
-
 // The notification of `a` in its current state was sent (or given up on): notified = state,
 // unless the alert has changed state since.
 void mark_notified(db::connection& c, alert const& a);

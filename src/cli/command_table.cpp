@@ -7,6 +7,7 @@
 #include "db/options.hpp"
 #include "db/pool.hpp"
 #include "db/settings.hpp"
+#include "rollup/options.hpp"
 #include "server/options.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -40,12 +41,19 @@ constexpr command table[] = {
      "the migration lock, each recorded in schema_migrations. Running it again changes nothing; two at once\n"
      "take turns. Exit code 0 when the database is up to date, 1 on failure, 2 on a usage error.",
      "[--status] [--create-database] [OPTIONS]", db::migrate_options, needs_database, run_migrate},
+    {"prune", "delete samples and rollups older than the retention.* settings",
+     "Deletes raw samples older than retention.raw_days, per-minute rollups older than retention.minute_days\n"
+     "and per-hour ones older than retention.hour_days (0 keeps them forever), oldest first, in batches of\n"
+     "retention.batch_rows rows with retention.batch_pause between them, each batch its own short transaction.\n"
+     "Rows the rollups have not taken in yet are kept. Stopped half-way, it resumes where it stopped when run\n"
+     "again. --dry-run says what it would delete and deletes nothing. The server prunes on its own timer too.",
+     "[--dry-run] [OPTIONS]", rollup::prune_options, needs_database, run_prune, rollup::retention_options},
     {"server", "receive samples over HTTP and store them in the database",
      "Listens for agents: POST /monitor_info validates a sample and answers only after it is committed\n"
      "(concurrent samples share one transaction); GET /health reports whether the database answers.\n"
      "A sample re-sent with the same Idempotency-Key header is stored once. SIGTERM or SIGINT stops it\n"
      "gracefully; SIGHUP re-reads server.tokens_file.",
-     "[OPTIONS]", server::options, needs_database, run_server},
+     "[OPTIONS]", server::options, needs_database, run_server, rollup::retention_options},
 };
 
 std::string base_name(std::string const& path) {
@@ -97,6 +105,7 @@ command const* find_command(std::string_view name) {
 std::vector<core::option_group> option_groups(command const& c) {
     std::vector<core::option_group> groups;
     if (c.options) groups.push_back(c.options());
+    if (c.more_options) groups.push_back(c.more_options());
     if (c.needs & needs_database) groups.push_back(db::options());
     groups.push_back(core::log_options());
     return groups;

@@ -37,11 +37,12 @@ struct command {
     core::option_group (*options)();
     unsigned needs;
     int (*run)(command_context&);  // exit code: 0 ok, 1 failure, 2 usage
+    core::option_group (*more_options)() = nullptr;  // a second group of its own (retention.*)
 };
 
 std::span<command const> commands();
 command const* find_command(std::string_view name);
-// The command's own options, then the database's when it needs one, then logging.
+// The command's own options (and more_options), then the database's when it needs one, then logging.
 std::vector<core::option_group> option_groups(command const& c);
 // Every command's groups, each once: the keys a config file may hold, whatever the command.
 std::span<core::option_group const> every_option_group();
@@ -53,6 +54,7 @@ int run(std::vector<std::string> const& argv, char const* const* envp, std::ostr
 int run_agent(command_context& ctx);
 int run_containers(command_context& ctx);
 int run_migrate(command_context& ctx);
+int run_prune(command_context& ctx);
 int run_server(command_context& ctx);
 
 }  // namespace hicloud::cli

@@ -6,6 +6,7 @@
 #include "core/failure.hpp"
 #include "core/log.hpp"
 #include "core/rate_limited.hpp"
+#include "db/lease.hpp"
 #include "db/pool.hpp"
 #include "server/webhook.hpp"
 
@@ -95,10 +96,10 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
         pool.async_run<tick_result>(
             [rules_now, holder = holder, stale = stale_after, ttl, recent](db::connection& c) {
                 tick_result out;
-                if (!alerts::take_lease(c, holder, ttl)) return out;
+                if (!db::take_lease(c, "alerts", holder, ttl)) return out;
                 c.execute("START TRANSACTION");
                 try {
-                    if (!alerts::holds_lease(c, holder)) {
+                    if (!db::holds_lease(c, "alerts", holder)) {
                         c.execute("ROLLBACK");
                         return out;
                     }

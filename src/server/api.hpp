@@ -4,6 +4,7 @@
 #include "server/agent_tokens.hpp"
 #include "server/metrics.hpp"
 #include "server/monitor_info.hpp"
+#include "rollup/tables.hpp"
 #include "server/read_params.hpp"
 
 #include <boost/beast/http/message.hpp>
@@ -74,6 +75,8 @@ struct api_context {
     // The read API's pool (null: reads use `database`) and options.
     db::pool* reads = nullptr;
     read_limits read{};
+    // Where a series window is read from (server/maintenance.hpp); unset: the raw rows.
+    std::function<rollup::resolution(series_window const&)> resolution_for{};
     // The dashboard's files (null: web_files.cpp prepares the built-in ones on first use).
     web_files const* web = nullptr;
 };

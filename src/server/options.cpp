@@ -69,6 +69,9 @@ constexpr std::array server_rows{
                 "most points of a series read (range / step); more is answered 400"},
     option_spec{"server.read_max_rows", "read-max-rows", "N", "10000",
                 "most rows of a listing (/api/v1/containers); beyond it the answer says truncated"},
+    option_spec{"server.rollup_every", "rollup-every", "SECONDS", "10",
+                "how often the per-minute and per-hour rollups catch up with new samples (one server at a time); "
+                "long ranges are read from them"},
     option_spec{"server.tls_client_ca", "tls-client-ca", "PATH", "",
                 "PEM CA certificates: every client must present a certificate they signed (mutual TLS)"},
 };

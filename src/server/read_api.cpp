@@ -88,15 +88,16 @@ void get_series(api_context& ctx, request const& req, responder respond, series_
     auto const now = std::chrono::floor<seconds>(std::chrono::system_clock::now());
     auto const window = series_window_of(*q, now, ctx.read);
     if (!window) return respond(bad_request(window.error().message));
+    auto const r = ctx.resolution_for ? ctx.resolution_for(*window) : rollup::resolution::raw;
     run_read<std::optional<std::vector<series_point>>>(
-        ctx, [key, w = *window](db::connection& c) { return read_series(c, key, w); },
-        [key, w = *window](std::optional<std::vector<series_point>> points) {
+        ctx, [key, w = *window, r](db::connection& c) { return read_series(c, key, w, r); },
+        [key, w = *window, r](std::optional<std::vector<series_point>> points) {
             if (!points)
                 return not_found(key.kind == series_kind::host
                                      ? no_agent(key.agent_id)
                                      : "agent " + quote_untrusted(key.agent_id) + " has sent no sample of container " +
                                            quote_untrusted(key.container_name));
-            return json_response(http::status::ok, series_json(key, w, *points));
+            return json_response(http::status::ok, series_json(key, w, r, *points));
         },
         std::move(respond));
 }

@@ -1,8 +1,16 @@
 #include "server/sample_store.hpp"
 
+#include "core/log.hpp"
+
+#include <mysqld_error.h>
+
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <set>
 #include <type_traits>
 #include <unordered_set>
+#include <utility>
 
 namespace hicloud::server {
 namespace {
@@ -65,6 +73,13 @@ chunked_statement const& container_insert() {
     return s;
 }
 
+// Adds each (agent_id, minute) to rollup_pending, or counts one more change (rollup/rollup.hpp).
+chunked_statement const& pending_insert() {
+    static chunked_statement const s("INSERT INTO rollup_pending (agent_id, period_start, changes) VALUES ", "(?, ?, 1)",
+                                     " ON DUPLICATE KEY UPDATE changes = changes + 1", 2);
+    return s;
+}
+
 chunked_statement const& key_lookup() {
     static chunked_statement const s("SELECT idempotency_key FROM server WHERE idempotency_key IN (", "?", ")", 1);
     return s;
@@ -89,6 +104,33 @@ db::param figure(std::optional<T> const& v) {
     else return db::param(*v);
 }
 
+// Until when a database without rollup_pending (migration 005 not applied yet: a server upgraded
+// before its database) is written without it; the backfill rolls those rows up once it is.
+std::atomic<std::chrono::steady_clock::rep> no_pending_table_until{0};
+
+// The (agent_id, minute)s of the rows, in key order: every transaction locks them in the same
+// order, so two cannot deadlock on them.
+void add_pending(db::connection& c, std::set<std::pair<std::string_view, std::string_view>> const& minutes) {
+    auto const now = std::chrono::steady_clock::now().time_since_epoch().count();
+    if (minutes.empty() || now < no_pending_table_until.load()) return;
+    std::vector<std::string> texts;
+    texts.reserve(minutes.size());
+    std::vector<db::param> values;
+    values.reserve(minutes.size() * 2);
+    for (auto const& [agent, datetime] : minutes) texts.push_back(std::string(datetime.substr(0, 16)) + ":00");
+    std::size_t i = 0;
+    for (auto const& [agent, datetime] : minutes) values.insert(values.end(), {agent, std::string_view(texts[i++])});
+    try {
+        pending_insert().run(c, values, [](std::vector<db::row> const&) {});
+    } catch (db::error const& e) {
+        if (e.code() != ER_NO_SUCH_TABLE) throw;
+        // Only this statement failed; the transaction goes on. Look again in a minute.
+        no_pending_table_until = (std::chrono::steady_clock::now() + std::chrono::minutes(1)).time_since_epoch().count();
+        core::log::warn("no rollup_pending table: samples are stored without rollups until `hicloud migrate` runs",
+                        {{"error", e.what()}});
+    }
+}
+
 std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample const> samples, bool look_up_keys) {
     std::vector<std::string_view> keys;
     if (look_up_keys)
@@ -98,23 +140,30 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
 
     std::vector<bool> written;
     std::vector<db::param> server_values, container_values;
+    std::set<std::pair<std::string_view, std::string_view>> minutes;  // agent_id, "YYYY-MM-DD HH:MM:SS" (cut to the minute)
     for (auto const& s : samples) {
         bool const is_new = s.key.empty() || !already.contains(s.key);
         written.push_back(is_new);
         if (!is_new) continue;
         auto const& m = *s.sample;
+        minutes.emplace(m.agent_id, std::string_view(m.datetime).substr(0, 16));
         server_values.insert(server_values.end(),
                              {std::string_view(m.engine_type), std::string_view(m.agent_id),
                               figure(m.host.cpu_count), figure(m.host.cpu_percent), figure(m.host.memory_total_mib),
                               figure(m.host.memory_used_mib), figure(m.host.memory_percent), std::string_view(m.datetime),
                               s.key.empty() ? db::param(nullptr) : db::param(std::string_view(s.key))});
-        for (auto const& k : m.containers)
+        for (auto const& k : m.containers) {
+            minutes.emplace(k.agent_id, std::string_view(k.datetime).substr(0, 16));
             container_values.insert(container_values.end(),
                                     {std::string_view(k.engine_type), std::string_view(k.agent_id),
                                      std::string_view(k.node_name), std::string_view(k.container_name),
                                      std::string_view(k.status), figure(k.cpu_percent), figure(k.memory_usage_mib), figure(k.memory_percent),
                                      std::string_view(k.datetime)});
+        }
     }
+    // First, so a rollup of one of these minutes (which holds its row) finishes before these
+    // rows are written, rather than waiting on them.
+    add_pending(c, minutes);
     auto const ignore = [](std::vector<db::row> const&) {};
     server_insert().run(c, server_values, ignore);
     container_insert().run(c, container_values, ignore);

@@ -8,7 +8,10 @@
 namespace hicloud::server {
 namespace {
 
-enum column : std::size_t { step_index, samples, cpu_percent, memory_mib, memory_percent, columns };
+enum column : std::size_t {
+    step_index, samples, cpu_percent, memory_mib, memory_percent,
+    cpu_percent_max, memory_mib_max, memory_percent_max, columns
+};
 
 }  // namespace
 
@@ -19,19 +22,6 @@ std::optional<std::string> iso_utc_of(std::optional<double> epoch_seconds) {
     return iso_utc(std::chrono::sys_seconds(std::chrono::seconds(static_cast<std::int64_t>(std::floor(*epoch_seconds)))));
 }
 
-std::string series_sql(series_kind kind) {
-    // TIMESTAMPDIFF, not UNIX_TIMESTAMP: the DATETIME is UTC whatever the session's time_zone.
-    if (kind == series_kind::host)
-        return "SELECT TIMESTAMPDIFF(SECOND, ?, ser_get_datetime) DIV ? AS k, COUNT(*),"
-               " ROUND(AVG(ser_cpu_percent), 2), ROUND(AVG(ser_memory_used), 2), ROUND(AVG(ser_memory_percent), 2)"
-               " FROM server WHERE agent_id = ? AND ser_get_datetime BETWEEN ? AND ?"
-               " GROUP BY k ORDER BY k";
-    return "SELECT TIMESTAMPDIFF(SECOND, ?, con_get_datetime) DIV ? AS k, COUNT(*),"
-           " ROUND(AVG(con_cpu_percent), 2), ROUND(AVG(con_memory_usage), 2), ROUND(AVG(con_memory_percent), 2)"
-           " FROM container WHERE agent_id = ? AND container_name = ? AND con_get_datetime BETWEEN ? AND ?"
-           " GROUP BY k ORDER BY k";
-}
-
 std::vector<series_point> points_from_rows(std::vector<db::row> const& rows, series_window const& window) {
     std::vector<series_point> points;
     points.reserve(rows.size());
@@ -40,41 +30,57 @@ std::vector<series_point> points_from_rows(std::vector<db::row> const& rows, ser
         auto const k = db::integer_of(r[step_index]);
         auto const n = db::integer_of(r[samples]);
         if (!k || !n || *k < 0) continue;
-        points.push_back({window.from + *k * window.step, *n, db::number_of(r[cpu_percent]),
-                          db::number_of(r[memory_mib]), db::number_of(r[memory_percent])});
+        points.push_back({window.from + *k * window.step, *n, db::number_of(r[cpu_percent]), db::number_of(r[memory_mib]),
+                          db::number_of(r[memory_percent]), db::number_of(r[cpu_percent_max]),
+                          db::number_of(r[memory_mib_max]), db::number_of(r[memory_percent_max])});
     }
     return points;
 }
 
 std::optional<std::vector<series_point>> read_series(db::connection& c, series_key const& key,
-                                                      series_window const& window) {
+                                                      series_window const& window, rollup::resolution r) {
     auto const from = datetime_text(window.from), to = datetime_text(window.to);
     auto const step = static_cast<std::int64_t>(window.step.count());
     std::vector<db::param> params{std::string_view(from), step, std::string_view(key.agent_id)};
     if (key.kind == series_kind::container) params.emplace_back(std::string_view(key.container_name));
     params.emplace_back(std::string_view(from));
     params.emplace_back(std::string_view(to));
-    auto points = points_from_rows(c.execute(series_sql(key.kind), params), window);
+    if (r != rollup::resolution::raw) {
+        params.emplace_back(std::string_view(key.agent_id));
+        auto const part = params;
+        params.insert(params.end(), part.begin(), part.end());
+    }
+    auto points = points_from_rows(c.execute(rollup::series_sql(key.kind, r), params), window);
     if (!points.empty()) return points;
-    // Empty: an agent (container) that is quiet in this window, or one that never reported.
-    auto const known = key.kind == series_kind::host
-                           ? c.execute("SELECT 1 FROM server WHERE agent_id = ? LIMIT 1", {std::string_view(key.agent_id)})
-                           : c.execute("SELECT 1 FROM container WHERE agent_id = ? AND container_name = ? LIMIT 1",
-                                       {std::string_view(key.agent_id), std::string_view(key.container_name)});
-    if (known.empty()) return std::nullopt;
+    // Empty: an agent (container) that is quiet in this window, or one that never reported, or
+    // whose raw rows retention has deleted (its rollups remain).
+    auto const known_in = [&](rollup::resolution in) {
+        auto const table = rollup::table_of(key.kind, in);
+        return key.kind == series_kind::host
+                   ? !c.execute("SELECT 1 FROM " + table + " WHERE agent_id = ? LIMIT 1", {std::string_view(key.agent_id)}).empty()
+                   : !c.execute("SELECT 1 FROM " + table + " WHERE agent_id = ? AND container_name = ? LIMIT 1",
+                                {std::string_view(key.agent_id), std::string_view(key.container_name)})
+                          .empty();
+    };
+    if (!known_in(rollup::resolution::raw) && (r == rollup::resolution::raw || !known_in(r))) return std::nullopt;
     return points;
 }
 
-std::string series_json(series_key const& key, series_window const& window, std::vector<series_point> const& points) {
+std::string series_json(series_key const& key, series_window const& window, rollup::resolution r,
+                        std::vector<series_point> const& points) {
     bool const host = key.kind == series_kind::host;
+    std::string const memory = host ? "memory_used_mib" : "memory_usage_mib";
     core::json_array list;
     for (auto const& p : points)
         list.json(core::json_object()
                       .string("time", iso_utc(p.time))
                       .integer("samples", p.samples)
                       .decimal("cpu_percent", p.cpu_percent)
-                      .decimal(host ? "memory_used_mib" : "memory_usage_mib", p.memory_mib)
+                      .decimal(memory, p.memory_mib)
                       .decimal("memory_percent", p.memory_percent)
+                      .decimal("cpu_percent_max", p.cpu_percent_max)
+                      .decimal(memory + "_max", p.memory_mib_max)
+                      .decimal("memory_percent_max", p.memory_percent_max)
                       .str());
     core::json_object out;
     out.string("agent_id", key.agent_id);
@@ -82,7 +88,7 @@ std::string series_json(series_key const& key, series_window const& window, std:
     return out.string("from", iso_utc(window.from))
         .string("to", iso_utc(window.to))
         .integer("step", window.step.count())
-        .string("resolution", "raw")
+        .string("resolution", rollup::to_string(r))
         .json("points", list.str())
         .str();
 }

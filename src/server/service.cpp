@@ -8,6 +8,7 @@
 #include "db/schema_files.hpp"
 #include "server/agent_tokens.hpp"
 #include "server/alerting.hpp"
+#include "server/maintenance.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/ingest.hpp"
@@ -169,6 +170,12 @@ db::settings read_pool_settings(settings const& s, db::settings database) {
     return database;
 }
 
+// The maintenance's pool: one connection, so rollups and pruning never take one from samples or reads.
+db::settings maintenance_pool_settings(db::settings database) {
+    database.pool_size = 1;
+    return database;
+}
+
 read_limits read_limits_of(settings const& s) {
     return {s.read_max_range, s.read_max_points, s.read_max_rows, s.read_timeout, s.stale_after};
 }
@@ -192,6 +199,8 @@ struct service::parts {
           web(web::built_in_assets()),
           reads(io.get_executor(), read_pool_settings(s, pool.config())),
           alerts(io, reads, std::move(rules), s.stale_after, lease_holder_name()),
+          upkeep_pool(io.get_executor(), maintenance_pool_settings(pool.config())),
+          upkeep(io, upkeep_pool, s.rollup_every, s.retention, lease_holder_name()),
           latest(s.metrics_cache, latest_reader(reads, s.stale_after)),
           samples(pool, ingest_limits_for(s, pool), &metrics),
           api{samples, pool, {s.max_containers}, nullptr},
@@ -202,6 +211,7 @@ struct service::parts {
         api.reads = &reads;
         api.web = &web;
         api.read = read_limits_of(s);
+        api.resolution_for = [this](series_window const& w) { return upkeep.resolution_for(w); };
         api.listener = [this] { return http.counts(); };
         if (loaded) {
             tokens.set(std::move(*loaded));
@@ -222,6 +232,8 @@ struct service::parts {
     web_files web;
     db::pool reads;
     alerting alerts;
+    db::pool upkeep_pool;
+    maintenance upkeep;
     latest_cache latest;
     ingest samples;
     api_context api;
@@ -259,6 +271,7 @@ int service::run() {
     auto const bound = http.local_endpoint();
     http.start();
     parts_->alerts.start();
+    parts_->upkeep.start();
     check_schema(pool);
     core::log::info("listening", {{"address", bound.address().to_string()},
                                   {"port", std::to_string(bound.port())},
@@ -292,6 +305,7 @@ int service::run() {
             std::_Exit(1);
         }).detach();
         parts_->alerts.stop();
+        parts_->upkeep.stop();
         http.stop([&] {
             ingest.when_idle([&] {
                 core::log::info("stopped: every acknowledged sample is committed");

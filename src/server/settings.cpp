@@ -70,6 +70,8 @@ settings settings_from(core::config const& c) {
     s.metrics_cache = std::chrono::seconds(c.integer("server.metrics_cache", 0, 3600));
     s.read_connections = static_cast<std::size_t>(c.integer("server.read_connections", 1, 256));
     s.read_timeout = std::chrono::seconds(c.integer("server.read_timeout", 1, 3600));
+    s.rollup_every = std::chrono::seconds(c.integer("server.rollup_every", 1, 3600));
+    s.retention = rollup::retention_from(c);
     s.read_max_range = std::chrono::seconds(c.integer("server.read_max_range", 60, 3660LL * 24 * 3600));
     s.read_max_points = static_cast<std::size_t>(c.integer("server.read_max_points", 1, 1000000));
     s.read_max_rows = static_cast<std::size_t>(c.integer("server.read_max_rows", 1, 10000000));

@@ -1,6 +1,7 @@
 #pragma once
 // The [server] options, read and checked once at start.
 #include "report/limits.hpp"
+#include "rollup/retention.hpp"
 #include "core/failure.hpp"
 
 #include <chrono>
@@ -55,6 +56,9 @@ struct settings {
     std::chrono::seconds read_max_range{31 * 24 * 3600};  // to - from of a series
     std::size_t read_max_points = 10000;                  // points of a series: range / step
     std::size_t read_max_rows = 10000;                    // rows of a listing (/api/v1/containers)
+    // Rollups and retention (server/maintenance.hpp), on a connection of their own.
+    std::chrono::seconds rollup_every{10};
+    rollup::retention_settings retention{};
     // The configuration file read, whose [alerts] and [alert.NAME] sections hold the alert rules
     // (server/alerting.hpp); re-read on SIGHUP.
     std::optional<std::string> config_file{};

@@ -47,7 +47,7 @@ struct schema_folder {
 
 }  // namespace
 
-TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, and the alerts' tables", "[mysql][migrate]") {
+TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, the alerts' and the rollups'", "[mysql][migrate]") {
     test::scratch_database database;
     auto const r = migrate({}, test::hicloud_admin_env(database.name()));
     INFO(r.err);
@@ -70,28 +70,60 @@ TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, 
         "SELECT table_name, engine, table_collation FROM information_schema.tables WHERE table_schema = ? "
         "ORDER BY table_name",
         {std::string_view(database.name())});
-    REQUIRE(engines.size() == 5);  // alert_lease, alert_state, container, schema_migrations, server
+    std::vector<std::string> tables;
+    for (auto const& t : engines) tables.push_back(*t[0]);
+    CHECK(tables == std::vector<std::string>{"alert_lease", "alert_state", "container", "container_hour",
+                                             "container_minute", "rollup_pending", "rollup_progress",
+                                             "schema_migrations", "server", "server_hour", "server_minute"});
     for (auto const& t : engines) {
         CHECK(t[1] == "InnoDB");
         CHECK(t[2]->starts_with("utf8mb4"));
     }
     CHECK(applied_versions(*c) == test::built_in_versions());
+    CHECK(column_types(*c, database.name(), "container_hour") ==
+          std::vector<std::string>{"agent_id varchar(255)", "period_start datetime", "container_name varchar(500)",
+                                   "samples int(11)", "cpu_percent_sum double", "cpu_percent_count int(11)",
+                                   "cpu_percent_max decimal(7,2)", "cpu_percent_avg double",
+                                   "memory_usage_sum double", "memory_usage_count int(11)",
+                                   "memory_usage_max decimal(10,2)", "memory_usage_avg double",
+                                   "memory_percent_sum double", "memory_percent_count int(11)",
+                                   "memory_percent_max decimal(5,2)", "memory_percent_avg double"});
 
-    // The indexes the dashboards' queries need.
+    // The indexes the dashboards', the read API's, the rollups' and retention's queries need.
     auto const indexes = c->execute(
-        "SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics "
-        "WHERE table_schema = ? AND index_name <> 'PRIMARY' GROUP BY table_name, index_name ORDER BY index_name",
+        "SELECT table_name, index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM "
+        "information_schema.statistics WHERE table_schema = ? GROUP BY table_name, index_name "
+        "ORDER BY table_name, index_name",
         {std::string_view(database.name())});
     std::vector<std::string> names;
-    for (auto const& i : indexes) names.push_back(*i[0] + "(" + *i[1] + ")");
-    CHECK(names == std::vector<std::string>{"alert_state_since(state,since)",
-                                            "alert_subject(subject_hash)",
-                                            "container_agent_name_time(agent_id,container_name,con_get_datetime)",
-                                            "container_agent_time(agent_id,con_get_datetime)",
-                                            "container_time(con_get_datetime)",
-                                            "server_agent_time(agent_id,ser_get_datetime)",
-                                            "server_idempotency_key(idempotency_key)",
-                                            "server_time(ser_get_datetime)"});
+    for (auto const& i : indexes) names.push_back(*i[0] + "." + *i[1] + "(" + *i[2] + ")");
+    CHECK(names == std::vector<std::string>{
+                       "alert_lease.PRIMARY(name)",
+                       "alert_state.alert_state_since(state,since)",
+                       "alert_state.alert_subject(subject_hash)",
+                       "alert_state.PRIMARY(id)",
+                       "container.container_agent_name_time(agent_id,container_name,con_get_datetime)",
+                       "container.container_agent_time(agent_id,con_get_datetime)",
+                       "container.container_time(con_get_datetime)",
+                       "container.PRIMARY(id)",
+                       "container_hour.period_time(period_start)",
+                       "container_hour.PRIMARY(agent_id,period_start,container_name)",
+                       "container_hour.series(agent_id,container_name,period_start)",
+                       "container_minute.period_time(period_start)",
+                       "container_minute.PRIMARY(agent_id,period_start,container_name)",
+                       "container_minute.series(agent_id,container_name,period_start)",
+                       "rollup_pending.period_time(period_start)",
+                       "rollup_pending.PRIMARY(agent_id,period_start)",
+                       "rollup_progress.PRIMARY(name)",
+                       "schema_migrations.PRIMARY(version)",
+                       "server.PRIMARY(id)",
+                       "server.server_agent_time(agent_id,ser_get_datetime)",
+                       "server.server_idempotency_key(idempotency_key)",
+                       "server.server_time(ser_get_datetime)",
+                       "server_hour.period_time(period_start)",
+                       "server_hour.PRIMARY(agent_id,period_start)",
+                       "server_minute.period_time(period_start)",
+                       "server_minute.PRIMARY(agent_id,period_start)"});
 }
 
 TEST_CASE("migrate: a multi-core container CPU figure and a BIGINT id fit", "[mysql][migrate]") {

@@ -126,13 +126,16 @@ TEST_CASE("read api: agents, containers and series are the figures the agents se
     CHECK(text(h.at("from")) == iso(0s));
     CHECK(text(h.at("to")) == iso(119s));
     CHECK(h.at("step") == 60);
-    CHECK(h.at("resolution") == "raw");
+    // Whole minutes: the per-minute rollup, and the raw rows of the minutes it has not taken in yet.
+    CHECK(h.at("resolution") == "minute");
     auto const& points = h.at("points").as_array();
     REQUIRE(points.size() == 2);
     CHECK(text(points[0].at("time")) == iso(0s));
     CHECK(points[0].at("samples") == 3);
     CHECK(points[0].at("cpu_percent").to_number<double>() == 20.17);
     CHECK(points[0].at("memory_used_mib").to_number<double>() == 2333.33);
+    CHECK(points[0].at("cpu_percent_max").to_number<double>() == 30.5);
+    CHECK(points[0].at("memory_used_mib_max").to_number<double>() == 4000);
     CHECK(text(points[1].at("time")) == iso(60s));
     CHECK(points[1].at("samples") == 2);
     CHECK(points[1].at("cpu_percent").to_number<double>() == 50);

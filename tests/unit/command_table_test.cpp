@@ -275,7 +275,7 @@ TEST_CASE("command table: every_option_group holds each command's groups, each o
         for (auto const& g : option_groups(c))
             CHECK(std::count_if(every.begin(), every.end(),
                                 [&](auto const& e) { return e.options.data() == g.options.data(); }) == 1);
-    CHECK(every.size() == 6);  // logging, database, migrate, server, agent, containers
+    CHECK(every.size() == 8);  // logging, database, migrate, server, retention, prune, agent, containers
 }
 
 TEST_CASE("cli: one config file serves every command: another command's key is ignored, a typo is not", "[cli]") {

@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 #include "core/options.hpp"
+#include "rollup/options.hpp"
 #include "server/options.hpp"
 #include "server/settings.hpp"
 
@@ -40,9 +41,10 @@ using hicloud::test::temp_dir;
 using strings = std::vector<std::string>;
 environment const no_file{"HICLOUD_CONFIG=/dev/null"};
 
-// What hicloud server reads here: its own options and logging's.
+// What hicloud server reads here: its own options, retention's and logging's.
 settings load(strings const& args, environment const& env) {
-    std::vector<option_group> const groups{hicloud::server::options(), hicloud::core::log_options()};
+    std::vector<option_group> const groups{hicloud::server::options(), hicloud::rollup::retention_options(),
+                                           hicloud::core::log_options()};
     return settings_from(config::load(groups, args, env.envp()));
 }
 

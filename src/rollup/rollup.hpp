@@ -1,0 +1,70 @@
+#pragma once
+// Keeping the rollup tables (schema/005_rollups.sql) up to date, on one connection.
+//
+// Each sample's transaction adds its (agent_id, minute) to rollup_pending (server/sample_store).
+// roll_up() takes one such row FOR UPDATE, recomputes that minute of the agent's host and
+// containers from the raw rows and the hour around it from the minutes, and deletes the row, in
+// one READ COMMITTED transaction. A sample stored meanwhile waits for the row's lock and adds it
+// again after the commit, so it is rolled up at the next pass: every raw row is counted, and
+// since rollup rows are recomputed, never incremented, none twice, also after a server was killed
+// half-way (its transaction rolls back, the entry stays).
+//
+// The rows stored before the migration have no pending entry: backfill_step() walks them from
+// the oldest in ten-minute steps (rollup_progress 'backfill'), each step one short transaction.
+//
+// Every transaction here first locks the lease `lease_name` (db/lease.hpp) and goes on only if
+// `holder` holds it: rollups run one at a time across servers, and one that lost its lease
+// writes nothing. The backfill needs it: it recomputes minutes without their pending rows, so an
+// older step committed after a newer roll_up would undo it.
+#include "db/connection.hpp"
+#include "rollup/tables.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hicloud::rollup {
+
+inline constexpr std::string_view lease_name = "rollups";
+
+struct pending_minute {
+    std::string agent_id;
+    std::string period_start;  // "YYYY-MM-DD HH:MM:00", UTC
+};
+
+// The (agent, minute)s waiting to be rolled up, oldest first, at most `limit`.
+std::vector<pending_minute> read_pending(db::connection& c, std::size_t limit);
+
+enum class roll_up_result {
+    rolled_up,  // the minute and its hour recomputed, the entry removed
+    gone,       // another server rolled it up meanwhile
+    not_holder, // `holder` does not hold the lease: nothing done
+    too_old,    // the minute is older than the raw rows kept: the entry removed, the minute kept as it was
+};
+
+// Rolls up one pending minute. `oldest_kept` says what retention has deleted: a minute whose raw
+// rows may be partly gone is not recomputed (it would lose what it counted), nor an hour whose
+// minutes may be.
+roll_up_result roll_up(db::connection& c, pending_minute const& p, kept_since const& oldest_kept,
+                       std::string_view holder);
+
+// Where the backfill is.
+struct backfill_state {
+    bool finished = false;
+    std::optional<std::string> position;  // the next step's start, "YYYY-MM-DD HH:MM:SS"; none before the first
+    std::optional<std::string> until;     // the migration's time: later rows have pending entries
+    bool not_holder = false;              // `holder` does not hold the lease: nothing done
+};
+
+// The backfill's state; throws db::error (ER_NO_SUCH_TABLE) when the rollup tables are missing.
+backfill_state read_backfill(db::connection& c);
+
+// Rolls up the next ten minutes of raw rows (and their hour) from the position, and moves it on
+// to the ten minutes of the next raw row after them; finished when there is none up to `until`.
+// The first step starts at the ten minutes of the oldest raw row.
+backfill_state backfill_step(db::connection& c, std::string_view holder);
+
+}  // namespace hicloud::rollup
