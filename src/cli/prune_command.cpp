@@ -26,8 +26,11 @@ std::string setting_of(rollup::prune_target const& t) {
     return std::string("retention.") + name + " " + std::to_string(t.days.count());
 }
 
-std::string describe(rollup::prune_target const& t) {
-    return "rows older than " + server::datetime_text(t.before) + " UTC (" + setting_of(t) + ")";
+std::string describe(rollup::prune_target const& t, std::chrono::sys_seconds now) {
+    std::string said = "rows older than " + server::datetime_text(t.before) + " UTC (" + setting_of(t) + ")";
+    if (t.before < now - t.days)
+        said += "; later ones are kept until the rollups have taken them in (a running hicloud server does that)";
+    return said;
 }
 
 std::string missing_tables_hint(std::exception_ptr e) {
@@ -62,7 +65,7 @@ int run_prune(command_context& ctx) {
             for (auto const& t : targets) {
                 if (dry_run) {
                     auto const p = rollup::count_prunable(c, t);
-                    said << t.table << ": would delete " << p.rows << " " << describe(t);
+                    said << t.table << ": would delete " << p.rows << " " << describe(t, now);
                     if (p.oldest) said << ", the oldest from " << *p.oldest;
                     said << "\n";
                     continue;
@@ -80,7 +83,7 @@ int run_prune(command_context& ctx) {
                     }
                     std::this_thread::sleep_for(retention.pause);
                 }
-                said << t.table << ": deleted " << deleted << " " << describe(t) << " in "
+                said << t.table << ": deleted " << deleted << " " << describe(t, now) << " in "
                      << std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - started).count()
                      << " ms\n";
             }
