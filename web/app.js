@@ -90,6 +90,17 @@ function fmtAgo(ms) {
   if (s < 129600) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 }
+/** A step in seconds as people say it: 10 s, 5 min, 1 h, 1 d. */
+function fmtStep(seconds) {
+  if (seconds % 86400 === 0) return `${seconds / 86400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+const RESOLUTION_SOURCE = { raw: 'the samples', minute: 'the per-minute rollups', hour: 'the per-hour rollups' };
+/** What a series' points are: "averages per 1 h, from the per-hour rollups". */
+const resolutionText = series =>
+  `averages per ${fmtStep(series.step)}, from ${RESOLUTION_SOURCE[series.resolution] ?? series.resolution}`;
 /** ISO 8601 UTC with whole seconds, as the API writes it. */
 const isoUtc = ms => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The value of an <input type=datetime-local> (local time) for a time. */
@@ -701,8 +712,11 @@ function rangeBar(hashFor) {
     if (!(f < t)) { showBanner('The custom range needs a start before its end.'); return; }
     go(hashFor({ from: isoUtc(f), to: isoUtc(t) }));
   });
+  const resolution = el('span', { class: 'resolution' });
   return {
-    root: el('div', { class: 'range-bar' }, el('div', { class: 'ranges' }, ...links), form),
+    root: el('div', { class: 'range-bar' }, el('div', { class: 'ranges' }, ...links), form, resolution),
+    /** Says what the charts' points are (resolutionText). */
+    describe(series) { setText(resolution, resolutionText(series)); },
     show(range) {
       for (const link of links) {
         link.classList.toggle('active', link.dataset.range === range.key);
@@ -925,6 +939,7 @@ function agentView(route) {
           `${agent.engine_type ?? DASH}`);
       }
       hostPoints = host.points;
+      bar.describe(host);
       const xs = host.points.map(pointTime);
       hostCpu.setData(xs, [host.points.map(p => p.cpu_percent)], ['CPU'], range, host.step);
       hostMemory.setData(xs, [host.points.map(p => p.memory_used_mib)], ['used'], range, host.step);
@@ -979,6 +994,7 @@ function containerView(route) {
         setText(summary, 'Its history is below.');
       }
       points = series.points;
+      bar.describe(series);
       const xs = points.map(pointTime);
       cpu.setData(xs, [points.map(p => p.cpu_percent)], ['CPU'], range, series.step);
       memory.setData(xs, [points.map(p => p.memory_usage_mib)], ['used'], range, series.step);

@@ -98,6 +98,8 @@ void check_pages(boost::json::object const& seen) {
     REQUIRE(from.has_value());
     REQUIRE(to.has_value());
     CHECK(*to - *from == 12h);
+    // Its 5-minute steps are answered from the per-minute rollups, and the page says so.
+    CHECK(seen.at("range_resolution") == "averages per 5 min, from the per-minute rollups");
     CHECK(seen.at("token_in_url") == false);
 }
 

@@ -363,6 +363,7 @@ def run(args, browser, rec):
             out["range_request"] = {"url": r["url"], "from": q.get("from", [None])[0],
                                     "to": q.get("to", [None])[0]}
             break
+    out["range_resolution"] = browser.evaluate("document.querySelector('.range-bar .resolution').textContent")
     note_url()
     shot("agent.png")
 
