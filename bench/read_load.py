@@ -8,13 +8,17 @@ series and a container's series (--kinds host,container; or only one of them), o
 the default step.
 
   bench/read_load.py --port P --agents 50 --names a,b,c --from EPOCH --to EPOCH [--rate 20] [--kinds K]
+      [--show-one]
 
-Runs until SIGTERM or SIGINT, then prints one line:
+With --show-one it sends only the first read and prints what the answer holds (its resolution:
+raw rows or a rollup, step, points, samples averaged). Otherwise it runs until SIGTERM or SIGINT,
+then prints one line:
   reads N seconds S rate R p50_ms X p99_ms Y service_p99_ms Z errors E late L
 (late: reads sent more than 100 ms after they were due, for want of a free thread)."""
 
 import argparse
 import http.client
+import json
 import signal
 import sys
 import threading
@@ -38,6 +42,7 @@ def main():
     ap.add_argument("--to", required=True)
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--kinds", default="host,container")
+    ap.add_argument("--show-one", action="store_true")
     args = ap.parse_args()
     names = args.names.split(",")
     kinds = args.kinds.split(",")
@@ -57,6 +62,19 @@ def main():
             return f"/api/v1/agents/{agent}/host?{query}"
         name = names[turn // args.agents % len(names)]
         return f"/api/v1/agents/{agent}/containers/{name}/series?{query}"
+
+    if args.show_one:
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+        conn.request("GET", target(0))
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            print(f"HTTP {response.status} for {target(0)}: {body[:200]!r}")
+            return 1
+        d = json.loads(body)
+        print(f"resolution {d.get('resolution', '?')}, step {d['step']} s, {len(d['points'])} points,"
+              f" {sum(p['samples'] for p in d['points'])} samples averaged ({target(0)})")
+        return 0
 
     def worker():
         conn = None
@@ -109,4 +127,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
