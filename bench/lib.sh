@@ -170,15 +170,16 @@ fill_chunk=360  # samples per statement
 names=(nginx api-1 api-2 api-3 worker-1 worker-2 worker-3 worker-4 scheduler redis postgres rabbitmq
   prometheus-node-exporter cadvisor fluent-bit grafana mailer thumbnailer backup migrations)
 
-# fill_rows FIRST LAST [BEFORE]: INSERT ... SELECT from MariaDB's sequence tables (seq_A_to_B)
-# the samples FIRST..LAST of every agent, in the order agents post them (time, then agent, then
-# container), fill_chunk samples per statement; with BEFORE (a DATETIME) only rows older than it.
+# fill_rows FIRST LAST [BEFORE [one]]: INSERT ... SELECT from MariaDB's sequence tables
+# (seq_A_to_B) the samples FIRST..LAST of every agent, in the order agents post them (time, then
+# agent, then container), fill_chunk samples per statement, each its own transaction; with BEFORE
+# (a DATETIME) only rows older than it; with `one`, all in one transaction (none written if stopped).
 fill_rows() {
-  local first=$1 last=$2 before=${3:-9999-12-31 23:59:59} k seq names_sql
+  local first=$1 last=$2 before=${3:-9999-12-31 23:59:59} one=${4:-} k seq names_sql statements=""
   names_sql=$(printf "'%s', " "${names[@]}"); names_sql=${names_sql%, }
   for ((k = first; k <= last; k += fill_chunk)); do
     seq="seq_${k}_to_$((k + fill_chunk - 1 < last ? k + fill_chunk - 1 : last))"
-    sql "$db" -e "SET @end = '$end', @n = $samples, @i = $interval;
+    statements+="SET @end = '$end', @n = $samples, @i = $interval;
       INSERT INTO server (engine_type, agent_id, ser_cpu_count, ser_cpu_percent, ser_memory_total, ser_memory_used,
         ser_memory_percent, ser_get_datetime)
       SELECT 'docker', agent, cpus, cpu, total, used, ROUND(100 * used / total, 2), at FROM (
@@ -206,8 +207,11 @@ fill_rows() {
           @end - INTERVAL ((@n - 1 - t.seq) * @i + a.seq % @i) SECOND AS at, t.seq AS t, a.seq AS a, c.seq AS ci
         FROM $seq t JOIN seq_1_to_$agents a JOIN seq_1_to_${#names[@]} c) s
       WHERE at < '$before'
-      ORDER BY t, a, ci"
+      ORDER BY t, a, ci;
+"
+    [ "$one" = one ] || { sql "$db" -e "$statements"; statements=""; }
   done
+  [ "$one" != one ] || sql "$db" -e "START TRANSACTION; $statements COMMIT"
 }
 
 # fill SHAPE: empties server and container and fills them with every sample up to the UTC clock's
