@@ -285,6 +285,22 @@ delete_ingested() {
 }
 
 # --- what the database did during a run ----------------------------------------------------------
+# settle: InnoDB writes its modified pages out before a run (innodb_max_dirty_pages_pct 0 for the
+# time, until at most 1000 are left or 60 s passed), so a run does not pay for the flushing of
+# what ran before it (a fill, an earlier run). Prints how long it waited when it was more than 5 s.
+settle() {
+  local started=$SECONDS pct dirty
+  pct=$(sql -e "SELECT @@GLOBAL.innodb_max_dirty_pages_pct")
+  sql -e "SET GLOBAL innodb_max_dirty_pages_pct = 0"
+  while [ $((SECONDS - started)) -lt 60 ]; do
+    dirty=$(sql -e "SELECT variable_value FROM information_schema.global_status WHERE variable_name = 'Innodb_buffer_pool_pages_dirty'")
+    [ "$dirty" -gt 1000 ] || break
+    sleep 1
+  done
+  sql -e "SET GLOBAL innodb_max_dirty_pages_pct = $pct"
+  [ $((SECONDS - started)) -le 5 ] || echo "  (waited $((SECONDS - started)) s for InnoDB to write $dirty modified pages out)"
+}
+
 status_of() {
   sql -e "SELECT variable_name, variable_value FROM information_schema.global_status WHERE variable_name IN
     ('Innodb_buffer_pool_reads', 'Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_data_fsyncs')" |
