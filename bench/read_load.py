@@ -5,10 +5,10 @@ each with its own kept-alive connection, sends each when due. Its latency is cou
 was due, not from when a free thread sent it, so reads queued behind slow ones count as slow
 (no coordinated omission). Reads take the agents in turn, and alternate between the agent's host
 series and a container's series (--kinds host,container; or only one of them), over FROM..TO with
-the default step.
+the default step (or --step).
 
   bench/read_load.py --port P --agents 50 --names a,b,c --from EPOCH --to EPOCH [--rate 20] [--kinds K]
-      [--show-one]
+      [--step SECONDS] [--show-one]
 
 With --show-one it sends only the first read and prints what the answer holds (its resolution:
 raw rows or a rollup, step, points, samples averaged). Otherwise it runs until SIGTERM or SIGINT,
@@ -42,11 +42,12 @@ def main():
     ap.add_argument("--to", required=True)
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--kinds", default="host,container")
+    ap.add_argument("--step", help="the series' step in seconds (default: the server's)")
     ap.add_argument("--show-one", action="store_true")
     args = ap.parse_args()
     names = args.names.split(",")
     kinds = args.kinds.split(",")
-    query = f"from={args.start}&to={args.to}"
+    query = f"from={args.start}&to={args.to}" + (f"&step={args.step}" if args.step else "")
 
     stop = threading.Event()
     lock = threading.Lock()
