@@ -217,6 +217,8 @@ rollup::resolution maintenance::resolution_for(series_window const& w) const {
                                      rollup::oldest_kept(state_->retention, utc_now()));
 }
 
-maintenance::counts maintenance::done() const { return {state_->rolled_up.load(), state_->steps.load(), state_->pruned.load()}; }
+upkeep_counts maintenance::done() const {
+    return {state_->rolled_up.load(), state_->steps.load(), state_->pruned.load(), state_->ready.load()};
+}
 
 }  // namespace hicloud::server

@@ -212,6 +212,7 @@ struct service::parts {
         api.web = &web;
         api.read = read_limits_of(s);
         api.resolution_for = [this](series_window const& w) { return upkeep.resolution_for(w); };
+        api.upkeep = [this] { return upkeep.done(); };
         api.listener = [this] { return http.counts(); };
         if (loaded) {
             tokens.set(std::move(*loaded));

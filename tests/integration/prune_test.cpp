@@ -2,6 +2,7 @@
 // real MariaDB, with rows written straight into the tables at known ages.
 #include "server/timestamp.hpp"
 #include "support/eventually.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/test_database.hpp"
@@ -171,4 +172,7 @@ TEST_CASE("server: prunes on its own timer by the retention settings, one batch 
     // The deleted raw rows live on in the rollups.
     CHECK(count_of(*c, "SELECT SUM(samples) FROM server_minute") == 330);
     CHECK(test::eventually([&] { return server.log().find("pruned old rows") != std::string::npos; }, 10s));
+    // 300 server rows, 600 container rows and one hour: /metrics counts them.
+    CHECK_THAT(test::http_request(server.port(), "GET", "/metrics", "").body,
+               Catch::Contains("\nhicloud_retention_deleted_rows_total 901\n"));
 }

@@ -129,6 +129,10 @@ TEST_CASE("rollups: every minute and hour equals an SQL aggregate of the raw row
     CHECK(mismatches(*c).empty());
     CHECK(count_of(*c, "SELECT COUNT(*) FROM server_hour") == 4);  // 2 agents x 2 hours (db-2's last at 1:59:xx)
     CHECK(count_of(*c, "SELECT SUM(samples) FROM container_hour") == count_of(*c, "SELECT COUNT(*) FROM container"));
+    // /metrics says what this server did.
+    auto const page = http_request(server.port(), "GET", "/metrics", "").body;
+    CHECK_THAT(page, Catch::Contains("\nhicloud_rollups_ready 1\n"));
+    CHECK_THAT(page, Catch::Matches("[\\s\\S]*\nhicloud_rollup_recomputations_total [1-9][0-9]*\n[\\s\\S]*"));
 }
 
 TEST_CASE("rollups: a series is read from them and from the raw rows not rolled up yet, equal to the raw average",
