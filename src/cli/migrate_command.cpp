@@ -5,6 +5,7 @@
 #include "db/migrator.hpp"
 #include "db/pool.hpp"
 #include "db/schema_files.hpp"
+#include "rollup/rollup.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -81,6 +82,7 @@ int run_migrate(command_context& ctx) {
         struct outcome {
             int applied = 0;
             db::status_report status;
+            bool backfill_waiting = false;
         };
         // By value: the job runs on a pool thread once ctx.io runs, after this block has ended
         // (AddressSanitizer saw the options read from a dead stack frame).
@@ -89,6 +91,11 @@ int run_migrate(command_context& ctx) {
                 outcome o;
                 o.applied = db::apply_pending(c, set, options);
                 o.status = db::read_status(c, set);
+                try {
+                    o.backfill_waiting = !rollup::read_backfill(c).finished;
+                } catch (db::error const&) {
+                    // A schema without the rollups (--schema-dir): nothing to backfill.
+                }
                 return o;
             },
             [&](std::exception_ptr e, outcome o) {
@@ -98,6 +105,10 @@ int run_migrate(command_context& ctx) {
                                 {{"database", database},
                                  {"applied", std::to_string(o.applied)},
                                  {"migrations", std::to_string(set.size())}});
+                if (o.backfill_waiting)
+                    core::log::info("hicloud server rolls up the samples stored before the rollups existed, in "
+                                    "ten-minute steps; until it is done series are read from the samples "
+                                    "(/metrics: hicloud_rollups_ready)");
                 exit_code = 0;
             });
     }
