@@ -15,12 +15,6 @@ using std::chrono::sys_seconds;
 
 using ten_minutes = std::chrono::duration<std::int64_t, std::ratio<600>>;
 
-sys_seconds time_of(std::string const& datetime) {
-    auto t = server::parse_time(datetime);
-    if (!t) throw db::error(ER_TRUNCATED_WRONG_VALUE, "not a DATETIME in the rollup tables: " + datetime);
-    return *t;
-}
-
 // Runs `body` in a READ COMMITTED transaction: its reads of raw rows take no locks, so a rollup
 // never makes a sample wait (INSERT ... SELECT reads its source as a consistent read then).
 template <class Body>
@@ -57,6 +51,12 @@ void recompute(db::connection& c, std::optional<std::string> const& agent, sys_s
 }
 
 }  // namespace
+
+sys_seconds time_of(std::string const& datetime) {
+    auto t = server::parse_time(datetime);
+    if (!t) throw db::error(ER_TRUNCATED_WRONG_VALUE, "not a DATETIME in the rollup tables: " + datetime);
+    return *t;
+}
 
 std::vector<pending_minute> read_pending(db::connection& c, std::size_t limit) {
     std::vector<pending_minute> out;

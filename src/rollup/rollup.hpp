@@ -59,6 +59,9 @@ struct backfill_state {
     bool not_holder = false;              // `holder` does not hold the lease: nothing done
 };
 
+// A DATETIME column's text ("YYYY-MM-DD HH:MM:SS", UTC) as a time; throws db::error when it is not one.
+std::chrono::sys_seconds time_of(std::string const& datetime);
+
 // The backfill's state; throws db::error (ER_NO_SUCH_TABLE) when the rollup tables are missing.
 backfill_state read_backfill(db::connection& c);
 
