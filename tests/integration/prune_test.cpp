@@ -176,3 +176,13 @@ TEST_CASE("server: prunes on its own timer by the retention settings, one batch 
     CHECK_THAT(test::http_request(server.port(), "GET", "/metrics", "").body,
                Catch::Contains("\nhicloud_retention_deleted_rows_total 901\n"));
 }
+
+TEST_CASE("prune: on tables a migration behind it deletes nothing and says to run hicloud migrate", "[mysql][prune]") {
+    test::scratch_database database;
+    auto const env = test::hicloud_admin_env(database.name());
+    auto c = database.connect();
+    c->execute("CREATE TABLE server (id BIGINT PRIMARY KEY, ser_get_datetime DATETIME)");
+    auto const r = prune({"--raw-days", "7"}, env);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("the rollup tables are missing; run `hicloud migrate` first"));
+}
