@@ -104,7 +104,7 @@ TEST_CASE("prune: raw rows the rollups have not taken in are kept past their day
     SECTION("a minute waits in rollup_pending") {
         backfill_done(*c);
         // Ten days ago plus 500 s: the 50 samples from its minute on stay.
-        c->execute("INSERT INTO rollup_pending (agent_id, period_start, changes) VALUES ('web-1', ?, 1)",
+        c->execute("INSERT INTO rollup_pending (agent_id, period_start) VALUES ('web-1', ?)",
                    {std::string_view(days_ago(10, 480s))});
         auto const r = prune({"--raw-days", "7"}, db.env);
         REQUIRE(r.exit_code == 0);
