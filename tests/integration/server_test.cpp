@@ -725,7 +725,7 @@ TEST_CASE("server: a full ingest queue answers 503 at once and writes nothing of
     auto waiting_on_lock = [&] {
         for (auto const& r : admin->query("SHOW PROCESSLIST"))
             if (r.size() > 6 && r[6] && r[6]->find("lock") != std::string::npos && r[7] &&
-                r[7]->starts_with("INSERT INTO"))
+                r[7]->starts_with("INSERT INTO server"))
                 return true;
         return false;
     };
