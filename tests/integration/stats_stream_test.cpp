@@ -73,7 +73,7 @@ docker::container_summary container(std::string id, std::string state = "running
 void on_loop(scripted_engine const& engine, std::function<asio::awaitable<void>(docker::client&)> body,
              std::chrono::milliseconds deadline = 5s, std::size_t answer_limit = 65536) {
     asio::io_context io;
-    docker::client client(io.get_executor(), docker::socket_path_of(engine.host()), deadline, answer_limit);
+    docker::client client(io.get_executor(), docker::socket_path_of(engine.host(), "the test"), deadline, answer_limit);
     std::exception_ptr failure;
     asio::co_spawn(
         io,
