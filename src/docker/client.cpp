@@ -29,7 +29,7 @@ namespace {
 // at a default place).
 std::string explain_connect_error(std::string const& path, std::string const& origin, boost::system::error_code ec) {
     std::string const where = "cannot connect to the engine at " + path + (origin.empty() ? "" : " (from " + origin + ")") + ": ";
-    bool const podman = path.find("podman") != std::string::npos;
+    bool const podman = is_podman_socket(path);
     if (ec == boost::system::errc::no_such_file_or_directory) return where + "no such socket — " + start_engine_hint(path);
     if (ec == boost::system::errc::connection_refused) return where + "connection refused — " + start_engine_hint(path);
     if (ec == boost::system::errc::permission_denied && podman)
@@ -115,10 +115,16 @@ asio::awaitable<void> client::negotiate() {
         socket_path_ = first_socket(where_, is_socket);
         if (socket_path_.empty()) throw engine_error(no_engine_message(where_));
     }
-    // Podman says so in /_ping's headers, and its /version is slow (docker/engine_version.hpp).
-    auto const ping = co_await request("GET", "/_ping");
-    if (ping.status == 200)
-        if (auto podman = identify_by_ping(ping.api_version_header, ping.libpod_api_version_header)) {
+    // Podman says so in /_ping's headers, and its /version is slow (docker/engine_version.hpp). A
+    // ping that fails leaves it to /version, which fails alike when the engine cannot be reached
+    // (and says why) or answers for an engine that has no /_ping (an API proxy, an old imitation).
+    std::optional<response> ping;
+    try {
+        ping = co_await request("GET", "/_ping");
+    } catch (engine_error const&) {
+    }
+    if (ping && ping->status == 200)
+        if (auto podman = identify_by_ping(ping->api_version_header, ping->libpod_api_version_header)) {
             identity_ = std::move(*podman);
             co_return;
         }

@@ -66,8 +66,12 @@ std::string no_engine_message(engine_socket_search const& search) {
            "), or name the socket with --docker-host, CONTAINER_HOST or DOCKER_HOST";
 }
 
+bool is_podman_socket(std::string const& path) {
+    return path == "podman.sock" || path.ends_with("/podman.sock");
+}
+
 std::string start_engine_hint(std::string const& path) {
-    if (path.find("podman") != std::string::npos)
+    if (is_podman_socket(path))
         return "is Podman's API service running? (systemctl enable --now podman.socket, as a user systemctl "
                "--user enable --now podman.socket, or podman system service --time=0 unix://" + path + ")";
     return "is dockerd running? (systemctl enable --now docker; for Podman: podman system service --time=0 unix://" +

@@ -60,6 +60,9 @@ std::string first_socket(engine_socket_search const& search, std::function<bool(
 // commands of Docker and of Podman's API service (rootful and rootless).
 std::string no_engine_message(engine_socket_search const& search);
 
+// Whether `path` is named as Podman names its socket (podman.sock), for the hints below.
+bool is_podman_socket(std::string const& path);
+
 // What to try when the named socket `path` does not exist or refuses connections: the services
 // that create it, and where else an engine may be.
 std::string start_engine_hint(std::string const& path);

@@ -24,16 +24,31 @@ process_result docker(std::vector<std::string> args, std::vector<std::string> co
     return run_process("/usr/bin/docker", args, full_env);
 }
 
-test_container::test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command)
-    : name(unique_name("hicloud-test")) {
-    std::vector<std::string> args{"run", "-d", "--name", name};
-    args.insert(args.end(), run_args.begin(), run_args.end());
-    args.push_back(test_image());
-    args.insert(args.end(), command.begin(), command.end());
-    auto const r = docker(args);
-    if (r.exit_code != 0) throw std::runtime_error("docker run failed: " + r.err);
+std::string podman_host() { return required_env("HICLOUD_TEST_PODMAN_HOST"); }
+
+std::string podman_image() { return required_env("HICLOUD_TEST_PODMAN_IMAGE"); }
+
+process_result podman(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--url", podman_host()});
+    return run_process("/usr/bin/podman", args, {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/tmp"});
 }
 
-test_container::~test_container() { docker({"rm", "-f", name}); }
+test_container::test_container(std::vector<std::string> const& run_args, std::vector<std::string> const& command,
+                               engine_cli e)
+    : name(unique_name("hicloud-test")), engine(e) {
+    std::vector<std::string> args{"run", "-d", "--name", name};
+    args.insert(args.end(), run_args.begin(), run_args.end());
+    args.push_back(e == engine_cli::podman ? podman_image() : test_image());
+    args.insert(args.end(), command.begin(), command.end());
+    auto const r = e == engine_cli::podman ? podman(args) : docker(args);
+    if (r.exit_code != 0) throw std::runtime_error((e == engine_cli::podman ? "podman" : "docker") + std::string(" run failed: ") + r.err);
+}
+
+test_container::~test_container() {
+    if (engine == engine_cli::podman)
+        podman({"rm", "-f", "-t", "0", name});
+    else
+        docker({"rm", "-f", name});
+}
 
 }  // namespace hicloud::test
