@@ -1,7 +1,6 @@
-// hicloud agent and hicloud containers against a real Podman API service (scripts/test-podman):
-// figures side by side with `podman stats`, and setup, list and cleanup of the test containers.
-// Serial: the figures compare a busy container's CPU, which another test's load would skew, and
-// cleanup removes every HiCloud-labelled container of the engine.
+// hicloud agent against a real Podman API service (scripts/test-podman): its figures side by side
+// with `podman stats`. Serial: a busy container's CPU, which another test's load would skew.
+// (hicloud containers on Podman: containers_test.cpp; where the socket is: podman_engine_test.cpp.)
 #include "support/docker_cli.hpp"
 #include "support/process.hpp"
 #include "support/test_database.hpp"
@@ -130,7 +129,7 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
     for (auto const& t : tries) {
         INFO("busy: agent " << t.agent_busy_cpu << " %, podman stats " << t.podman_busy_cpu << " % (since its start "
                             << t.after.at(busy.name).cpu_percent << " %)");
-        CHECK(t.podman_busy_cpu > 50.0);
+        CHECK(t.podman_busy_cpu > 20.0);  // busy indeed (a full core on an idle host; here what other work leaves)
         CHECK(std::abs(t.agent_busy_cpu - t.podman_busy_cpu) < 10.0);
     }
     CHECK(agreed);
@@ -157,111 +156,4 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
     CHECK(std::abs(number(i->at("con_memory_percent")) - ri.memory_percent) <= 0.02 * ri.memory_percent + 0.005);
     // The page cache is in Podman's figure, as in HiCloud's: 20 MiB and more.
     CHECK(number(i->at("con_memory_usage")) > 20.0);
-}
-
-namespace {
-
-// Four test containers of the local busybox image on the test Podman, named uniquely for this test.
-struct podman_setup {
-    std::string prefix = test::unique_name("hcp");
-    std::vector<std::string> names;
-    std::vector<std::string> env{"HICLOUD_CONFIG=", "HICLOUD_CONTAINERS_DOCKER_HOST=" + test::podman_host()};
-    podman_setup() {
-        for (std::string role : {"NGINX", "REDIS", "BUSYBOX", "ALPINE"}) {
-            names.push_back(prefix + "-" + role);
-            env.push_back("HICLOUD_CONTAINERS_" + role + "_NAME=" + names.back());
-            env.push_back("HICLOUD_CONTAINERS_" + role + "_IMAGE=" + test::podman_image());
-            env.push_back("HICLOUD_CONTAINERS_" + role + "_COMMAND=/bin/sleep 100000");
-        }
-    }
-    ~podman_setup() {
-        for (auto const& n : names) podman({"rm", "-f", "-t", "0", n});
-    }
-    test::process_result run(std::vector<std::string> args) const {
-        args.insert(args.begin(), "containers");
-        return test::run_process(test::hicloud_binary(), args, env);
-    }
-    std::string inspect(std::string const& name, std::string const& format) const {
-        return podman({"inspect", "-f", format, name}).out;
-    }
-};
-
-}  // namespace
-
-TEST_CASE("podman: containers setup creates four labelled containers, again changes nothing, list shows Podman, "
-          "cleanup removes exactly them",
-          "[podman][containers]") {
-    podman_setup t;
-    auto const first = t.run({"setup"});
-    INFO(first.out << first.err);
-    REQUIRE(first.exit_code == 0);
-    CHECK_THAT(first.err, Catch::Contains("container engine engine_type=podman"));
-    std::vector<std::string> ids;
-    for (auto const& n : t.names) {
-        CHECK(t.inspect(n, "{{.State.Running}} {{index .Config.Labels \"io.hicloud.managed\"}}") == "true true\n");
-        ids.push_back(t.inspect(n, "{{.Id}}"));
-    }
-    auto const again = t.run({"setup"});
-    CHECK(again.exit_code == 0);
-    CHECK_THAT(again.out, Catch::Contains(t.names[0] + ": already running"));
-    for (std::size_t i = 0; i < t.names.size(); ++i) CHECK(t.inspect(t.names[i], "{{.Id}}") == ids[i]);
-
-    // A stopped one is started again.
-    REQUIRE(podman({"stop", "-t", "0", t.names[2]}).exit_code == 0);
-    auto const restart = t.run({"setup"});
-    CHECK_THAT(restart.out, Catch::Contains(t.names[2] + ": started"));
-    CHECK(t.inspect(t.names[2], "{{.State.Running}}") == "true\n");
-
-    auto const listed = t.run({"list", "--json"});
-    REQUIRE(listed.exit_code == 0);
-    int mine = 0;
-    auto const rows = json::parse(listed.out);
-    for (auto const& r : rows.as_array())
-        if (std::string(r.at("name").as_string()).starts_with(t.prefix)) {
-            ++mine;
-            CHECK(r.at("state").as_string() == "running");
-            CHECK(r.at("engine_type").as_string() == "podman");
-            CHECK(r.at("memory_mib").to_number<double>() > 0);
-            CHECK(r.at("cpu_percent").is_number());  // two readings a second apart: known
-        }
-    CHECK(mine == 4);
-    auto const table = t.run({"list"});
-    CHECK_THAT(table.out, Catch::StartsWith("NAME") && Catch::Contains(t.names[1]) && Catch::Contains("  podman\n"));
-
-    auto const dry = t.run({"cleanup", "--dry-run"});
-    CHECK_THAT(dry.out, Catch::Contains("would remove " + t.names[0]));
-    CHECK(t.inspect(t.names[0], "{{.State.Running}}") == "true\n");
-    auto const cleaned = t.run({"cleanup"});
-    CHECK(cleaned.exit_code == 0);
-    for (auto const& n : t.names) CHECK(podman({"container", "exists", n}).exit_code == 1);
-    auto const second = t.run({"cleanup"});
-    CHECK(second.exit_code == 0);
-    CHECK_THAT(second.out, Catch::Contains("no HiCloud containers to remove"));
-}
-
-TEST_CASE("podman: a same-named container HiCloud did not create survives setup and cleanup", "[podman][containers]") {
-    podman_setup t;
-    REQUIRE(podman({"run", "-d", "--name", t.names[1], test::podman_image(), "/bin/sleep", "100000"}).exit_code == 0);
-    auto const foreign_id = t.inspect(t.names[1], "{{.Id}}");
-    auto const r = t.run({"setup"});
-    CHECK(r.exit_code == 1);
-    CHECK_THAT(r.err, Catch::Contains("a container named " + t.names[1] + " exists and HiCloud did not create it"));
-    REQUIRE(t.run({"cleanup"}).exit_code == 0);
-    CHECK(t.inspect(t.names[1], "{{.Id}}") == foreign_id);
-    CHECK(podman({"container", "exists", t.names[0]}).exit_code == 1);
-}
-
-TEST_CASE("podman: an image that cannot be pulled is named, and no half-created container is left",
-          "[podman][containers]") {
-    podman_setup t;
-    std::erase_if(t.env, [&](auto const& e) { return e == "HICLOUD_CONTAINERS_ALPINE_IMAGE=" + test::podman_image(); });
-    t.env.push_back("HICLOUD_CONTAINERS_ALPINE_IMAGE=hicloud-test/not-there:1.0");
-    auto const r = t.run({"setup", "--timeout", "60"});
-    CHECK(r.exit_code == 1);
-    // No registry is reachable here (and hicloud-test/ is in none): Podman's own reason, and HiCloud's advice.
-    CHECK_THAT(r.err, Catch::Contains("cannot pull hicloud-test/not-there:1.0: ") &&
-                          Catch::Contains("is a registry reachable? Otherwise load the image locally (podman load)"));
-    CHECK_THAT(r.out, Catch::Contains("1 of 4 failed"));
-    CHECK(podman({"container", "exists", t.names[3]}).exit_code == 1);
-    CHECK(t.inspect(t.names[0], "{{.State.Running}}") == "true\n");  // the others were set up
 }

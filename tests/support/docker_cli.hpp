@@ -33,6 +33,19 @@ process_result podman(std::vector<std::string> args);
 
 enum class engine_cli { docker, podman };
 
+// The engine's name, its engine_type in a sample: "docker" or "podman".
+std::string engine_name(engine_cli engine);
+
+// HICLOUD_TEST_DOCKER_HOST or HICLOUD_TEST_PODMAN_HOST; the test image on that engine.
+std::string engine_host(engine_cli engine);
+std::string engine_image(engine_cli engine);
+
+// docker(args) or podman(args).
+process_result engine_run(engine_cli engine, std::vector<std::string> args);
+
+// Removes a container at once, running or not (podman rm -f would give its process 10 s).
+process_result remove_container(engine_cli engine, std::string const& name);
+
 // A container of the test image (`docker run -d run_args image command`, or podman's), removed
 // with this object.
 struct test_container {
