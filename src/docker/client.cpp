@@ -33,8 +33,9 @@ std::string explain_connect_error(std::string const& path, std::string const& or
     if (ec == boost::system::errc::no_such_file_or_directory) return where + "no such socket — " + start_engine_hint(path);
     if (ec == boost::system::errc::connection_refused) return where + "connection refused — " + start_engine_hint(path);
     if (ec == boost::system::errc::permission_denied && podman)
-        return where + "permission denied — run as root (the rootful socket is root's), or read a rootless user's own "
-                       "socket as that user ($XDG_RUNTIME_DIR/podman/podman.sock)";
+        return where + "permission denied — the rootful socket is root's: run as root, give the socket a group the "
+                       "user is in (SocketGroup= in a podman.socket drop-in, docs/PODMAN.md), or read a rootless "
+                       "user's own socket ($XDG_RUNTIME_DIR/podman/podman.sock) as that user";
     if (ec == boost::system::errc::permission_denied)
         return where + "permission denied — run as root or add the user to the docker group (in a container: "
                        "--group-add with the socket's group id)";

@@ -102,11 +102,11 @@ public:
     // containers.docker_answer_limit; a listing of thousands of containers is a few MiB, a stats
     // body a few KiB); a longer one fails the call with engine_error. A streamed answer
     // (call_streaming, a pull) is bounded by the deadline instead.
-    // The engine at the first socket of `where` that exists (docker/engine_socket.hpp), looked for at
-    // each negotiate().
+    //
+    // The engine at the first socket of `where` that exists (docker/engine_socket.hpp), looked for
+    // again at each negotiate(); or at `socket_path`.
     client(boost::asio::any_io_executor executor, engine_socket_search where, std::chrono::milliseconds deadline,
            std::size_t answer_limit);
-    // The engine at `socket_path`.
     client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline,
            std::size_t answer_limit);
 

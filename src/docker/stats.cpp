@@ -166,12 +166,13 @@ std::optional<int> digits(std::string_view text, std::size_t at, std::size_t n) 
 
 // Go's RFC 3339 with nanoseconds ("2026-11-30T14:27:56.780536221Z", a fraction of up to 9 digits
 // or none, "Z" or a "+hh:mm" offset) as nanoseconds since the Unix epoch; nullopt for anything else
-// and for years before 1970 (Go's zero time "0001-01-01T00:00:00Z" means no reading).
+// and for years outside 1970-2261: Go's zero time "0001-01-01T00:00:00Z" means no reading, and
+// 64-bit nanoseconds end in April 2262.
 std::optional<std::int64_t> go_time_ns(std::string_view t) {
     auto const year = digits(t, 0, 4), month = digits(t, 5, 2), day = digits(t, 8, 2), hour = digits(t, 11, 2),
                minute = digits(t, 14, 2), second = digits(t, 17, 2);
     if (!year || !month || !day || !hour || !minute || !second || t[4] != '-' || t[7] != '-' || t[10] != 'T' ||
-        t[13] != ':' || t[16] != ':' || *hour > 23 || *minute > 59 || *second > 60 || *year < 1970)
+        t[13] != ':' || t[16] != ':' || *hour > 23 || *minute > 59 || *second > 60 || *year < 1970 || *year > 2261)
         return std::nullopt;
     std::chrono::year_month_day const date{std::chrono::year(*year), std::chrono::month(*month), std::chrono::day(*day)};
     if (!date.ok()) return std::nullopt;

@@ -1,7 +1,8 @@
 #pragma once
 // The figures `docker stats` shows for one container, computed from the Engine's stats
-// object (GET /containers/{id}/stats) the way the CLI computes them. Pure: no I/O and no
-// clock, so every case is a captured body and its expected figures.
+// object (GET /containers/{id}/stats) the way the CLI computes them, or on Podman's compat API
+// the figures `podman stats` shows (cpu_basis, memory_used). Pure: no I/O and no clock, so every
+// case is a captured body and its expected figures.
 #include "core/failure.hpp"
 #include "docker/engine_version.hpp"
 
@@ -101,8 +102,10 @@ core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const
 std::optional<std::uint64_t> memory_used_cgroup_v1(memory_reading const& memory);  // usage - total_inactive_file
 std::optional<std::uint64_t> memory_used_cgroup_v2(memory_reading const& memory);  // usage - inactive_file
 
-// The v1 case, else the v2 case, else usage, in bytes. Unknown without usage, or when usage is
-// 1 EiB or more (18446744073709551615, 2^64 − 1, is seen from real engines): no host has that.
+// The v1 case, else the v2 case, else usage, in bytes: Podman 4.3 writes no `stats` map, and its
+// usage, page cache included, is what `podman stats` shows (libpod MemUsage). Unknown without
+// usage, or when usage is 1 EiB or more (18446744073709551615, 2^64 − 1, is seen from real
+// engines): no host has that.
 core::outcome<std::uint64_t> memory_used(memory_reading const& memory);
 
 // memory_used / limit × 100. Unknown when memory_used is, and without a limit (absent, 0, or

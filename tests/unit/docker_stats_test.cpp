@@ -448,7 +448,8 @@ TEST_CASE("parse_stats: read and preread are the readings' times, to the nanosec
     CHECK(read_time_of("1970-01-01T00:00:01.5+01:00") == -3'598'500'000'000);
     CHECK(read_time_of("2024-02-29T23:59:59.999999999-00:30") == 1'709'252'999'999'999'999);
     // Go's zero time is "no reading"; anything else that is not such a time is absent too.
-    for (auto const* absent : {"0001-01-01T00:00:00Z", "2026-11-30 14:52:00Z", "2026-11-30T14:52:00", "2026-13-01T00:00:00Z",
+    CHECK(read_time_of("2261-12-31T23:59:59.999999999-23:59") == 9'214'732'739'999'999'999);
+    for (auto const* absent : {"0001-01-01T00:00:00Z", "2262-01-01T00:00:00Z", "4052-11-26T18:48:08.069297029Z", "2026-11-30 14:52:00Z", "2026-11-30T14:52:00", "2026-13-01T00:00:00Z",
                                "2026-02-30T00:00:00Z", "2026-11-30T24:00:00Z", "2026-11-30T14:52:00.Z",
                                "2026-11-30T14:52:00.0123456789Z", "2026-11-30T14:52:00+0100", "yesterday", ""}) {
         INFO(absent);
