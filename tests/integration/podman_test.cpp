@@ -89,10 +89,11 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
 
     // podman stats --no-stream's own CPU % is the average since the container started (podman#25709);
     // its counters read as the agent takes its first reading and just after it took its second
-    // give podman's figure for the agent's one second, give or take the podman CLI's start-up. A
-    // core shared with other work gives the busy container a share that changes from one second to
-    // the next, and the two windows are not quite the same second: up to three tries, each shown;
-    // one within 2 points shows the figures agree, and none may be more than 10 points apart.
+    // give podman's figure for the agent's one second, give or take the podman CLI's start-up (the
+    // second run's is in podman's window only). On a host busy with other work the busy container's
+    // share changes from one second to the next, and the two windows are not quite the same second:
+    // up to five tries, each shown; one within 2 points shows the figures agree, and none may be
+    // more than 10 points apart.
     struct side_by_side {
         json::value sample;
         std::map<std::string, podman_figures> before, after;
@@ -122,7 +123,7 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
     };
     std::vector<side_by_side> tries;
     bool agreed = false;
-    for (int attempt = 0; attempt < 3 && !agreed; ++attempt) {
+    for (int attempt = 0; attempt < 5 && !agreed; ++attempt) {
         tries.push_back(measure());
         agreed = std::abs(tries.back().agent_busy_cpu - tries.back().podman_busy_cpu) < 2.0;
     }
