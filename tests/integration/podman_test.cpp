@@ -10,7 +10,7 @@
 #include <boost/json/parse.hpp>
 
 #include <chrono>
-#include <cstdlib>
+#include <cmath>
 #include <filesystem>
 #include <future>
 #include <map>
