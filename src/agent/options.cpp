@@ -26,8 +26,9 @@ constexpr std::array agent_rows{
     option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
     option_spec{"agent.answer_limit", "answer-limit", "BYTES", "65536",
                 "largest answer body read from the server; a larger one is a failed delivery, re-sent later"},
-    option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
-                "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"agent.docker_host", "docker-host", "URL", "",
+                "the Docker or Podman socket (unix://PATH); default: CONTAINER_HOST, else DOCKER_HOST, else the "
+                "first of /var/run/docker.sock, /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock"},
     option_spec{"agent.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
                 "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"agent.docker_stats_in_flight", "docker-stats-in-flight", "N", "100",

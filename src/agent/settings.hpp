@@ -2,6 +2,7 @@
 // The [agent] options, read and checked once at start, and where the agent keeps its files.
 #include "agent/delivery.hpp"
 #include "agent/spool.hpp"
+#include "docker/engine_socket.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -23,7 +24,7 @@ struct settings {
     std::string agent_id, node_name, token, tls_ca, tls_cert, tls_key;  // token: the file's content
     std::chrono::milliseconds timeout{10000};  // each call to the server or the engine
     std::size_t answer_limit = 64 << 10;  // bytes of the server's answer read at most
-    std::string docker_socket;          // the engine's unix socket path
+    docker::engine_socket_search docker_socket;  // where the engine's unix socket is
     std::size_t docker_answer_limit = 64 << 20;  // bytes of one answer's body from the engine
     std::size_t docker_stats_in_flight = 100;    // stats streams open at once (docker::stats_sampler)
     std::string proc_root;
