@@ -1,4 +1,6 @@
 // hicloud migrate against the real MariaDB started by scripts/test, through the static binary.
+#include "db/migration_lock.hpp"
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 #include "support/test_database.hpp"
 
@@ -7,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -70,7 +73,7 @@ TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, 
         "SELECT table_name, engine, table_collation FROM information_schema.tables WHERE table_schema = ? "
         "ORDER BY table_name",
         {std::string_view(database.name())});
-    REQUIRE(engines.size() == 5);  // alert_lease, alert_state, container, schema_migrations, server
+    REQUIRE(engines.size() == 6);  // alert_lease, alert_state, container, schema_migrations(_lock), server
     for (auto const& t : engines) {
         CHECK(t[1] == "InnoDB");
         CHECK(t[2]->starts_with("utf8mb4"));
@@ -146,6 +149,84 @@ TEST_CASE("migrate: two processes at once apply each migration exactly once", "[
     bool const a_applied = a.err.find("applied migration") != std::string::npos;
     bool const b_applied = b.err.find("applied migration") != std::string::npos;
     CHECK(a_applied != b_applied);
+}
+
+TEST_CASE("migrate: the lock is kept through a statement longer than its lease", "[mysql][migrate]") {
+    test::scratch_database database;
+    schema_folder schema;
+    // The first holder sleeps through two leases of 3 s: only renewals keep the second waiting.
+    schema.write("001_counted.sql",
+                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
+                 "DO SLEEP(7);\n"
+                 "INSERT INTO applications VALUES (1);\n");
+    auto const env = test::hicloud_admin_env(database.name());
+    std::vector<std::string> const args{"--schema-dir", schema.path.string(), "--lock-lease", "3"};
+    auto first = std::async(std::launch::async, [&] { return migrate(args, env); });
+    auto second = std::async(std::launch::async, [&] { return migrate(args, env); });
+    auto const a = first.get();
+    auto const b = second.get();
+    INFO(a.err << "\n---\n" << b.err);
+    CHECK(a.exit_code == 0);
+    CHECK(b.exit_code == 0);
+    CHECK_THAT(a.err + b.err, !Catch::Contains("took over"));
+    auto c = database.connect();
+    CHECK(c->query("SELECT COUNT(*) FROM applications") == std::vector<db::row>{{"1"}});
+    // Released at the end: nothing holds it.
+    CHECK(c->query("SELECT COUNT(*) FROM schema_migrations_lock") == std::vector<db::row>{{"0"}});
+}
+
+TEST_CASE("migrate: a lock another migrate holds is waited for up to --lock-timeout, naming its holder",
+          "[mysql][migrate]") {
+    test::scratch_database database;
+    auto c = database.connect();
+    c->execute(db::lock_table_ddl);
+    c->execute("INSERT INTO schema_migrations_lock VALUES ('migrate', 'web-7:4242:17', UTC_TIMESTAMP(6) + INTERVAL 1 HOUR)");
+    auto const r = migrate({"--lock-timeout", "1"}, test::hicloud_admin_env(database.name()));
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("waiting for the migration lock") && Catch::Contains("web-7:4242:17") &&
+                          Catch::Contains("migrate.lock_timeout"));
+    CHECK(c->query("SELECT holder FROM schema_migrations_lock") == std::vector<db::row>{{"web-7:4242:17"}});
+    CHECK(c->query("SHOW TABLES LIKE 'server'").empty());
+}
+
+TEST_CASE("migrate: the lock of a killed migrate passes when its lease ends", "[mysql][migrate]") {
+    test::scratch_database database;
+    schema_folder schema;
+    // Sleeps while the table `slow` exists, so only the migrate that is killed sleeps.
+    schema.write("001_counted.sql",
+                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
+                 "DO SLEEP(60 * (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+                 "AND table_name = 'slow'));\n"
+                 "INSERT INTO applications VALUES (1);\n");
+    auto c = database.connect();
+    c->execute("CREATE TABLE slow (n INT)");
+    auto const env = test::hicloud_admin_env(database.name());
+    std::atomic<pid_t> killed_pid{0};
+    auto killed = std::async(std::launch::async, [&] {
+        return test::run_process(test::hicloud_binary(),
+                                 {"migrate", "--schema-dir", schema.path.string(), "--lock-lease", "3"}, env,
+                                 std::chrono::seconds(120), std::chrono::milliseconds(0), &killed_pid);
+    });
+    // It holds the lock and sleeps in its migration.
+    REQUIRE(test::eventually([&] {
+        return !c->query("SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP%' AND db = DATABASE()")
+                    .empty();
+    }));
+    ::kill(killed_pid, SIGKILL);
+    CHECK(killed.get().exit_code == -1);
+    c->execute("DROP TABLE slow");
+    // The killed client's statement would sleep on in the server; end it, as its lost connection does.
+    for (auto const& row :
+         c->query("SELECT id FROM information_schema.processlist WHERE info LIKE 'DO SLEEP%' AND db = DATABASE()"))
+        c->execute("KILL " + *row[0]);
+    REQUIRE(c->query("SELECT COUNT(*) FROM schema_migrations_lock") == std::vector<db::row>{{"1"}});
+
+    auto const r = migrate({"--schema-dir", schema.path.string()}, env);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("took over the migration lock") && Catch::Contains("applied migration"));
+    CHECK(applied_versions(*c) == std::vector<std::string>{"1"});
+    CHECK(c->query("SELECT COUNT(*) FROM applications") == std::vector<db::row>{{"1"}});
 }
 
 TEST_CASE("migrate: --status lists pending, then applied, and changes nothing", "[mysql][migrate]") {
