@@ -36,16 +36,19 @@ std::string connect_hint(unsigned code, std::chrono::seconds connect_timeout, st
 }
 
 // Why a Galera node does not take statements now (a table-less SELECT passes even then); nothing
-// when it does, and for every server without Galera. SHOW statements are answered in any state.
+// when it does, and for every server not in a Galera cluster (MariaDB has the wsrep variables,
+// wsrep_ready OFF among them, even then). SHOW statements are answered in any state.
 std::optional<std::string> galera_not_ready(connection& c) {
+    std::string on, reject;
+    for (auto const& r : c.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_reject_queries')"))
+        (r.at(0) == "wsrep_on" ? on : reject) = r.at(1).value_or("");
+    if (on != "ON") return std::nullopt;
+    if (!reject.empty() && reject != "NONE") return "wsrep_reject_queries is " + reject;
     std::string ready, state;
     for (auto const& r : c.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment')"))
         (r.at(0) == "wsrep_ready" ? ready : state) = r.at(1).value_or("");
-    if (ready.empty()) return std::nullopt;  // no Galera
     if (ready != "ON") return "wsrep_ready is " + ready + " (not in the primary component)";
     if (state != "Synced") return "its state is " + state + ", not Synced";
-    auto const reject = c.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_reject_queries'");
-    if (!reject.empty() && reject[0].at(1) != "NONE") return "wsrep_reject_queries is " + reject[0].at(1).value_or("");
     return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -319,6 +320,47 @@ TEST_CASE("migrate: a closed port is refused at once, naming host:port", "[mysql
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("cannot connect to MySQL at 127.0.0.1:" + port) &&
                           Catch::Contains("is the server running"));
+}
+
+TEST_CASE("migrate: db.host servers are tried in order, past a closed port and one that never answers",
+          "[mysql][migrate][hosts]") {
+    test::scratch_database database;
+    boost::asio::io_context io;
+    // Accepts the TCP connection and never sends MySQL's greeting: Connector/C's own host list
+    // would stop there, since only a failed TCP connect moves it on.
+    boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    std::string closed;
+    {
+        boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        closed = std::to_string(probe.local_endpoint().port());
+    }
+    auto const real = test::admin_settings();
+    auto const list = "127.0.0.1:" + closed + ",127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "," +
+                      real.host + ":" + std::to_string(real.port);
+    auto const r = migrate({"--db-host", list, "--db-connect-timeout", "2"}, test::hicloud_admin_env(database.name()));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(applied_versions(*database.connect()) == test::built_in_versions());
+
+    // None answers: each is named with its error.
+    auto const none = migrate({"--db-host", "127.0.0.1:" + closed + ",127.0.0.1:" + std::to_string(silent.local_endpoint().port()),
+                               "--db-connect-timeout", "2"},
+                              test::hicloud_admin_env(database.name()));
+    CHECK(none.exit_code == 1);
+    CHECK_THAT(none.err, Catch::Contains("no server of db.host") && Catch::Contains("127.0.0.1:" + closed + ":") &&
+                             Catch::Contains("no answer within db.connect_timeout"));
+}
+
+TEST_CASE("migrate: db.socket is used, whatever db.host and db.port say", "[mysql][migrate]") {
+    test::scratch_database database;
+    char const* socket = std::getenv("HICLOUD_TEST_DB_SOCKET");
+    REQUIRE(socket);
+    // Connector/C takes a socket only with the host "localhost"; given 127.0.0.1 it used TCP.
+    auto const r = migrate({"--db-socket", socket, "--db-host", "127.0.0.1", "--db-port", "1"},
+                           test::hicloud_admin_env(database.name()));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(applied_versions(*database.connect()) == test::built_in_versions());
 }
 
 TEST_CASE("migrate: a migration failing half way names file and statement, is not recorded, and completes after "
