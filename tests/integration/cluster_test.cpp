@@ -5,6 +5,7 @@
 #include "db/schema_files.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/sample_body.hpp"
 #include "support/server_process.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_database.hpp"
@@ -32,18 +33,6 @@ unsigned short port_of(std::string const& url) {
 std::unique_ptr<db::connection> causal(std::unique_ptr<db::connection> c) {
     c->execute("SET SESSION wsrep_sync_wait = 1");
     return c;
-}
-
-std::string sample(std::string const& agent, int n, int containers) {
-    std::string body = R"({"engine_type":"docker","agent_id":")" + agent + R"(","ser_cpu_count":4,"ser_cpu_percent":)" +
-                       std::to_string(n % 100) +
-                       R"(.5,"ser_memory_total":8192,"ser_memory_used":4096,"ser_memory_percent":50.0,)"
-                       R"("ser_get_datetime":"2026-11-30 12:00:00","container_stats":[)";
-    for (int i = 0; i < containers; ++i)
-        body += std::string(i ? "," : "") + R"({"node_name":"node","container_name":"c)" + std::to_string(i) +
-                R"(","status":"running","con_cpu_percent":0.5,"con_memory_usage":50.2,"con_memory_percent":0.6,)"
-                R"("con_get_datetime":"2026-11-30 12:00:00"})";
-    return body + "]}";
 }
 
 // Certification failures and brute-force aborts of nodes 1 and 2, where the two servers write:
@@ -88,7 +77,7 @@ TEST_CASE("migrate on a cluster: two migrates started together on two nodes both
         test::server_process server1({}, cluster.hicloud_env(database.name(), node(cluster, 1)));
         test::server_process server2({}, cluster.hicloud_env(database.name(), node(cluster, 2)));
         for (auto port : {server1.port(), server2.port()})
-            CHECK(test::http_request(port, "POST", "/monitor_info", sample("migrated", port, 1)).status == 200);
+            CHECK(test::http_request(port, "POST", "/monitor_info", test::sample("migrated", 1, port)).status == 200);
         CHECK(causal(database.connect(3))->query("SELECT COUNT(*) FROM server") == std::vector<db::row>{{"2"}});
     }
 }
@@ -112,7 +101,7 @@ TEST_CASE("idempotency across servers: the same samples sent to both servers at 
             for (auto port : ports)
                 senders.emplace_back([&, port, k, round] {
                     auto const key = agent + "-" + std::to_string(round) + "-" + std::to_string(k);
-                    auto const a = test::http_request(port, "POST", "/monitor_info", sample(agent, k, containers),
+                    auto const a = test::http_request(port, "POST", "/monitor_info", test::sample(agent, containers, k),
                                                       {{"Idempotency-Key", key}});
                     if (a.status == 200) return void(++answered_200);
                     std::lock_guard lock(failures_mutex);

@@ -49,6 +49,24 @@ struct schema_folder {
     void write(std::string const& name, std::string const& sql) const { std::ofstream(path / name) << sql; }
 };
 
+// Two `migrate --schema-dir ARGS...` started together on a migration that is not idempotent on
+// purpose (a second application would add a second row) and that sleeps `seconds` while it holds
+// the lock, so the second arrives meanwhile.
+std::pair<test::process_result, test::process_result> two_at_once(test::scratch_database const& database,
+                                                                  schema_folder const& schema, int seconds,
+                                                                  std::vector<std::string> const& args) {
+    schema.write("001_counted.sql",
+                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
+                 "DO SLEEP(" + std::to_string(seconds) + ");\n"
+                 "INSERT INTO applications VALUES (1);\n");
+    auto const env = test::hicloud_admin_env(database.name());
+    std::vector<std::string> all{"--schema-dir", schema.path.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    auto first = std::async(std::launch::async, [&] { return migrate(all, env); });
+    auto second = std::async(std::launch::async, [&] { return migrate(all, env); });
+    return {first.get(), second.get()};
+}
+
 }  // namespace
 
 TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, and the alerts' tables", "[mysql][migrate]") {
@@ -128,18 +146,7 @@ TEST_CASE("migrate: a second run changes nothing", "[mysql][migrate]") {
 TEST_CASE("migrate: two processes at once apply each migration exactly once", "[mysql][migrate]") {
     test::scratch_database database;
     schema_folder schema;
-    // Not idempotent on purpose: a second application would add a second row.
-    // SLEEP keeps the first holder of the lock busy while the second arrives.
-    schema.write("001_counted.sql",
-                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
-                 "DO SLEEP(2);\n"
-                 "INSERT INTO applications VALUES (1);\n");
-    auto const env = test::hicloud_admin_env(database.name());
-    std::vector<std::string> const args{"--schema-dir", schema.path.string()};
-    auto first = std::async(std::launch::async, [&] { return migrate(args, env); });
-    auto second = std::async(std::launch::async, [&] { return migrate(args, env); });
-    auto const a = first.get();
-    auto const b = second.get();
+    auto const [a, b] = two_at_once(database, schema, 2, {});
     INFO(a.err << "\n---\n" << b.err);
     CHECK(a.exit_code == 0);
     CHECK(b.exit_code == 0);
@@ -156,16 +163,7 @@ TEST_CASE("migrate: the lock is kept through a statement longer than its lease",
     test::scratch_database database;
     schema_folder schema;
     // The first holder sleeps through two leases of 3 s: only renewals keep the second waiting.
-    schema.write("001_counted.sql",
-                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
-                 "DO SLEEP(7);\n"
-                 "INSERT INTO applications VALUES (1);\n");
-    auto const env = test::hicloud_admin_env(database.name());
-    std::vector<std::string> const args{"--schema-dir", schema.path.string(), "--lock-lease", "3"};
-    auto first = std::async(std::launch::async, [&] { return migrate(args, env); });
-    auto second = std::async(std::launch::async, [&] { return migrate(args, env); });
-    auto const a = first.get();
-    auto const b = second.get();
+    auto const [a, b] = two_at_once(database, schema, 7, {"--lock-lease", "3"});
     INFO(a.err << "\n---\n" << b.err);
     CHECK(a.exit_code == 0);
     CHECK(b.exit_code == 0);
