@@ -21,9 +21,9 @@
 #include <algorithm>
 #include <csignal>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 namespace hicloud::agent {
 namespace {

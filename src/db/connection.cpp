@@ -79,7 +79,6 @@ bool error::connection_lost() const {
 
 bool error::transient() const { return code_ == ER_LOCK_DEADLOCK || code_ == wsrep_not_ready_code; }
 
-
 connection::connection(settings const& s, bool use_database) {
     // Connector/C takes the socket only with no host or "localhost"; given another it connects by TCP.
     if (!s.socket.empty()) {

@@ -45,9 +45,9 @@ using param = std::variant<std::nullptr_t, std::int64_t, double, std::string_vie
 class connection {
 public:
     // Connects and logs in; with use_database=false no default database is selected. With several
-    // servers in db.host, to the first in order that logs in and takes a statement (a Galera node
-    // not ready for clients answers 1047 and is passed over). Throws db::error with a message
-    // naming the server (each of them) and what to do.
+    // servers in db.host, to the first in order that logs in and is ready for clients (a Galera
+    // node outside the primary component, not Synced or rejecting queries is passed over). Throws
+    // db::error with a message naming the server (each of them) and what to do.
     explicit connection(settings const& s, bool use_database = true);
     ~connection();
     connection(connection const&) = delete;
