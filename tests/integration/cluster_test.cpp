@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 using namespace hicloud;
