@@ -14,7 +14,10 @@ constexpr std::array agent_rows{
     option_spec{"agent.interval", "interval", "SECONDS", "",
                 "run as a daemon: one sample at every multiple of SECONDS on the wall clock"},
     option_spec{"agent.dry_run", "dry-run", "", "", "print the JSON it would send, send nothing", from_flag},
-    option_spec{"agent.url", "url", "URL", "http://127.0.0.1:8000/monitor_info", "where to POST samples (http://)"},
+    option_spec{"agent.url", "url", "URL[,URL...]", "http://127.0.0.1:8000/monitor_info",
+                "where to POST samples (http:// or https://); several servers, separated by commas, are tried in "
+                "order: a sample the one in use cannot take now goes to the next, and to the spool only when "
+                "none can"},
     option_spec{"agent.id", "id", "ID", "", "agent_id in every sample; default: the host name"},
     option_spec{"agent.node_name", "node-name", "NAME", "", "node_name of every container; default: the host name"},
     option_spec{"agent.token_file", "token-file", "PATH", "", "file whose first line is the bearer token"},

@@ -32,9 +32,9 @@ settings settings_from(core::config const& c) {
         if (c.enabled("agent.once")) throw core::config_error("--once and --interval exclude each other");
     }
     s.dry_run = c.enabled("agent.dry_run");
-    auto url = parse_server_url(c.text("agent.url"));
-    if (!url) throw core::config_error(url.error().message + " (from " + c.origin("agent.url") + ")");
-    s.url = *url;
+    auto urls = parse_server_urls(c.text("agent.url"));
+    if (!urls) throw core::config_error(urls.error().message + " (from " + c.origin("agent.url") + ")");
+    s.urls = std::move(*urls);
     s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
     s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
     // The server would refuse every sample (a trailing '\r' from a CRLF file, say): say so now.

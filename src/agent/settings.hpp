@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace hicloud::core {
 class config;
@@ -20,7 +21,7 @@ struct settings {
     bool once = true;                   // --once: one sample, then exit; false with --interval
     std::chrono::seconds interval{0};   // between samples; 0 with --once
     bool dry_run = false;               // print each sample's JSON instead of sending it
-    server_url url;
+    std::vector<server_url> urls;       // agent.url: one server, or several tried in order (failover.hpp)
     std::string agent_id, node_name, token, tls_ca, tls_cert, tls_key;  // token: the file's content
     std::chrono::milliseconds timeout{10000};  // each call to the server or the engine
     std::size_t answer_limit = 64 << 10;  // bytes of the server's answer read at most

@@ -74,8 +74,10 @@ int run_migrate(command_context& ctx) {
             });
     } else {
         db::apply_options options;
-        options.lock_timeout = std::chrono::seconds(cfg.integer("migrate.lock_timeout", 0, 86400));
-        options.on_waiting = [] { core::log::info("waiting for the migration lock: another hicloud migrate is running"); };
+        options.lock.timeout = std::chrono::seconds(cfg.integer("migrate.lock_timeout", 0, 86400));
+        options.lock.lease = std::chrono::seconds(cfg.integer("migrate.lock_lease", 3, 86400));
+        options.lock.connect = [settings = ctx.database->config()] { return std::make_unique<db::connection>(settings); };
+        options.lock.on_waiting = [] { core::log::info("waiting for the migration lock: another hicloud migrate is running"); };
         options.on_applied = [](db::migration const& m, std::chrono::milliseconds took) {
             core::log::info("applied migration", {{"file", m.file_name}, {"ms", std::to_string(took.count())}});
         };
