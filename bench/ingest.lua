@@ -2,6 +2,9 @@
 -- original's shape with 10 containers and its own Idempotency-Key, so the
 -- server does real inserts (identical bodies would only measure the
 -- duplicate path).
+--   wrk ... -s bench/ingest.lua URL -- RUN_ID [TIME]
+-- TIME ("YYYY-MM-DD HH:MM:SS", UTC): every sample's time (default 2024-09-04 15:30:00); a current
+-- one when the samples must be newer than what a prune deletes.
 local thread_count = 0
 
 function setup(thread)
@@ -12,12 +15,13 @@ end
 function init(args)
   counter = 0
   run_id = args[1] or "run"
+  sample_time = args[2] or "2024-09-04 15:30:00"
   local parts = {}
   for i = 0, 9 do
     parts[#parts + 1] = string.format(
       '{"engine_type":"docker","agent_id":"AGENT","node_name":"bench-node","container_name":"container-%d",' ..
       '"status":"running","con_cpu_percent":%d.25,"con_memory_usage":%d.5,"con_memory_percent":1.5,' ..
-      '"con_get_datetime":"2024-09-04 15:30:00"}', i, i, 100 + i)
+      '"con_get_datetime":"%s"}', i, i, 100 + i, sample_time)
   end
   containers = table.concat(parts, ",")
 end
@@ -28,8 +32,8 @@ function request()
   local body = string.format(
     '{"engine_type":"docker","agent_id":"%s","ser_cpu_count":4,"ser_cpu_percent":%d.5,' ..
     '"ser_memory_total":8192,"ser_memory_used":%d,"ser_memory_percent":50.0,' ..
-    '"ser_get_datetime":"2024-09-04 15:30:00","container_stats":[%s]}',
-    agent, counter % 100, 4096 + counter % 1000, containers:gsub("AGENT", agent))
+    '"ser_get_datetime":"%s","container_stats":[%s]}',
+    agent, counter % 100, 4096 + counter % 1000, sample_time, (containers:gsub("AGENT", agent)))
   local headers = {
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = string.format("%s-%d-%d", run_id, thread_id, counter),

@@ -5,16 +5,20 @@ each with its own kept-alive connection, sends each when due. Its latency is cou
 was due, not from when a free thread sent it, so reads queued behind slow ones count as slow
 (no coordinated omission). Reads take the agents in turn, and alternate between the agent's host
 series and a container's series (--kinds host,container; or only one of them), over FROM..TO with
-the default step.
+the default step (or --step).
 
   bench/read_load.py --port P --agents 50 --names a,b,c --from EPOCH --to EPOCH [--rate 20] [--kinds K]
+      [--step SECONDS] [--show-one]
 
-Runs until SIGTERM or SIGINT, then prints one line:
+With --show-one it sends only the first read and prints what the answer holds (its resolution:
+raw rows or a rollup, step, points, samples averaged). Otherwise it runs until SIGTERM or SIGINT,
+then prints one line:
   reads N seconds S rate R p50_ms X p99_ms Y service_p99_ms Z errors E late L
 (late: reads sent more than 100 ms after they were due, for want of a free thread)."""
 
 import argparse
 import http.client
+import json
 import signal
 import sys
 import threading
@@ -38,10 +42,12 @@ def main():
     ap.add_argument("--to", required=True)
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--kinds", default="host,container")
+    ap.add_argument("--step", help="the series' step in seconds (default: the server's)")
+    ap.add_argument("--show-one", action="store_true")
     args = ap.parse_args()
     names = args.names.split(",")
     kinds = args.kinds.split(",")
-    query = f"from={args.start}&to={args.to}"
+    query = f"from={args.start}&to={args.to}" + (f"&step={args.step}" if args.step else "")
 
     stop = threading.Event()
     lock = threading.Lock()
@@ -57,6 +63,19 @@ def main():
             return f"/api/v1/agents/{agent}/host?{query}"
         name = names[turn // args.agents % len(names)]
         return f"/api/v1/agents/{agent}/containers/{name}/series?{query}"
+
+    if args.show_one:
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+        conn.request("GET", target(0))
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            print(f"HTTP {response.status} for {target(0)}: {body[:200]!r}")
+            return 1
+        d = json.loads(body)
+        print(f"resolution {d.get('resolution', '?')}, step {d['step']} s, {len(d['points'])} points,"
+              f" {sum(p['samples'] for p in d['points'])} samples averaged ({target(0)})")
+        return 0
 
     def worker():
         conn = None
@@ -109,4 +128,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
