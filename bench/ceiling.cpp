@@ -1,5 +1,6 @@
 // bench/ingest's ceiling: the rows of the benchmark's samples (one `server` row with an
-// Idempotency-Key and 10 `container` rows each) written straight into MariaDB by a client that
+// Idempotency-Key and 10 `container` rows each, and each transaction's rollup_pending rows, one
+// per agent and minute, as the server writes them) written straight into MariaDB by a client that
 // does nothing else, so the figure is what the database itself does with this schema on this
 // machine. No HTTP, no JSON, no duplicate lookup: only the INSERTs and the commits.
 //
@@ -72,6 +73,7 @@ std::string rows(int count, int columns) {
 constexpr char const* server_head =
     "INSERT INTO server (engine_type, agent_id, ser_cpu_count, ser_cpu_percent, ser_memory_total, ser_memory_used, "
     "ser_memory_percent, ser_get_datetime, idempotency_key) VALUES ";
+constexpr char const* pending_head = "INSERT INTO rollup_pending (agent_id, period_start) VALUES ";
 constexpr char const* container_head =
     "INSERT INTO container (engine_type, agent_id, node_name, container_name, status, con_cpu_percent, "
     "con_memory_usage, con_memory_percent, con_get_datetime) VALUES ";
@@ -116,6 +118,18 @@ void fill(batch_values& v, options const& o, int s, long t) {
 // Column kinds of each table's row: s = string, i = integer, r = real.
 constexpr char const* server_kinds = "ssiriirss";
 constexpr char const* container_kinds = "sssssrrrs";
+
+// A transaction's agents: fill() gives sample i the agent i % 50, all in one minute.
+int agents_of(options const& o) { return o.batch < 50 ? o.batch : 50; }
+
+// The pending rows of a transaction: each agent's minute, as text after `pending_head`.
+std::string pending_rows(options const& o) {
+    std::string sql;
+    for (int a = 0; a < agents_of(o); ++a)
+        sql += std::string(a ? "," : "") + "(\"bench-ceiling-" + std::to_string(a) + "\",\"" +
+               std::string(datetime).substr(0, 16) + ":00\")";
+    return sql;
+}
 
 struct cursor {
     std::size_t text = 0, real = 0, integer = 0;
@@ -200,6 +214,9 @@ long stream(options const& o, int s, std::chrono::steady_clock::time_point deadl
             text_rows(sql, v, at, container_kinds, o.batch * containers_per_sample);
             if (mysql_real_query(m, sql.data(), sql.size())) fail(m, "container rows");
         }
+        // The same text every time: a statement without parameters costs the same either way.
+        sql = pending_head + pending_rows(o);
+        if (mysql_real_query(m, sql.data(), sql.size())) fail(m, "rollup_pending rows");
         if (mysql_commit(m)) fail(m, "commit");
     }
     if (server_stmt) mysql_stmt_close(server_stmt);

@@ -1,5 +1,5 @@
 // Engine answers other than stats, each decoder on the same bytes: the container list, an
-// inspect body, GET /version's negotiation and the error-message reader. A wrong shape is an
+// inspect body, GET /version's negotiation and engine, /_ping's headers and the error-message reader. A wrong shape is an
 // engine_error naming the call (containers.hpp), never another exception; what they return
 // holds what the callers rely on. The URL and image helpers take the first bytes as a name
 // (names are short, and these byte-by-byte helpers cost more than the JSON under ASan).
@@ -8,6 +8,7 @@
 #include "docker/client.hpp"
 #include "docker/containers.hpp"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,20 @@ void check_details(std::string_view body) {
 
 void check_version(std::string_view body) {
     auto const version = docker::negotiated_version(body);
+    // identify_by_version negotiates alike, and adds the engine.
+    auto const identity = docker::identify_by_version(body);
+    FUZZ_REQUIRE(identity.has_value() == version.has_value());
+    if (identity) FUZZ_REQUIRE(identity->api_version == *version && identity->engine_version.size() <= 100);
+    // The same bytes as /_ping's two headers, split at the first newline: Podman only with both,
+    // and then at a version HiCloud speaks.
+    auto const newline = std::min(body.find('\n'), body.size());
+    auto const ping = docker::identify_by_ping(body.substr(0, newline), body.substr(std::min(newline + 1, body.size())));
+    if (ping) {
+        FUZZ_REQUIRE(ping->kind == docker::engine_kind::podman && newline + 1 < body.size());
+        auto const v = version_of(ping->api_version), oldest = version_of(docker::minimum_api),
+                   newest = version_of(docker::maximum_api);
+        FUZZ_REQUIRE(v && *oldest <= *v && *v <= *newest);
+    }
     if (!version) {
         FUZZ_REQUIRE(!version.error().message.empty());
         return;

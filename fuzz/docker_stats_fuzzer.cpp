@@ -1,4 +1,5 @@
-// Engine stats bodies into parse_stats, then figures_of in every container state: never a
+// Engine stats bodies into parse_stats, then figures_of in every container state, on Docker's and
+// Podman's CPU basis: never a
 // negative or non-finite figure, never a figure the CPUs could not do, and every figure left
 // unknown has its reason (stats.hpp).
 #include "check.hpp"
@@ -25,8 +26,8 @@ bool has_reason(std::vector<std::string> const& unknown, std::string_view prefix
     return std::any_of(unknown.begin(), unknown.end(), [&](auto const& why) { return why.starts_with(prefix); });
 }
 
-void check_figures(docker::stats_reading const& r, std::string_view state) {
-    auto const f = docker::figures_of(r, state);
+void check_figures(docker::stats_reading const& r, std::string_view state, docker::cpu_basis basis) {
+    auto const f = docker::figures_of(r, state, basis);
     if (f.cpu_percent) {
         FUZZ_REQUIRE(std::isfinite(*f.cpu_percent) && *f.cpu_percent >= 0);
         bool const counted = r.cpu.online_cpus > 0 || r.cpu.percpu_count > 0;
@@ -63,6 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     // Only a JSON object gets this far.
     auto const first = body.find_first_not_of(" \t\r\n");
     FUZZ_REQUIRE(first != std::string_view::npos && body[first] == '{');
-    for (auto const state : states) check_figures(*reading, state);
+    // Docker's formula and Podman's (CPU time over the readings' read times) alike.
+    for (auto const basis : {docker::cpu_basis::host_cpu_time, docker::cpu_basis::wall_time})
+        for (auto const state : states) check_figures(*reading, state, basis);
     return 0;
 }

@@ -8,11 +8,13 @@
 --   * A minute row is recomputed from the raw rows, never incremented, so doing it twice counts
 --     nothing twice; an hour row from its minute rows.
 --   * rollup_pending lists the (agent, minute)s that samples were stored in since they were
---     last rolled up: the sample's transaction adds one (or bumps `changes`), and the rollup
---     removes it only if `changes` is still what it read, so a sample stored meanwhile is
---     rolled up again at the next pass (src/rollup/rollup.hpp).
---   * rollup_progress 'backfill' walks the raw rows stored before this migration, in ten-minute
---     steps from the oldest; `position` is where it got to, `finished_at` set when done.
+--     last rolled up: each sample's transaction inserts a row, never updates one, so samples
+--     never wait for each other nor for a rollup. The rollup reads the rows, recomputes their
+--     minutes, and deletes exactly the rows it read; one committed after that read stays for
+--     the next pass (src/rollup/rollup.hpp).
+--   * rollup_progress 'backfill' walks the raw rows from before this migration (`until`, its
+--     time), which have no pending rows, in ten-minute steps from the oldest; `position` is
+--     where it got to, `finished_at` set when done. Rows stored after it have pending rows.
 CREATE TABLE IF NOT EXISTS server_minute (
   agent_id VARCHAR(255) NOT NULL,
   period_start DATETIME NOT NULL,
@@ -63,10 +65,12 @@ CREATE TABLE IF NOT EXISTS container_minute (
 CREATE TABLE IF NOT EXISTS container_hour LIKE container_minute;
 
 CREATE TABLE IF NOT EXISTS rollup_pending (
+  id BIGINT NOT NULL AUTO_INCREMENT,
   agent_id VARCHAR(255) NOT NULL,
   period_start DATETIME NOT NULL,
-  changes BIGINT NOT NULL,
-  PRIMARY KEY (agent_id, period_start),
+  PRIMARY KEY (id),
+  -- An agent's oldest pending minute: series read the raw rows from it on.
+  KEY agent_time (agent_id, period_start),
   KEY period_time (period_start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

@@ -28,6 +28,10 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
         if (!a.engine_ready) {
             co_await a.engine.negotiate();
             a.engine_ready = true;
+            core::log::info("container engine", {{"engine_type", std::string(a.engine.engine_type())},
+                                                 {"version", a.engine.engine_version()},
+                                                 {"api", a.engine.api_version()},
+                                                 {"socket", a.engine.socket_path()}});
         }
         containers = co_await sample_containers(a.engine, a.container_stats, settings.docker_stats_in_flight, stats_wait_until,
                                               unknown);
@@ -43,7 +47,8 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
         asio::steady_timer wait(co_await asio::this_coro::executor, 1s - elapsed);
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    auto r = make_sample(settings.agent_id, settings.node_name, format_timestamp(taken, settings.local_time),
+    auto r = make_sample(std::string(a.engine.engine_type()), settings.agent_id, settings.node_name,
+                         format_timestamp(taken, settings.local_time),
                          a.host.finish(unknown), std::move(containers));
     a.unknown_figures.cycle(unknown);
     for (auto const& change : fit_to_limits(r)) core::log::warn("sample fitted to the server's limits", {{"change", change}});

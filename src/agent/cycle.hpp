@@ -18,10 +18,10 @@ struct sampler_state {
     docker::client engine;
     host_sampler host;
     docker::stats_sampler container_stats;  // each container's stats stream and last CPU reading
-    bool engine_ready = false;  // the API version is negotiated
+    bool engine_ready = false;  // the engine and its API version are known
     // Unknown figures are warned about when they start or change, not every cycle.
     trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
-    trouble_log engine_trouble{"no container figures: the Docker engine cannot be read", "the Docker engine answers again"};
+    trouble_log engine_trouble{"no container figures: the container engine cannot be read", "the container engine answers again"};
 };
 
 // One sample: the host's CPU window is the time since the previous cycle, or at least a second

@@ -18,6 +18,7 @@
 #include <boost/uuid/uuid_io.hpp>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace hicloud::agent {
@@ -37,6 +38,33 @@ core::outcome<server_url> parse_server_url(std::string_view url) {
     auto why = std::move(parsed.error().message);
     if (why == user_info_refused) why += "; use agent.token_file";
     return core::failure{"agent.url '" + std::string(url) + "': " + why};
+}
+
+core::outcome<std::vector<server_url>> parse_server_urls(std::string_view urls) {
+    std::vector<server_url> out;
+    std::size_t number = 0;
+    for (std::size_t start = 0;; ++number) {
+        auto const comma = urls.find(',', start);
+        auto item = urls.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (item.empty())
+            return core::failure{"agent.url '" + std::string(urls) + "': URL number " + std::to_string(number + 1) +
+                                 " is empty; separate URLs with single commas (a comma inside a URL is %2C)"};
+        auto url = parse_server_url(item);
+        if (!url) return url.error();
+        if (std::any_of(out.begin(), out.end(), [&](auto const& u) { return url_text(u) == url_text(*url); }))
+            return core::failure{"agent.url names " + url_text(*url) + " twice"};
+        out.push_back(std::move(*url));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string url_text(server_url const& url) {
+    auto const host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
+    return std::string(url.https ? "https://" : "http://") + host + ":" + url.port + url.target;
 }
 
 core::outcome<server_url> parse_http_url(std::string_view url) {
@@ -157,7 +185,7 @@ struct server_connection::impl {
     std::size_t answer_limit;
     asio::ssl::context& tls;
     client_identity identity;
-    std::string where = std::string("POST ") + (url.https ? "https://" : "http://") + url.host + ":" + url.port + url.target;
+    std::string where = "POST " + url_text(url);
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hicloud::agent {
 
@@ -25,6 +26,11 @@ struct server_url {
 
 // "http://host[:port]/path" or "https://host[:port]/path".
 core::outcome<server_url> parse_server_url(std::string_view url);
+// agent.url: one URL, or several separated by commas, tried in order (failover.hpp); spaces around
+// them are ignored. A comma inside a URL is written %2C. Fails on an empty item or a URL twice.
+core::outcome<std::vector<server_url>> parse_server_urls(std::string_view urls);
+// The URL again, as messages name it: "http://host:port/target".
+std::string url_text(server_url const& url);
 // The same for any URL HiCloud posts to; its error is only the reason ("no host"), for a caller
 // that names the URL and its option its own way. parse_server_url's names agent.url.
 core::outcome<server_url> parse_http_url(std::string_view url);

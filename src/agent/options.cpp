@@ -14,7 +14,10 @@ constexpr std::array agent_rows{
     option_spec{"agent.interval", "interval", "SECONDS", "",
                 "run as a daemon: one sample at every multiple of SECONDS on the wall clock"},
     option_spec{"agent.dry_run", "dry-run", "", "", "print the JSON it would send, send nothing", from_flag},
-    option_spec{"agent.url", "url", "URL", "http://127.0.0.1:8000/monitor_info", "where to POST samples (http://)"},
+    option_spec{"agent.url", "url", "URL[,URL...]", "http://127.0.0.1:8000/monitor_info",
+                "where to POST samples (http:// or https://); several servers, separated by commas, are tried in "
+                "order: a sample the one in use cannot take now goes to the next, and to the spool only when "
+                "none can"},
     option_spec{"agent.id", "id", "ID", "", "agent_id in every sample; default: the host name"},
     option_spec{"agent.node_name", "node-name", "NAME", "", "node_name of every container; default: the host name"},
     option_spec{"agent.token_file", "token-file", "PATH", "", "file whose first line is the bearer token"},
@@ -26,8 +29,9 @@ constexpr std::array agent_rows{
     option_spec{"agent.timeout", "timeout", "SECONDS", "10", "deadline for each call to the server and to Docker"},
     option_spec{"agent.answer_limit", "answer-limit", "BYTES", "65536",
                 "largest answer body read from the server; a larger one is a failed delivery, re-sent later"},
-    option_spec{"agent.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
-                "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"agent.docker_host", "docker-host", "URL", "",
+                "the Docker or Podman socket (unix://PATH); default: CONTAINER_HOST, else DOCKER_HOST, else the "
+                "first of /var/run/docker.sock, /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock"},
     option_spec{"agent.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
                 "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"agent.docker_stats_in_flight", "docker-stats-in-flight", "N", "100",

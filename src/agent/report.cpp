@@ -63,15 +63,16 @@ std::string format_timestamp(std::chrono::system_clock::time_point t, bool local
     return buf;
 }
 
-report::sample make_sample(std::string agent_id, std::string const& node_name, std::string timestamp,
-                           report::host_figures host, std::vector<report::container_entry> containers) {
+report::sample make_sample(std::string engine_type, std::string agent_id, std::string const& node_name,
+                           std::string timestamp, report::host_figures host,
+                           std::vector<report::container_entry> containers) {
     for (auto& c : containers) {
-        c.engine_type = "docker";
+        c.engine_type = engine_type;
         c.agent_id = agent_id;
         c.node_name = node_name;
         c.datetime = timestamp;
     }
-    return {"docker", std::move(agent_id), host, std::move(timestamp), std::move(containers)};
+    return {std::move(engine_type), std::move(agent_id), host, std::move(timestamp), std::move(containers)};
 }
 
 std::vector<std::string> fit_to_limits(report::sample& r) {

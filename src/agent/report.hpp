@@ -11,10 +11,12 @@
 
 namespace hicloud::agent {
 
-// The sample of one cycle, as the original's agent sent it: engine_type "docker", every entry
-// stamped with the sample's engine, agent, node_name and time ("YYYY-MM-DD HH:MM:SS").
-report::sample make_sample(std::string agent_id, std::string const& node_name, std::string timestamp,
-                           report::host_figures host, std::vector<report::container_entry> containers);
+// The sample of one cycle, as the original's agent sent it: `engine_type` ("docker" or "podman",
+// what docker::client found; the original always sent "docker"), every entry stamped with the
+// sample's engine, agent, node_name and time ("YYYY-MM-DD HH:MM:SS").
+report::sample make_sample(std::string engine_type, std::string agent_id, std::string const& node_name,
+                           std::string timestamp, report::host_figures host,
+                           std::vector<report::container_entry> containers);
 
 // "YYYY-MM-DD HH:MM:SS" in UTC, or in local time when `local` (agent.local_time).
 std::string format_timestamp(std::chrono::system_clock::time_point t, bool local = false);

@@ -2,6 +2,7 @@
 
 #include "agent/cycle.hpp"
 #include "agent/delivery.hpp"
+#include "agent/failover.hpp"
 #include "agent/forward.hpp"
 #include "agent/pacing.hpp"
 #include "agent/spool.hpp"
@@ -19,13 +20,21 @@
 
 #include <algorithm>
 #include <csignal>
+#include <memory>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 namespace hicloud::agent {
 namespace {
 
 namespace asio = boost::asio;
+
+std::vector<std::string> url_texts(std::vector<server_url> const& urls) {
+    std::vector<std::string> texts;
+    for (auto const& u : urls) texts.push_back(url_text(u));
+    return texts;
+}
 
 struct agent_state {
     agent::settings const& settings;
@@ -35,16 +44,25 @@ struct agent_state {
     backoff pacing{settings.interval};
     // SIGTERM or SIGINT arrived: finish the cycle in hand without draining the spool further.
     bool stopping = false;
+    // Which server of agent.url takes the next sample.
+    failover servers{url_texts(settings.urls)};
 };
 
-// Gives the new sample its Idempotency-Key and forwards it over one connection to the server.
+// Gives the new sample its Idempotency-Key and forwards it, over one connection per server of
+// agent.url for the cycle (opened when first used).
 asio::awaitable<fate> deliver(agent_state& a, spool& spool, std::string const& body, std::string const& taken) {
     auto const key = new_sample_key();
     // Every sample's key, once, as it is made: what scripts/chaos checks the database against.
     core::log::debug("sample produced", {{"idempotency_key", key}, {"time", taken}});
-    server_connection server(co_await asio::this_coro::executor, a.settings.url, a.settings.token, a.settings.timeout,
-                             a.settings.answer_limit, a.tls);
-    auto const post = [&server](std::string const& b, std::string const& k) { return server.post(b, k); };
+    auto const executor = co_await asio::this_coro::executor;
+    std::vector<std::unique_ptr<server_connection>> connections(a.settings.urls.size());
+    post_to_function const post_to = [&](std::size_t i, std::string const& b, std::string const& k) {
+        if (!connections[i])
+            connections[i] = std::make_unique<server_connection>(executor, a.settings.urls[i], a.settings.token,
+                                                                 a.settings.timeout, a.settings.answer_limit, a.tls);
+        return connections[i]->post(b, k);
+    };
+    auto const post = [&](std::string const& b, std::string const& k) { return a.servers.post(post_to, b, k); };
     co_return co_await forward(spool, a.pacing, post, body, key, drain_budget(a.settings.interval), a.stopping);
 }
 

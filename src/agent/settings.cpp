@@ -3,6 +3,7 @@
 #include "agent/report.hpp"
 #include "core/config.hpp"
 #include "docker/client.hpp"
+#include "docker/engine_socket.hpp"
 #include "report/limits.hpp"
 
 #include <cstdlib>
@@ -31,9 +32,9 @@ settings settings_from(core::config const& c) {
         if (c.enabled("agent.once")) throw core::config_error("--once and --interval exclude each other");
     }
     s.dry_run = c.enabled("agent.dry_run");
-    auto url = parse_server_url(c.text("agent.url"));
-    if (!url) throw core::config_error(url.error().message + " (from " + c.origin("agent.url") + ")");
-    s.url = *url;
+    auto urls = parse_server_urls(c.text("agent.url"));
+    if (!urls) throw core::config_error(urls.error().message + " (from " + c.origin("agent.url") + ")");
+    s.urls = std::move(*urls);
     s.agent_id = c.text("agent.id").empty() ? host_name() : c.text("agent.id");
     s.node_name = c.text("agent.node_name").empty() ? host_name() : c.text("agent.node_name");
     // The server would refuse every sample (a trailing '\r' from a CRLF file, say): say so now.
@@ -50,9 +51,11 @@ settings settings_from(core::config const& c) {
     s.tls_key = c.text("agent.tls_key");
     s.timeout = std::chrono::seconds(c.integer("agent.timeout", 1, 3600));
     s.answer_limit = static_cast<std::size_t>(c.integer("agent.answer_limit", 1024, 1LL << 30));
-    // DOCKER_HOST is honoured as the docker CLI does, unless agent.docker_host says otherwise.
+    // CONTAINER_HOST and DOCKER_HOST are honoured as Podman's and Docker's clients do, unless
+    // agent.docker_host says otherwise.
     try {
-        s.docker_socket = docker::socket_path_for(c.text("agent.docker_host"), c.origin("agent.docker_host") != "default");
+        s.docker_socket = docker::find_engine_socket(c.text("agent.docker_host"), c.origin("agent.docker_host"),
+                                                     docker::process_socket_environment());
     } catch (docker::engine_error const& e) {
         throw core::config_error(e.what());
     }

@@ -2,12 +2,14 @@
 // The [agent] options, read and checked once at start, and where the agent keeps its files.
 #include "agent/delivery.hpp"
 #include "agent/spool.hpp"
+#include "docker/engine_socket.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace hicloud::core {
 class config;
@@ -19,11 +21,11 @@ struct settings {
     bool once = true;                   // --once: one sample, then exit; false with --interval
     std::chrono::seconds interval{0};   // between samples; 0 with --once
     bool dry_run = false;               // print each sample's JSON instead of sending it
-    server_url url;
+    std::vector<server_url> urls;       // agent.url: one server, or several tried in order (failover.hpp)
     std::string agent_id, node_name, token, tls_ca, tls_cert, tls_key;  // token: the file's content
     std::chrono::milliseconds timeout{10000};  // each call to the server or the engine
     std::size_t answer_limit = 64 << 10;  // bytes of the server's answer read at most
-    std::string docker_socket;          // the engine's unix socket path
+    docker::engine_socket_search docker_socket;  // where the engine's unix socket is
     std::size_t docker_answer_limit = 64 << 20;  // bytes of one answer's body from the engine
     std::size_t docker_stats_in_flight = 100;    // stats streams open at once (docker::stats_sampler)
     std::string proc_root;

@@ -5,6 +5,8 @@
 #include "cli/command_table.hpp"
 #include "core/config.hpp"
 
+#include <algorithm>
+
 namespace hicloud::cli {
 
 int run_agent(command_context& ctx) {
@@ -12,6 +14,9 @@ int run_agent(command_context& ctx) {
     if (!cfg.positional().empty())
         throw core::config_error("agent takes no arguments, got '" + cfg.positional().front() + "'");
     auto const s = agent::settings_from(cfg);
+    // Only https needs the CA store, which costs about a megabyte of memory once loaded.
+    bool const any_https = std::any_of(s.urls.begin(), s.urls.end(), [](auto const& u) { return u.https; });
+    if (!any_https) return agent::run(ctx.io, s, boost::asio::ssl::context(boost::asio::ssl::context::tls_client), ctx.out);
     auto tls = agent::make_tls_context({s.tls_ca, s.tls_cert, s.tls_key});
     if (!tls) throw core::config_error(tls.error().message);
     return agent::run(ctx.io, s, std::move(*tls), ctx.out);

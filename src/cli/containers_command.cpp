@@ -30,9 +30,10 @@ int run_containers(command_context& ctx) {
         throw core::config_error("expected one of setup, list, cleanup");
     auto const action = words[0];
     auto const specs = containers::specs_from(cfg);
-    std::string socket;
+    docker::engine_socket_search socket;
     try {
-        socket = docker::socket_path_for(cfg.text("containers.docker_host"), cfg.origin("containers.docker_host") != "default");
+        socket = docker::find_engine_socket(cfg.text("containers.docker_host"), cfg.origin("containers.docker_host"),
+                                            docker::process_socket_environment());
     } catch (docker::engine_error const& e) {
         throw core::config_error(e.what());
     }
@@ -47,6 +48,9 @@ int run_containers(command_context& ctx) {
         ctx.io,
         [&]() -> asio::awaitable<int> {
             co_await engine.negotiate();
+            core::log::info("container engine", {{"engine_type", std::string(engine.engine_type())},
+                                                 {"version", engine.engine_version()},
+                                                 {"socket", engine.socket_path()}});
             if (action == "setup") co_return co_await containers::setup(engine, specs, ctx.out);
             if (action == "list") co_return co_await containers::list(engine, all, as_json, stats_in_flight, ctx.out);
             co_return co_await containers::cleanup(engine, dry_run, ctx.out);

@@ -5,6 +5,7 @@
 #include "db/migrator.hpp"
 #include "db/pool.hpp"
 #include "db/schema_files.hpp"
+#include "rollup/rollup.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -73,14 +74,17 @@ int run_migrate(command_context& ctx) {
             });
     } else {
         db::apply_options options;
-        options.lock_timeout = std::chrono::seconds(cfg.integer("migrate.lock_timeout", 0, 86400));
-        options.on_waiting = [] { core::log::info("waiting for the migration lock: another hicloud migrate is running"); };
+        options.lock.timeout = std::chrono::seconds(cfg.integer("migrate.lock_timeout", 0, 86400));
+        options.lock.lease = std::chrono::seconds(cfg.integer("migrate.lock_lease", 3, 86400));
+        options.lock.connect = [settings = ctx.database->config()] { return std::make_unique<db::connection>(settings); };
+        options.lock.on_waiting = [] { core::log::info("waiting for the migration lock: another hicloud migrate is running"); };
         options.on_applied = [](db::migration const& m, std::chrono::milliseconds took) {
             core::log::info("applied migration", {{"file", m.file_name}, {"ms", std::to_string(took.count())}});
         };
         struct outcome {
             int applied = 0;
             db::status_report status;
+            bool backfill_waiting = false;
         };
         // By value: the job runs on a pool thread once ctx.io runs, after this block has ended
         // (AddressSanitizer saw the options read from a dead stack frame).
@@ -89,6 +93,11 @@ int run_migrate(command_context& ctx) {
                 outcome o;
                 o.applied = db::apply_pending(c, set, options);
                 o.status = db::read_status(c, set);
+                try {
+                    o.backfill_waiting = !rollup::read_backfill(c).finished;
+                } catch (db::error const&) {
+                    // A schema without the rollups (--schema-dir): nothing to backfill.
+                }
                 return o;
             },
             [&](std::exception_ptr e, outcome o) {
@@ -98,6 +107,10 @@ int run_migrate(command_context& ctx) {
                                 {{"database", database},
                                  {"applied", std::to_string(o.applied)},
                                  {"migrations", std::to_string(set.size())}});
+                if (o.backfill_waiting)
+                    core::log::info("hicloud server rolls up the samples stored before the rollups existed, in "
+                                    "ten-minute steps; until it is done series are read from the samples "
+                                    "(/metrics: hicloud_rollups_ready)");
                 exit_code = 0;
             });
     }

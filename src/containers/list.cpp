@@ -34,7 +34,7 @@ std::optional<double> memory_mib(docker::figures const& f) {
 }  // namespace
 
 void write_list(std::vector<docker::container_summary> const& listed, std::vector<docker::figures> const& figures,
-                bool all, bool as_json, std::ostream& out) {
+                std::string_view engine_type, bool all, bool as_json, std::ostream& out) {
     if (as_json) {
         core::json_array rows;
         for (std::size_t i = 0; i < listed.size(); ++i)
@@ -46,18 +46,20 @@ void write_list(std::vector<docker::container_summary> const& listed, std::vecto
                           .decimal("cpu_percent", figures[i].cpu_percent)
                           .decimal("memory_mib", memory_mib(figures[i]))
                           .decimal("memory_percent", figures[i].memory_percent)
+                          .string("engine_type", engine_type)
                           .str());
         out << rows.str() << "\n";
         return;
     }
     char line[512];
-    std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s\n", "NAME", "IMAGE", "STATE", "STATUS", "CPU %",
-                  "MEMORY MiB");
+    std::string const engine(engine_type);
+    std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s  %s\n", "NAME", "IMAGE", "STATE", "STATUS",
+                  "CPU %", "MEMORY MiB", "ENGINE");
     out << line;
     for (std::size_t i = 0; i < listed.size(); ++i) {
-        std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s\n", listed[i].name.c_str(),
+        std::snprintf(line, sizeof line, "%-24s %-28s %-10s %-24s %8s %12s  %s\n", listed[i].name.c_str(),
                       listed[i].image.c_str(), listed[i].state.c_str(), listed[i].status.c_str(),
-                      fixed(figures[i].cpu_percent).c_str(), fixed(memory_mib(figures[i])).c_str());
+                      fixed(figures[i].cpu_percent).c_str(), fixed(memory_mib(figures[i])).c_str(), engine.c_str());
         out << line;
     }
     if (listed.empty()) out << (all ? "no containers\n" : "no HiCloud containers (hicloud containers setup creates them)\n");
@@ -76,7 +78,7 @@ asio::awaitable<int> list(docker::client& engine, bool all, bool as_json, std::s
         if (!why.empty()) unknown["container " + listed[i].name] = why;
     }
     for (auto const& [subject, why] : unknown) core::log::warn("figures unknown; shown as --", {{"subject", subject}, {"why", why}});
-    write_list(listed, figures, all, as_json, out);
+    write_list(listed, figures, engine.engine_type(), all, as_json, out);
     co_return 0;
 }
 

@@ -21,8 +21,9 @@ constexpr std::array containers_rows{
     option_spec{"containers.alpine_name", "alpine-name", "NAME", "alpine-container", "name of the alpine test container"},
     option_spec{"containers.alpine_image", "alpine-image", "IMAGE", "alpine:latest", "its image"},
     option_spec{"containers.alpine_command", "alpine-command", "COMMAND", "sleep 2147483647", "its long-running command"},
-    option_spec{"containers.docker_host", "docker-host", "URL", "unix:///var/run/docker.sock",
-                "the Docker socket (DOCKER_HOST is used when this is not set)"},
+    option_spec{"containers.docker_host", "docker-host", "URL", "",
+                "the Docker or Podman socket (unix://PATH); default: CONTAINER_HOST, else DOCKER_HOST, else the "
+                "first of /var/run/docker.sock, /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock"},
     option_spec{"containers.docker_answer_limit", "docker-answer-limit", "BYTES", "67108864",
                 "largest answer body read from Docker (a listing of every container); a larger one fails the call"},
     option_spec{"containers.docker_stats_in_flight", "docker-stats-in-flight", "N", "100",

@@ -24,8 +24,9 @@ asio::awaitable<void> pull(docker::client& engine, std::string const& image, std
     } catch (docker::pull_error const& e) {
         progress.done();
         throw docker::pull_error(std::string(e.what()) +
-                                 " — is a registry reachable? Otherwise load the image locally (docker load) or "
-                                 "point the containers.*_image option at one that is there");
+                                 " — is a registry reachable? Otherwise load the image locally (" +
+                                 std::string(engine.engine_type()) +
+                                 " load) or point the containers.*_image option at one that is there");
     } catch (docker::engine_error const&) {
         progress.done();  // a lost connection or the deadline: its own message says so
         throw;

@@ -1,6 +1,7 @@
 #include "db/connection.hpp"
 
 #include "core/log.hpp"
+#include "db/hosts.hpp"
 
 #include <errmsg.h>
 #include <mysql.h>
@@ -9,12 +10,13 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 namespace hicloud::db {
 namespace {
 
 // Explains the connect errors users meet, in words they can act on.
-std::string connect_hint(unsigned code, settings const& s) {
+std::string connect_hint(unsigned code, std::chrono::seconds connect_timeout, std::string const& where) {
     switch (code) {
         case ER_ACCESS_DENIED_ERROR:
             return " — check db.user and db.password (or db.password_file)";
@@ -26,11 +28,28 @@ std::string connect_hint(unsigned code, settings const& s) {
             return " — is the server running and reachable? (db.host, db.port, db.socket)";
         case CR_SERVER_LOST:
         case CR_SERVER_GONE_ERROR:
-            return " — no answer within db.connect_timeout (" + std::to_string(s.connect_timeout.count()) +
-                   " s); is " + s.endpoint() + " a MySQL/MariaDB server?";
+            return " — no answer within db.connect_timeout (" + std::to_string(connect_timeout.count()) +
+                   " s); is " + where + " a MySQL/MariaDB server?";
         default:
             return "";
     }
+}
+
+// Why a Galera node does not take statements now (a table-less SELECT passes even then); nothing
+// when it does, and for every server not in a Galera cluster (MariaDB has the wsrep variables,
+// wsrep_ready OFF among them, even then). SHOW statements are answered in any state.
+std::optional<std::string> galera_not_ready(connection& c) {
+    std::string on, reject;
+    for (auto const& r : c.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_reject_queries')"))
+        (r.at(0) == "wsrep_on" ? on : reject) = r.at(1).value_or("");
+    if (on != "ON") return std::nullopt;
+    if (!reject.empty() && reject != "NONE") return "wsrep_reject_queries is " + reject;
+    std::string ready, state;
+    for (auto const& r : c.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment')"))
+        (r.at(0) == "wsrep_ready" ? ready : state) = r.at(1).value_or("");
+    if (ready != "ON") return "wsrep_ready is " + ready + " (not in the primary component)";
+    if (state != "Synced") return "its state is " + state + ", not Synced";
+    return std::nullopt;
 }
 
 void set_option(MYSQL* m, mysql_option option, void const* value) {
@@ -49,6 +68,8 @@ bool error::connection_lost() const {
         case CR_COMMANDS_OUT_OF_SYNC:
         case ER_CONNECTION_KILLED:
         case ER_SERVER_SHUTDOWN:
+        // A Galera node that left the primary component: a new connection finds a node that is ready.
+        case wsrep_not_ready_code:
         case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8): idle connection closed by the server
             return true;
         default:
@@ -56,7 +77,46 @@ bool error::connection_lost() const {
     }
 }
 
+bool error::transient() const { return code_ == ER_LOCK_DEADLOCK || code_ == wsrep_not_ready_code; }
+
 connection::connection(settings const& s, bool use_database) {
+    // Connector/C takes the socket only with no host or "localhost"; given another it connects by TCP.
+    if (!s.socket.empty()) {
+        open(s, "localhost", s.port, s.socket, use_database);
+        return;
+    }
+    auto const hosts = parse_hosts(s.host, s.port);
+    if (!hosts) throw error(CR_UNKNOWN_HOST, "db.host " + hosts.error().message);
+    if (hosts->size() == 1) {
+        open(s, hosts->front().host, hosts->front().port, "", use_database);
+        return;
+    }
+    // Several servers: the first that logs in and is ready for clients. A Galera node that is not
+    // part of the cluster's primary component, is still joining, is a donor, or rejects queries for
+    // maintenance accepts logins and then answers 1047 (or blocks writes): it is passed over like one
+    // that is down. Connector/C's own list (the host "h1:p1,h2:p2" handed to it) moves on only when
+    // the TCP connect fails: not from a node that hangs in the handshake, nor from one not ready.
+    std::string failures;
+    unsigned code = 0;
+    for (auto const& h : *hosts) {
+        try {
+            open(s, h.host, h.port, "", use_database);
+            if (auto const why = galera_not_ready(*this))
+                throw error(wsrep_not_ready_code, "the Galera node at " + endpoint_ + " is not ready for clients: " + *why);
+            return;
+        } catch (error const& e) {
+            if (mysql_) mysql_close(mysql_);
+            mysql_ = nullptr;
+            code = e.code();
+            failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+        }
+    }
+    throw error(code, "no server of db.host (" + hosts_text(*hosts) + ") could be used: " + failures);
+}
+
+void connection::open(settings const& s, std::string const& host, unsigned port, std::string const& socket,
+                      bool use_database) {
+    endpoint_ = socket.empty() ? host_port{host, port}.text() : socket;
     mysql_ = mysql_init(nullptr);
     if (!mysql_) throw error(CR_OUT_OF_MEMORY, "cannot allocate a MySQL connection");
     try {
@@ -79,10 +139,9 @@ connection::connection(settings const& s, bool use_database) {
             set_option(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
         }
         char const* database = use_database ? s.database.c_str() : nullptr;
-        char const* socket = s.socket.empty() ? nullptr : s.socket.c_str();
         auto const connect = [&](char const* db) {
-            return mysql_real_connect(mysql_, s.host.c_str(), s.user.c_str(), s.password.c_str(), db, s.port, socket,
-                                      0) != nullptr;
+            return mysql_real_connect(mysql_, host.c_str(), s.user.c_str(), s.password.c_str(), db, port,
+                                      socket.empty() ? nullptr : socket.c_str(), 0) != nullptr;
         };
         bool connected = connect(database);
         if (!connected && database && s.create_database && mysql_errno(mysql_) == ER_BAD_DB_ERROR) {
@@ -98,13 +157,14 @@ connection::connection(settings const& s, bool use_database) {
         if (!connected) {
             unsigned const code = mysql_errno(mysql_);
             std::string message = code == ER_BAD_DB_ERROR
-                                      ? "database '" + s.database + "' does not exist on " + s.endpoint()
-                                      : "cannot connect to MySQL at " + s.endpoint() + ": " + mysql_error(mysql_);
-            throw error(code, message + connect_hint(code, s));
+                                      ? "database '" + s.database + "' does not exist on " + endpoint_
+                                      : "cannot connect to MySQL at " + endpoint_ + ": " + mysql_error(mysql_);
+            throw error(code, message + connect_hint(code, s.connect_timeout, endpoint_));
         }
         server_version_ = mysql_get_server_info(mysql_);
     } catch (...) {
         mysql_close(mysql_);
+        mysql_ = nullptr;
         throw;
     }
 }

@@ -25,18 +25,29 @@ public:
     unsigned code() const { return code_; }
     // The connection is unusable (server gone, timeout, lost): discard it and reconnect.
     bool connection_lost() const;
+    // The transaction was rolled back whole for a reason that passes, and doing it again is safe
+    // and likely to succeed: a deadlock (ER_LOCK_DEADLOCK, 1213: InnoDB's, or a Galera
+    // certification conflict, or a Galera node's brute-force abort), or a Galera node that is not
+    // in the primary component, or is joining, or has just left it (1047, "WSREP has not yet
+    // prepared node for application use").
+    bool transient() const;
 
 private:
     unsigned code_;
 };
+
+// MariaDB Galera's error for a statement on a node not ready for clients (it reuses ER_UNKNOWN_COM_ERROR).
+inline constexpr unsigned wsrep_not_ready_code = 1047;
 
 using row = std::vector<std::optional<std::string>>;
 using param = std::variant<std::nullptr_t, std::int64_t, double, std::string_view>;
 
 class connection {
 public:
-    // Connects and logs in; with use_database=false no default database is selected.
-    // Throws db::error with a message naming the server and what to do.
+    // Connects and logs in; with use_database=false no default database is selected. With several
+    // servers in db.host, to the first in order that logs in and is ready for clients (a Galera
+    // node outside the primary component, not Synced or rejecting queries is passed over). Throws
+    // db::error with a message naming the server (each of them) and what to do.
     explicit connection(settings const& s, bool use_database = true);
     ~connection();
     connection(connection const&) = delete;
@@ -58,8 +69,11 @@ public:
     std::uint64_t affected_rows() const;
 
     std::string const& server_version() const { return server_version_; }
+    // The server this connection reached: "host:port", or the socket's path.
+    std::string const& endpoint() const { return endpoint_; }
 
 private:
+    void open(settings const& s, std::string const& host, unsigned port, std::string const& socket, bool use_database);
     [[noreturn]] void fail(std::string_view what) const;
     st_mysql_stmt* prepared(std::string_view sql);
 
@@ -67,6 +81,7 @@ private:
     std::map<std::string, st_mysql_stmt*, std::less<>> statements_;
     std::uint64_t affected_rows_ = 0;
     std::string server_version_;
+    std::string endpoint_;
 };
 
 // A column's text as a number, all of it; nullopt for NULL or text that is not one. Statements

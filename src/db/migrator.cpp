@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <mysqld_error.h>
 
 namespace hicloud::db {
 namespace {
@@ -31,48 +30,6 @@ std::vector<applied_migration> read_applied(connection& c) {
         out.push_back({std::stoi(r[0].value_or("0")), r[1].value_or(""), r[2].value_or(""), r[3].value_or("")});
     return out;
 }
-
-// Lock names are server-wide: one per database, so two databases never wait on each other.
-std::string lock_name(connection& c) {
-    auto const rows = c.query("SELECT DATABASE()");
-    std::string db = rows.empty() || !rows[0][0] ? "" : *rows[0][0];
-    return "hicloud_migrate:" + db.substr(0, 48);
-}
-
-// Holds the migration lock for its lifetime. Waits in short steps so the wait
-// never outlasts the connection's read timeout.
-class migration_lock {
-public:
-    migration_lock(connection& c, apply_options const& options) : c_(c), name_(lock_name(c)) {
-        auto const deadline = std::chrono::steady_clock::now() + options.lock_timeout;
-        bool told = false;
-        for (;;) {
-            auto const r = c_.execute("SELECT GET_LOCK(?, ?)", {std::string_view(name_), std::int64_t{1}});
-            if (r.empty() || !r[0][0]) throw error(ER_LOCK_WAIT_TIMEOUT, "cannot take the migration lock " + name_);
-            if (*r[0][0] == "1") return;
-            if (std::chrono::steady_clock::now() >= deadline)
-                throw error(ER_LOCK_WAIT_TIMEOUT,
-                            "another hicloud migrate has held the migration lock for more than " +
-                                std::to_string(options.lock_timeout.count()) +
-                                " s (migrate.lock_timeout); is one stuck? Its connection holds '" + name_ + "'");
-            if (!told && options.on_waiting) options.on_waiting();
-            told = true;
-        }
-    }
-    ~migration_lock() {
-        try {
-            c_.execute("SELECT RELEASE_LOCK(?)", {std::string_view(name_)});
-        } catch (error const&) {
-            // The connection is gone, and the server released the lock with it.
-        }
-    }
-    migration_lock(migration_lock const&) = delete;
-    migration_lock& operator=(migration_lock const&) = delete;
-
-private:
-    connection& c_;
-    std::string name_;
-};
 
 void apply_one(connection& c, migration const& m) {
     // The set was validated when it was parsed; splitting cannot fail here.
@@ -123,7 +80,8 @@ status_report read_status(connection& c, std::vector<migration> const& set) {
 }
 
 int apply_pending(connection& c, std::vector<migration> const& set, apply_options const& options) {
-    migration_lock lock(c, options);
+    c.execute(lock_table_ddl);
+    migration_lock lock(c, options.lock);
     c.execute(create_table);
     // Read under the lock: whatever another process applied meanwhile is not pending any more.
     auto const applied = read_applied(c);
@@ -135,6 +93,7 @@ int apply_pending(connection& c, std::vector<migration> const& set, apply_option
         apply_one(c, m);
         auto const took =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        lock.confirm();
         c.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at, duration_ms) "
             "VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",

@@ -5,9 +5,11 @@
 // MySQL commits DDL implicitly, so a migration cannot be rolled back: a
 // migration that fails half way is not recorded, and migrations are written
 // to be re-runnable (CREATE TABLE IF NOT EXISTS, ...), so applying it again
-// after the fix completes it. The migration lock (GET_LOCK, per database)
-// makes concurrent runs take turns: the second finds nothing pending.
+// after the fix completes it. The migration lock (a lease row per database,
+// db/migration_lock.hpp) makes concurrent runs take turns, on one server or
+// on nodes of a Galera cluster: the second finds nothing pending.
 #include "db/connection.hpp"
+#include "db/migration_lock.hpp"
 #include "db/migration_set.hpp"
 
 #include <chrono>
@@ -45,11 +47,9 @@ std::string checksum(std::string_view sql);
 status_report read_status(connection& c, std::vector<migration> const& set);
 
 struct apply_options {
-    std::chrono::seconds lock_timeout{60};
+    lock_options lock;
     // Called after each migration is applied and recorded.
     std::function<void(migration const&, std::chrono::milliseconds)> on_applied;
-    // Called once when another process holds the lock and this one starts waiting.
-    std::function<void()> on_waiting;
 };
 
 // Applies pending migrations in version order inside the migration lock; returns how many.

@@ -11,8 +11,10 @@ using core::from_flag;
 using core::option_spec;
 
 constexpr std::array db_rows{
-    option_spec{"db.host", "db-host", "HOST", "127.0.0.1", "MySQL/MariaDB server host name or address"},
-    option_spec{"db.port", "db-port", "PORT", "3306", "server TCP port"},
+    option_spec{"db.host", "db-host", "HOST[:PORT],...", "127.0.0.1",
+                "MySQL/MariaDB server host name or address; or several, tried in order until one answers and is "
+                "ready (the nodes of a Galera cluster): h1:3306,h2:3306,[fd00::3]:3306"},
+    option_spec{"db.port", "db-port", "PORT", "3306", "server TCP port (of the db.host items that name none)"},
     option_spec{"db.socket", "db-socket", "PATH", "", "unix socket path; used instead of host and port when set"},
     option_spec{"db.user", "db-user", "USER", "hicloud", "account name"},
     option_spec{"db.password", "", "PASSWORD", "", "account password (config file or environment only)", from_env | from_file,
@@ -46,6 +48,11 @@ constexpr std::array migrate_rows{
                 from_flag},
     option_spec{"migrate.lock_timeout", "lock-timeout", "SECONDS", "60",
                 "how long to wait for another migrate holding the migration lock", from_flag | from_env},
+    option_spec{"migrate.lock_lease", "lock-lease", "SECONDS", "30",
+                "how long the migration lock outlives a migrate that was killed while holding it (3-86400); "
+                "renewed every third of it while migrate runs. On Galera, set it above the longest migration "
+                "statement: a DDL statement stalls the cluster's commits, the renewals too",
+                from_flag | from_env},
 };
 
 }  // namespace

@@ -98,7 +98,7 @@ void pool::work(std::size_t index) {
                 losses_seen = losses_.load();
                 conn = std::make_unique<connection>(settings_);
                 core::log::debug("database connection opened",
-                                 {{"worker", std::to_string(index)}, {"server", settings_.endpoint()}});
+                                 {{"worker", std::to_string(index)}, {"server", conn->endpoint()}});
             } catch (...) {
                 connect_error = std::current_exception();
             }
@@ -108,7 +108,7 @@ void pool::work(std::size_t index) {
         if (job_error && !connect_error) {
             if (auto const lost = lost_connection(job_error)) {
                 core::log::warn("database connection lost; reconnecting for the next job",
-                                {{"server", settings_.endpoint()}, {"error", *lost}});
+                                {{"server", conn->endpoint()}, {"error", *lost}});
                 conn.reset();
                 ++losses_;
             }

@@ -1,14 +1,23 @@
 #include "db/settings.hpp"
 
 #include "core/config.hpp"
+#include "db/hosts.hpp"
 
 namespace hicloud::db {
+
+std::string settings::endpoint() const {
+    if (!socket.empty()) return socket;
+    auto const hosts = parse_hosts(host, port);
+    return hosts ? hosts_text(*hosts) : host + ":" + std::to_string(port);
+}
 
 settings settings_from(core::config const& c) {
     settings s;
     s.host = c.text("db.host");
     s.port = static_cast<unsigned>(c.integer("db.port", 1, 65535));
     s.socket = c.text("db.socket");
+    if (auto const hosts = parse_hosts(s.host, s.port); !hosts && s.socket.empty())
+        throw core::config_error("db.host " + hosts.error().message + " (from " + c.origin("db.host") + ")");
     s.user = c.text("db.user");
     if (auto const file = c.text("db.password_file"); !file.empty())
         s.password = core::read_secret_file(file);

@@ -13,6 +13,8 @@ namespace hicloud::db {
 enum class tls_mode { disabled, required, verify };
 
 struct settings {
+    // One server, or several tried in order ("h1:p1,h2:p2,h3"; db/hosts.hpp): the nodes of a
+    // Galera cluster, say. `port` is the port of an item that names none.
     std::string host = "127.0.0.1";
     unsigned port = 3306;
     std::string socket;  // used instead of host:port when set
@@ -30,11 +32,12 @@ struct settings {
     // Create the database (utf8mb4) when it is missing instead of failing (migrate --create-database).
     bool create_database = false;
 
-    // "127.0.0.1:3306" or "/run/mysqld/mysqld.sock": how messages name the server.
-    std::string endpoint() const { return socket.empty() ? host + ":" + std::to_string(port) : socket; }
+    // "127.0.0.1:3306", "db1:3306,db2:3306" or "/run/mysqld/mysqld.sock": how messages name the server.
+    std::string endpoint() const;
 };
 
-// Reads the db.* options; throws core::config_error on a bad value.
+// Reads the db.* options; throws core::config_error on a bad value (a db.host list with an empty
+// item or a bad port, say).
 settings settings_from(core::config const& c);
 
 }  // namespace hicloud::db

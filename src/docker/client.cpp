@@ -13,9 +13,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 
-#include <charconv>
-#include <cstdlib>
 #include <optional>
+#include <sys/stat.h>
 
 namespace hicloud::docker {
 
@@ -26,29 +25,33 @@ using local_stream = beast::basic_stream<asio::local::stream_protocol, asio::any
 
 namespace {
 
-// "1.41" -> {1, 41}, for comparing versions as numbers; nullopt unless it is digits.digits.
-std::optional<std::pair<int, int>> version_of(std::string_view v) {
-    int major = 0, minor = 0;
-    auto const dot = v.find('.');
-    if (dot == std::string_view::npos) return std::nullopt;
-    auto const end = v.data() + v.size();
-    auto const [major_end, major_ec] = std::from_chars(v.data(), v.data() + dot, major);
-    auto const [minor_end, minor_ec] = std::from_chars(v.data() + dot + 1, end, minor);
-    if (major_ec != std::errc{} || major_end != v.data() + dot || minor_ec != std::errc{} || minor_end != end)
-        return std::nullopt;
-    return std::pair{major, minor};
-}
-
-std::string explain_connect_error(std::string const& path, boost::system::error_code ec) {
-    std::string const where = "cannot connect to Docker at " + path + ": ";
-    if (ec == boost::system::errc::no_such_file_or_directory)
-        return where + "no such socket — is dockerd running? (docker_host or DOCKER_HOST names another socket)";
+// What failed connecting to `path`, and what to do. `origin`: where the socket was named (empty: found
+// at a default place).
+std::string explain_connect_error(std::string const& path, std::string const& origin, boost::system::error_code ec) {
+    std::string const where = "cannot connect to the engine at " + path + (origin.empty() ? "" : " (from " + origin + ")") + ": ";
+    bool const podman = is_podman_socket(path);
+    if (ec == boost::system::errc::no_such_file_or_directory) return where + "no such socket — " + start_engine_hint(path);
+    if (ec == boost::system::errc::connection_refused) return where + "connection refused — " + start_engine_hint(path);
+    if (ec == boost::system::errc::permission_denied && podman)
+        return where + "permission denied — the rootful socket is root's: run as root, give the socket a group the "
+                       "user is in (SocketGroup= in a podman.socket drop-in, docs/PODMAN.md), or read a rootless "
+                       "user's own socket ($XDG_RUNTIME_DIR/podman/podman.sock) as that user";
     if (ec == boost::system::errc::permission_denied)
         return where + "permission denied — run as root or add the user to the docker group (in a container: "
                        "--group-add with the socket's group id)";
-    if (ec == boost::system::errc::connection_refused)
-        return where + "connection refused — is dockerd running?";
     return where + ec.message();
+}
+
+bool is_socket(std::string const& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// A header's value, or empty.
+template <class Fields>
+std::string header_of(Fields const& fields, std::string_view name) {
+    auto const found = fields.find(name);
+    return found == fields.end() ? std::string() : std::string(found->value());
 }
 
 }  // namespace
@@ -62,27 +65,15 @@ std::string engine_message(std::string const& body) {
     return body.substr(0, 200);
 }
 
-std::string socket_path_of(std::string const& docker_host) {
-    constexpr std::string_view scheme = "unix://";
-    if (docker_host.starts_with(scheme)) return docker_host.substr(scheme.size());
-    if (docker_host.starts_with("/")) return docker_host;
-    throw engine_error("docker_host '" + docker_host +
-                       "' is not supported: HiCloud talks to Docker over its unix socket (unix:///path)");
-}
-
-std::string socket_path_for(std::string const& option, bool option_given, char const* docker_host_env) {
-    if (!option_given && docker_host_env && *docker_host_env) return socket_path_of(docker_host_env);
-    return socket_path_of(option);
-}
-
-std::string socket_path_for(std::string const& option, bool option_given) {
-    return socket_path_for(option, option_given, std::getenv("DOCKER_HOST"));
+client::client(asio::any_io_executor executor, engine_socket_search where, std::chrono::milliseconds deadline,
+               std::size_t answer_limit)
+    : executor_(std::move(executor)), where_(std::move(where)), deadline_(deadline), answer_limit_(answer_limit) {
+    if (where_.named && !where_.paths.empty()) socket_path_ = where_.paths.front();
 }
 
 client::client(asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline,
                std::size_t answer_limit)
-    : executor_(std::move(executor)), socket_path_(std::move(socket_path)), deadline_(deadline),
-      answer_limit_(answer_limit) {}
+    : client(std::move(executor), engine_socket_search{{socket_path}, "", true}, deadline, answer_limit) {}
 
 asio::awaitable<response> client::request(std::string const& method, std::string const& target,
                                           std::string const& body) {
@@ -90,7 +81,7 @@ asio::awaitable<response> client::request(std::string const& method, std::string
     stream.expires_after(deadline_);
     auto const [connect_ec] = co_await stream.async_connect(asio::local::stream_protocol::endpoint(socket_path_),
                                                             asio::as_tuple(asio::use_awaitable));
-    if (connect_ec) throw engine_error(explain_connect_error(socket_path_, connect_ec));
+    if (connect_ec) throw engine_error(explain_connect_error(socket_path_, where_.origin, connect_ec));
 
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "docker");
@@ -116,55 +107,33 @@ asio::awaitable<response> client::request(std::string const& method, std::string
                            " bytes (raise docker_answer_limit)");
     if (read_ec) throw engine_error(what + ": " + read_ec.message());
     auto res = parser.release();
-    co_return response{res.result_int(), std::move(res.body())};
-}
-
-core::outcome<std::string> negotiated_version(std::string_view version_body) {
-    boost::system::error_code ec;
-    auto const v = boost::json::parse(version_body, ec);
-    if (ec || !v.is_object()) return core::failure{"Docker GET /version: expected a JSON object"};
-    auto const text_of = [&](std::string_view key) -> std::optional<std::string> {
-        auto const* field = v.as_object().if_contains(key);
-        if (field && field->is_string()) return std::string(field->as_string());
-        return std::nullopt;
-    };
-    auto const newest = *version_of(maximum_api);
-    auto const engine_api = text_of("ApiVersion").value_or(std::string(minimum_api));
-    auto const engine = version_of(engine_api);
-    if (!engine) return core::failure{"Docker GET /version: ApiVersion '" + engine_api.substr(0, 40) + "' is not a version"};
-    if (*engine < *version_of(minimum_api))
-        return core::failure{"the Docker Engine API is " + engine_api + ", too old: HiCloud needs " +
-                             std::string(minimum_api) + " or newer (Docker 1.12+)"};
-    // An engine may stop answering old versions (Docker 29 refuses below 1.44); one that no
-    // longer answers the newest this HiCloud knows needs a newer HiCloud.
-    if (auto const oldest = text_of("MinAPIVersion"); oldest && version_of(*oldest) && *version_of(*oldest) > newest)
-        return core::failure{"the Docker engine answers API " + *oldest + " and newer, HiCloud speaks up to " +
-                             std::string(maximum_api) + ": upgrade HiCloud"};
-    // in_place_value: a string would also convert to core::failure, an aggregate of one.
-    return core::outcome<std::string>(boost::system::in_place_value,
-                                      *engine < newest ? engine_api : std::string(maximum_api));
-}
-
-bool names_podman(std::string_view version_body) {
-    boost::system::error_code ec;
-    auto const v = boost::json::parse(version_body, ec);
-    if (ec || !v.is_object()) return false;
-    auto const* components = v.as_object().if_contains("Components");
-    if (!components || !components->is_array()) return false;
-    for (auto const& c : components->as_array()) {
-        auto const* name = c.is_object() ? c.as_object().if_contains("Name") : nullptr;
-        if (name && name->is_string() && std::string_view(name->as_string()).starts_with("Podman")) return true;
-    }
-    return false;
+    co_return response{res.result_int(), std::move(res.body()), header_of(res, "Api-Version"),
+                       header_of(res, "Libpod-Api-Version")};
 }
 
 asio::awaitable<void> client::negotiate() {
+    if (!where_.named) {
+        socket_path_ = first_socket(where_, is_socket);
+        if (socket_path_.empty()) throw engine_error(no_engine_message(where_));
+    }
+    // Podman says so in /_ping's headers, and its /version is slow (docker/engine_version.hpp). A
+    // ping that fails leaves it to /version, which fails alike when the engine cannot be reached
+    // (and says why) or answers for an engine that has no /_ping (an API proxy, an old imitation).
+    std::optional<response> ping;
+    try {
+        ping = co_await request("GET", "/_ping");
+    } catch (engine_error const&) {
+    }
+    if (ping && ping->status == 200)
+        if (auto podman = identify_by_ping(ping->api_version_header, ping->libpod_api_version_header)) {
+            identity_ = std::move(*podman);
+            co_return;
+        }
     auto const r = co_await request("GET", "/version");
     if (r.status != 200) throw engine_error("Docker GET /version answered " + std::to_string(r.status) + ": " + engine_message(r.body));
-    auto version = negotiated_version(r.body);
-    if (!version) throw engine_error(version.error().message);
-    api_version_ = std::move(*version);
-    podman_ = names_podman(r.body);
+    auto identity = identify_by_version(r.body);
+    if (!identity) throw engine_error(identity.error().message);
+    identity_ = std::move(*identity);
 }
 
 char* line_buffer::prepare(std::size_t n) {
@@ -211,7 +180,7 @@ std::string_view line_buffer::rest() const {
 }
 
 asio::awaitable<response> client::call(std::string const& method, std::string const& target, std::string const& body) {
-    co_return co_await request(method, "/v" + api_version_ + target, body);
+    co_return co_await request(method, "/v" + api_version() + target, body);
 }
 
 asio::awaitable<unsigned> client::call_streaming(std::string const& method, std::string const& target,
@@ -220,8 +189,8 @@ asio::awaitable<unsigned> client::call_streaming(std::string const& method, std:
     stream.expires_after(deadline_);
     auto const [connect_ec] = co_await stream.async_connect(asio::local::stream_protocol::endpoint(socket_path_),
                                                             asio::as_tuple(asio::use_awaitable));
-    if (connect_ec) throw engine_error(explain_connect_error(socket_path_, connect_ec));
-    http::request<http::empty_body> req{http::string_to_verb(method), "/v" + api_version_ + target, 11};
+    if (connect_ec) throw engine_error(explain_connect_error(socket_path_, where_.origin, connect_ec));
+    http::request<http::empty_body> req{http::string_to_verb(method), "/v" + api_version() + target, 11};
     req.set(http::field::host, "docker");
     req.set(http::field::connection, "close");
     auto const what = "Docker " + method + " " + target;
@@ -254,10 +223,12 @@ asio::awaitable<unsigned> client::call_streaming(std::string const& method, std:
 
 struct line_stream::impl {
     impl(client const& engine, std::string target)
-        : stream(engine.executor_), socket_path(engine.socket_path_), deadline(engine.deadline_),
-          target("/v" + engine.api_version_ + target), lines(engine.answer_limit_), limit(engine.answer_limit_) {}
+        : stream(engine.executor_), socket_path(engine.socket_path_), origin(engine.where_.origin),
+          deadline(engine.deadline_), target("/v" + engine.api_version() + target), lines(engine.answer_limit_),
+          limit(engine.answer_limit_) {}
     local_stream stream;
     std::string socket_path;
+    std::string origin;
     std::chrono::milliseconds deadline;
     std::string target;
     // What the parser has not taken yet: the head (a few hundred bytes; a larger one is no
@@ -296,7 +267,7 @@ asio::awaitable<void> line_stream::open() {
     auto const [connect_ec] = co_await i.stream.async_connect(asio::local::stream_protocol::endpoint(i.socket_path),
                                                               asio::as_tuple(asio::use_awaitable));
     if (closed_) throw engine_error(what + ": closed");
-    if (connect_ec) throw engine_error(explain_connect_error(i.socket_path, connect_ec));
+    if (connect_ec) throw engine_error(explain_connect_error(i.socket_path, i.origin, connect_ec));
     http::request<http::empty_body> req{http::verb::get, i.target, 11};
     req.set(http::field::host, "docker");
     auto const [write_ec, written] = co_await http::async_write(i.stream, req, asio::as_tuple(asio::use_awaitable));
@@ -366,7 +337,7 @@ asio::awaitable<std::optional<std::string_view>> line_stream::next_line(std::chr
 }
 
 asio::awaitable<std::string> client::get(std::string const& target) {
-    auto const r = co_await request("GET", "/v" + api_version_ + target);
+    auto const r = co_await request("GET", "/v" + api_version() + target);
     if (r.status >= 400)
         throw engine_error("Docker GET " + target + " answered " + std::to_string(r.status) + ": " + engine_message(r.body));
     co_return r.body;

@@ -2,8 +2,10 @@
 // The Docker Engine API over its unix socket (Boost.Beast), on the shared
 // event loop. One connection per call, so calls run concurrently (the stats of
 // many containers, up to docker::fetch_figures' bound); every call has a
-// deadline. The API version is negotiated once from GET /version.
+// deadline. The engine (Docker or Podman) and the API version are learnt once (negotiate).
 #include "core/failure.hpp"
+#include "docker/engine_socket.hpp"
+#include "docker/engine_version.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,33 +29,10 @@ struct engine_error : std::runtime_error {
 struct response {
     unsigned status = 0;
     std::string body;
+    // The headers negotiate() reads: Api-Version (every answer of Docker and Podman) and
+    // Libpod-Api-Version (Podman's); empty when absent.
+    std::string api_version_header, libpod_api_version_header;
 };
-
-// The lowest Engine API HiCloud speaks (Docker 1.12): /containers/json and stats with precpu_stats.
-inline constexpr std::string_view minimum_api = "1.24";
-// The newest it knows (Docker 29.0): every call HiCloud makes is unchanged from 1.24 up to here
-// (the Engine's API changelog). Engines from Docker 29 refuse versions below 1.44, so a fixed
-// older version is no choice: the version is negotiated.
-inline constexpr std::string_view maximum_api = "1.52";
-
-// The version to ask for, from the body of GET /version, as the docker CLI negotiates: the
-// engine's ApiVersion when it is older than maximum_api, else maximum_api. An engine that gives
-// no ApiVersion is taken to speak minimum_api (the CLI's fallback). Fails, saying what to do,
-// when the engine is older than minimum_api, when its MinAPIVersion is above maximum_api, or
-// when the body is not a version object.
-core::outcome<std::string> negotiated_version(std::string_view version_body);
-
-// "unix:///var/run/docker.sock" or "/var/run/docker.sock" -> the socket path; other schemes are refused.
-std::string socket_path_of(std::string const& docker_host);
-
-// The engine's socket path for a <section>.docker_host option, as the docker CLI decides: the
-// option's value when it was given (on the command line, in the environment or a file:
-// `option_given`); else `docker_host_env` ($DOCKER_HOST) when set and not empty; else the
-// option's default. Throws engine_error as socket_path_of does for a scheme other than unix://.
-std::string socket_path_for(std::string const& option, bool option_given, char const* docker_host_env);
-
-// The same with the process's own $DOCKER_HOST.
-std::string socket_path_for(std::string const& option, bool option_given);
 
 // The engine's own explanation in an error body ({"message": "..."}), else the body's start.
 std::string engine_message(std::string const& body);
@@ -123,13 +102,26 @@ public:
     // containers.docker_answer_limit; a listing of thousands of containers is a few MiB, a stats
     // body a few KiB); a longer one fails the call with engine_error. A streamed answer
     // (call_streaming, a pull) is bounded by the deadline instead.
+    //
+    // The engine at the first socket of `where` that exists (docker/engine_socket.hpp), looked for
+    // again at each negotiate(); or at `socket_path`.
+    client(boost::asio::any_io_executor executor, engine_socket_search where, std::chrono::milliseconds deadline,
+           std::size_t answer_limit);
     client(boost::asio::any_io_executor executor, std::string socket_path, std::chrono::milliseconds deadline,
            std::size_t answer_limit);
 
-    // GET /version, then every call goes to /vX.Y/... (negotiated_version). Throws
-    // engine_error when the engine is unreachable or no version suits both.
+    // Finds the socket (among the default places, the first that is one), then learns the engine:
+    // GET /_ping, and unless its headers name Podman GET /version (docker/engine_version.hpp); every
+    // call then goes to /vX.Y/.... Throws engine_error when no socket is found (naming every path
+    // tried and what starts an engine), the engine is unreachable, or no version suits both.
     boost::asio::awaitable<void> negotiate();
-    std::string const& api_version() const { return api_version_; }
+    std::string const& api_version() const { return identity_.api_version; }
+    // Docker until negotiate() says otherwise.
+    engine_kind kind() const { return identity_.kind; }
+    std::string_view engine_type() const { return engine_type_name(identity_.kind); }
+    std::string const& engine_version() const { return identity_.engine_version; }
+    // The socket in use (after negotiate(), when it was looked for).
+    std::string const& socket_path() const { return socket_path_; }
 
     // GET `target` (after the version prefix). Throws engine_error on a transport failure,
     // the deadline, an answer over the limit, or a status >= 400 (with the engine's message).
@@ -148,9 +140,6 @@ public:
     // so it may outlive it.
     std::shared_ptr<line_stream> stream_lines(std::string const& target) const;
 
-    // The engine is Podman (its /version names a "Podman Engine" component): its compat API
-    // streams stats every 5 s, with a first frame whose precpu_stats is milliseconds old.
-    bool is_podman() const { return podman_; }
     std::chrono::milliseconds deadline() const { return deadline_; }
 
     // The raw exchange, without a version prefix or status check.
@@ -159,15 +148,12 @@ public:
 
 private:
     boost::asio::any_io_executor executor_;
+    engine_socket_search where_;
     std::string socket_path_;
     std::chrono::milliseconds deadline_;
     std::size_t answer_limit_;
-    std::string api_version_;
-    bool podman_ = false;
+    engine_identity identity_;
     friend class line_stream;
 };
-
-// Whether a GET /version body names Podman among its components.
-bool names_podman(std::string_view version_body);
 
 }  // namespace hicloud::docker

@@ -91,6 +91,12 @@ bool can_open_window(cpu_reading const& previous, cpu_reading const& current) {
            current.total_usage >= previous.total_usage;
 }
 
+// Whether a one-shot reading came with the reading that opens its window, as precpu_stats: the
+// host's time, and on the wall-time basis (Podman) the time it was taken ("preread").
+bool has_own_window(stats_reading const& r, cpu_basis basis) {
+    return r.precpu.system_usage && (basis != cpu_basis::wall_time || r.precpu.read_ns);
+}
+
 // Reads one container's stream until it ends, keeping its newest reading. `idle`: the longest
 // wait for a frame before the stream counts as stalled (dockerd sends one a collector pass).
 asio::awaitable<void> read_stream(std::shared_ptr<stats_sampler::stream> s, std::chrono::milliseconds idle) {
@@ -189,7 +195,9 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<figures> result(listed.size());
     std::vector<std::size_t> streamed, one_shot_read;  // indexes of `listed` that may have a process
     std::set<std::string_view> wanted;                 // ids of those streamed
-    bool const streaming = streams_wanted_ && !engine.is_podman();
+    // Podman's compat stream sends a frame every 5 s, the first with a precpu_stats milliseconds old.
+    bool const streaming = streams_wanted_ && engine.kind() != engine_kind::podman;
+    auto const basis = cpu_basis_of(engine.kind());
     for (std::size_t i = 0; i < listed.size(); ++i) {
         auto const& state = listed[i].state;
         if (has_no_process(state)) {
@@ -247,7 +255,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<std::size_t> again;
     for (auto const i : one_shot_read) {
         auto& r = *first[i];
-        if (!r || !r->cpu_error.empty() || !r->cpu.system_usage || r->precpu.system_usage) continue;
+        if (!r || !r->cpu_error.empty() || !r->cpu.system_usage || has_own_window(*r, basis)) continue;
         auto const kept = previous_.find(listed[i].id);
         if (kept != previous_.end() && can_open_window(kept->second, r->cpu))
             r->precpu = kept->second;
@@ -270,7 +278,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
             result[i].unknown = {r.error().message};
             continue;
         }
-        result[i] = figures_of(*r, listed[i].state);
+        result[i] = figures_of(*r, listed[i].state, basis);
         if (r->cpu_error.empty() && r->cpu.system_usage) kept[listed[i].id] = r->cpu;
     }
 
@@ -298,10 +306,10 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         auto reading = *s.newest;
         if (auto const opening = window_opening(previous == previous_.end() ? std::nullopt : std::optional(previous->second), reading)) {
             reading.precpu = *opening;
-            result[i] = figures_of(reading, listed[i].state);
+            result[i] = figures_of(reading, listed[i].state, basis);
         } else {
             // One frame so far: its memory, and no CPU figure yet.
-            result[i] = figures_of(reading, listed[i].state);
+            result[i] = figures_of(reading, listed[i].state, basis);
             result[i].cpu_percent.reset();
             std::erase_if(result[i].unknown, [](std::string const& u) { return u.starts_with("cpu: "); });
             result[i].unknown.insert(result[i].unknown.begin(), "cpu: one reading from the stats stream so far; "

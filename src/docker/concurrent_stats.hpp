@@ -23,6 +23,7 @@
 // engine's second collection, the other taken by the sampler itself (the reading kept from the
 // previous call, or, for a container read for the first time, a second reading a second after
 // the first). An engine that fills precpu_stats although asked for one-shot is taken at its word.
+// Podman's figures are on cpu_basis::wall_time (stats.hpp): its system_cpu_usage is busy time only.
 //
 // The bound (agent.docker_stats_in_flight, containers.docker_stats_in_flight; default 100): each
 // stream and each call holds a socket (a file descriptor here, a connection and a subscription in

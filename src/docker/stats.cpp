@@ -5,6 +5,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <limits>
 #include <string>
 #include <utility>
@@ -152,6 +153,57 @@ core::outcome<cpu_reading> read_cpu(json::object const& body, std::string_view k
     return cpu;
 }
 
+// The digits of `text` from `at`, `n` of them, as a number; nullopt when they are not all digits.
+std::optional<int> digits(std::string_view text, std::size_t at, std::size_t n) {
+    if (at + n > text.size()) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
+// Go's RFC 3339 with nanoseconds ("2026-11-30T14:27:56.780536221Z", a fraction of up to 9 digits
+// or none, "Z" or a "+hh:mm" offset) as nanoseconds since the Unix epoch; nullopt for anything else
+// and for years outside 1970-2261: Go's zero time "0001-01-01T00:00:00Z" means no reading, and
+// 64-bit nanoseconds end in April 2262.
+std::optional<std::int64_t> go_time_ns(std::string_view t) {
+    auto const year = digits(t, 0, 4), month = digits(t, 5, 2), day = digits(t, 8, 2), hour = digits(t, 11, 2),
+               minute = digits(t, 14, 2), second = digits(t, 17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || t[4] != '-' || t[7] != '-' || t[10] != 'T' ||
+        t[13] != ':' || t[16] != ':' || *hour > 23 || *minute > 59 || *second > 60 || *year < 1970 || *year > 2261)
+        return std::nullopt;
+    std::chrono::year_month_day const date{std::chrono::year(*year), std::chrono::month(*month), std::chrono::day(*day)};
+    if (!date.ok()) return std::nullopt;
+    std::size_t at = 19;
+    std::int64_t fraction = 0;
+    if (at < t.size() && t[at] == '.') {
+        std::size_t n = 0;
+        for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at, ++n)
+            if (n < 9) fraction = fraction * 10 + (t[at] - '0');
+        if (n == 0 || n > 9) return std::nullopt;
+        for (; n < 9; ++n) fraction *= 10;
+    }
+    std::int64_t offset_s = 0;
+    if (t.substr(at) != "Z") {
+        auto const oh = digits(t, at + 1, 2), om = digits(t, at + 4, 2);
+        if (t.size() != at + 6 || (t[at] != '+' && t[at] != '-') || t[at + 3] != ':' || !oh || !om || *oh > 23 || *om > 59)
+            return std::nullopt;
+        offset_s = (t[at] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
+    }
+    auto const seconds = std::chrono::sys_days(date).time_since_epoch() / std::chrono::seconds(1) + *hour * 3600 +
+                         *minute * 60 + *second - offset_s;
+    return seconds * 1'000'000'000 + fraction;
+}
+
+// The body's `key` ("read", "preread") as go_time_ns reads it; absent when it is not a string.
+std::optional<std::int64_t> read_time(json::object const& body, std::string_view key) {
+    auto const* value = body.if_contains(key);
+    if (value == nullptr || !value->is_string()) return std::nullopt;
+    return go_time_ns(value->get_string());
+}
+
 core::outcome<memory_reading> read_memory(json::object const& body) {
     memory_reading memory;
     auto const object = object_member(body, "", "memory_stats", presence::required);
@@ -197,6 +249,8 @@ core::outcome<stats_reading> parse_stats(std::string_view json) {
     if (cpu && precpu) {
         reading.cpu = *cpu;
         reading.precpu = *precpu;
+        reading.cpu.read_ns = read_time(body, "read");
+        reading.precpu.read_ns = read_time(body, "preread");
     } else {
         reading.cpu_error = (cpu ? precpu : cpu).error().message;
     }
@@ -217,20 +271,31 @@ std::uint32_t cpu_count_of(cpu_reading const& reading) {
     return 1;
 }
 
-core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const& current) {
+core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const& current, cpu_basis basis) {
     // Unlike the CLI, a baseline without system time is no baseline: from a zeroed
     // precpu_stats the CLI divides the container's lifetime CPU by the host's uptime CPU.
     if (!previous.system_usage) return core::failure{"no previous reading (precpu_stats has no system_cpu_usage)"};
     if (!current.system_usage) return core::failure{"cpu_stats has no system_cpu_usage"};
-    if (*current.system_usage <= *previous.system_usage) return core::failure{"system_cpu_usage did not move forward"};
+    if (basis == cpu_basis::host_cpu_time && *current.system_usage <= *previous.system_usage)
+        return core::failure{"system_cpu_usage did not move forward"};
+    if (basis == cpu_basis::wall_time && (!previous.read_ns || !current.read_ns))
+        return core::failure{"a reading has no time (\"read\" is missing or not an RFC 3339 time)"};
+    if (basis == cpu_basis::wall_time && *current.read_ns <= *previous.read_ns)
+        return core::failure{"the reading's time did not move forward"};
     if (current.total_usage < previous.total_usage)
         return core::failure{"total_usage went back (the container restarted)"};
     // Subtracted as integers: the counters pass 2^53, their differences do not.
     auto const container_delta = static_cast<double>(current.total_usage - previous.total_usage);
-    auto const system_delta = static_cast<double>(*current.system_usage - *previous.system_usage);
     auto const cpus = cpu_count_of(current);
-    // The CLI's formula, in its order of operations.
-    double const percent = (container_delta / system_delta) * static_cast<double>(cpus) * 100.0;
+    double percent = 0;
+    if (basis == cpu_basis::wall_time) {
+        // podman stats' formula (libpod calculateCPUPercent): CPU time over wall-clock time.
+        percent = container_delta / static_cast<double>(*current.read_ns - *previous.read_ns) * 100.0;
+    } else {
+        auto const system_delta = static_cast<double>(*current.system_usage - *previous.system_usage);
+        // The CLI's formula, in its order of operations.
+        percent = (container_delta / system_delta) * static_cast<double>(cpus) * 100.0;
+    }
     // The bound holds only for a count the engine gave; the fallback of 1 understates it.
     bool const counted = current.online_cpus > 0 || current.percpu_count > 0;
     if (counted && percent > static_cast<double>(cpus) * 110.0)
@@ -282,7 +347,11 @@ bool has_no_process(std::string_view state) {
     return state == "created" || state == "exited" || state == "dead";
 }
 
-figures figures_of(stats_reading const& reading, std::string_view state) {
+cpu_basis cpu_basis_of(engine_kind engine) {
+    return engine == engine_kind::podman ? cpu_basis::wall_time : cpu_basis::host_cpu_time;
+}
+
+figures figures_of(stats_reading const& reading, std::string_view state, cpu_basis basis) {
     figures f;
     // Created, exited and dead containers have no process, nor has a restarting one between its
     // runs or one being removed: the Engine's empty reading then means "nothing runs". Running,
@@ -295,7 +364,7 @@ figures figures_of(stats_reading const& reading, std::string_view state) {
         note("cpu", reading.cpu_error);
     } else if (empty_is_zero && !reading.cpu.system_usage) {
         f.cpu_percent = 0.0;  // the Engine's empty reading: nothing runs
-    } else if (auto const cpu = cpu_percent(reading.precpu, reading.cpu)) {
+    } else if (auto const cpu = cpu_percent(reading.precpu, reading.cpu, basis)) {
         f.cpu_percent = *cpu;
     } else {
         note("cpu", cpu.error().message);

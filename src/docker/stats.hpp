@@ -1,8 +1,10 @@
 #pragma once
 // The figures `docker stats` shows for one container, computed from the Engine's stats
-// object (GET /containers/{id}/stats) the way the CLI computes them. Pure: no I/O and no
-// clock, so every case is a captured body and its expected figures.
+// object (GET /containers/{id}/stats) the way the CLI computes them, or on Podman's compat API
+// the figures `podman stats` shows (cpu_basis, memory_used). Pure: no I/O and no clock, so every
+// case is a captured body and its expected figures.
 #include "core/failure.hpp"
+#include "docker/engine_version.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +28,11 @@ struct cpu_reading {
     std::uint32_t online_cpus = 0;
     // The length of cpu_usage.percpu_usage, which only cgroup v1 hosts fill in; 0 when absent.
     std::uint32_t percpu_count = 0;
+    // When the engine took the reading: the body's "read" (for cpu_stats) or "preread" (for
+    // precpu_stats), RFC 3339 with nanoseconds as Go writes it, as nanoseconds since the Unix
+    // epoch. Absent when missing, not such a time, or Go's zero time (year 1) that an engine writes
+    // for "no previous reading".
+    std::optional<std::int64_t> read_ns;
 };
 
 // memory_stats. The Engine leaves out a field that is 0, and writes "memory_stats": {} when it
@@ -64,6 +71,18 @@ core::outcome<stats_reading> parse_stats(std::string_view json);
 // (the CLI's fallback for API < 1.27), else 1.
 std::uint32_t cpu_count_of(cpu_reading const& reading);
 
+// What a CPU percentage is measured against.
+enum class cpu_basis {
+    // The host's CPU time: Docker's system_cpu_usage, /proc/stat's busy and idle time of every CPU.
+    host_cpu_time,
+    // Wall-clock time between the readings. Podman's system_cpu_usage is the root cgroup's CPU
+    // time (containers/common pkg/cgroups SystemCPUUsage: cpuacct.usage on cgroup v1, the top-level
+    // cgroups' usage_usec on v2), which leaves idle time out: divided by it, a container busy on one
+    // of two CPUs of an idle host shows 200 %, on a host busy elsewhere less (podman#28761).
+    // `podman stats` divides by wall-clock time (libpod/stats_linux.go calculateCPUPercent).
+    wall_time,
+};
+
 // (Δ total_usage / Δ system_usage) × CPUs of `current` × 100 (docker/cli stats_helpers.go), so a
 // container busy on two CPUs shows 200; 0 when total_usage did not move (a paused container).
 // Unknown (the failure says why) when either reading lacks system_usage (a first read, a zeroed
@@ -71,7 +90,11 @@ std::uint32_t cpu_count_of(cpu_reading const& reading);
 // container restarted and its counter began again), and when the result is more than the CPUs
 // could do (above 110 % of CPUs × 100: counters read far apart, seen at 1827 % on 12 CPUs).
 // `previous` is the body's precpu_stats, or in one-shot mode the cpu_stats the agent kept.
-core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const& current);
+// With cpu_basis::wall_time (Podman): Δ total_usage / Δ read_ns × 100, the same scale (100 = one
+// full CPU), unknown when either reading lacks its time or the time did not move forward, and
+// within the same bound; system_usage then only tells a reading from an empty one.
+core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const& current,
+                                  cpu_basis basis = cpu_basis::host_cpu_time);
 
 // Memory in use without the inactive page cache, which the kernel reclaims before it
 // would fail an allocation; cadvisor, containerd and the CLI (since Docker 19.03) agree.
@@ -79,8 +102,10 @@ core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const
 std::optional<std::uint64_t> memory_used_cgroup_v1(memory_reading const& memory);  // usage - total_inactive_file
 std::optional<std::uint64_t> memory_used_cgroup_v2(memory_reading const& memory);  // usage - inactive_file
 
-// The v1 case, else the v2 case, else usage, in bytes. Unknown without usage, or when usage is
-// 1 EiB or more (18446744073709551615, 2^64 − 1, is seen from real engines): no host has that.
+// The v1 case, else the v2 case, else usage, in bytes: Podman 4.3 writes no `stats` map, and its
+// usage, page cache included, is what `podman stats` shows (libpod MemUsage). Unknown without
+// usage, or when usage is 1 EiB or more (18446744073709551615, 2^64 − 1, is seen from real
+// engines): no host has that.
 core::outcome<std::uint64_t> memory_used(memory_reading const& memory);
 
 // memory_used / limit × 100. Unknown when memory_used is, and without a limit (absent, 0, or
@@ -102,7 +127,10 @@ struct figures {
     std::optional<double> memory_percent;
     std::vector<std::string> unknown;  // "cpu: ...", "memory: ..."
 };
-figures figures_of(stats_reading const& reading, std::string_view state);
+figures figures_of(stats_reading const& reading, std::string_view state, cpu_basis basis = cpu_basis::host_cpu_time);
+
+// The basis of an engine's stats: wall_time for Podman, host_cpu_time for Docker.
+cpu_basis cpu_basis_of(engine_kind engine);
 
 // Bytes as MiB (2^20 bytes), the unit the agent reports container memory in.
 double to_mib(std::uint64_t bytes);

@@ -31,7 +31,7 @@ struct container_entry {
     std::optional<double> memory_percent{};  // con_memory_percent: of the container's limit, 0-100
     // Whose sample it is. On the wire engine_type and agent_id may be left out (the server then
     // takes the sample's); the agent always sends them.
-    std::string engine_type{};  // "docker"
+    std::string engine_type{};  // "docker" or "podman"
     std::string agent_id{};
     std::string node_name{};
     std::string datetime{};  // con_get_datetime: "YYYY-MM-DD HH:MM:SS"
@@ -41,7 +41,7 @@ struct container_entry {
 
 // The whole body: one row of the `server` table and its containers.
 struct sample {
-    std::string engine_type;  // "docker"
+    std::string engine_type;  // "docker" or "podman"
     std::string agent_id;     // the key every query groups by; never empty
     host_figures host;
     std::string datetime;  // ser_get_datetime: "YYYY-MM-DD HH:MM:SS" (the server normalizes to UTC)

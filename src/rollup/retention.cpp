@@ -1,9 +1,8 @@
 #include "rollup/retention.hpp"
 
 #include "core/config.hpp"
+#include "rollup/rollup.hpp"
 #include "server/timestamp.hpp"
-
-#include <mysqld_error.h>
 
 #include <algorithm>
 
@@ -16,12 +15,6 @@ using std::chrono::sys_seconds;
 std::optional<sys_seconds> before(days d, sys_seconds now) {
     if (d.count() == 0) return std::nullopt;
     return now - d;
-}
-
-sys_seconds time_of(std::string const& datetime) {
-    auto t = server::parse_time(datetime);
-    if (!t) throw db::error(ER_TRUNCATED_WRONG_VALUE, "not a DATETIME in the rollup tables: " + datetime);
-    return *t;
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 
 #include <mysqld_error.h>
 
+#include <algorithm>
+#include <map>
+
 namespace hicloud::rollup {
 namespace {
 
@@ -14,12 +17,6 @@ using std::chrono::minutes;
 using std::chrono::sys_seconds;
 
 using ten_minutes = std::chrono::duration<std::int64_t, std::ratio<600>>;
-
-sys_seconds time_of(std::string const& datetime) {
-    auto t = server::parse_time(datetime);
-    if (!t) throw db::error(ER_TRUNCATED_WRONG_VALUE, "not a DATETIME in the rollup tables: " + datetime);
-    return *t;
-}
 
 // Runs `body` in a READ COMMITTED transaction: its reads of raw rows take no locks, so a rollup
 // never makes a sample wait (INSERT ... SELECT reads its source as a consistent read then).
@@ -56,13 +53,37 @@ void recompute(db::connection& c, std::optional<std::string> const& agent, sys_s
     for (auto s : {source::host, source::container}) run(hour_rollup_sql(s, agent.has_value()), first_hour, end_hour);
 }
 
+// Deletes the pending rows `ids` by their primary key, a chunk per statement.
+void delete_pending(db::connection& c, std::vector<std::int64_t> const& ids) {
+    constexpr std::size_t chunk = 500;
+    for (std::size_t at = 0; at < ids.size(); at += chunk) {
+        auto const n = std::min(chunk, ids.size() - at);
+        std::string sql = "DELETE FROM rollup_pending WHERE id IN (?";
+        for (std::size_t i = 1; i < n; ++i) sql += ",?";
+        std::vector<db::param> values(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                      ids.begin() + static_cast<std::ptrdiff_t>(at + n));
+        c.execute(sql + ")", values);
+    }
+}
+
 }  // namespace
 
+sys_seconds time_of(std::string const& datetime) {
+    auto t = server::parse_time(datetime);
+    if (!t) throw db::error(ER_TRUNCATED_WRONG_VALUE, "not a DATETIME in the rollup tables: " + datetime);
+    return *t;
+}
+
 std::vector<pending_minute> read_pending(db::connection& c, std::size_t limit) {
+    std::map<std::pair<std::string, std::string>, std::vector<std::int64_t>> minutes;
+    for (auto const& r : c.execute("SELECT id, agent_id, period_start FROM rollup_pending ORDER BY id LIMIT ?",
+                                   {static_cast<std::int64_t>(limit)})) {
+        auto const id = db::integer_of(r.at(0));
+        if (id && r.at(1) && r.at(2)) minutes[{*r[1], *r[2]}].push_back(*id);
+    }
     std::vector<pending_minute> out;
-    for (auto const& r : c.execute("SELECT agent_id, period_start FROM rollup_pending ORDER BY period_start LIMIT ?",
-                                   {static_cast<std::int64_t>(limit)}))
-        if (r.size() == 2 && r[0] && r[1]) out.push_back({*r[0], *r[1]});
+    for (auto& [key, ids] : minutes) out.push_back({key.first, key.second, std::move(ids)});
+    std::stable_sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.period_start < b.period_start; });
     return out;
 }
 
@@ -71,15 +92,9 @@ roll_up_result roll_up(db::connection& c, pending_minute const& p, kept_since co
     auto const minute = floor<minutes>(time_of(p.period_start));
     return in_transaction(c, [&] {
         if (!db::holds_lease(c, lease_name, holder)) return roll_up_result::not_holder;
-        // Held until the commit: a sample of this minute stored meanwhile waits, then adds the row again.
-        if (c.execute("SELECT 1 FROM rollup_pending WHERE agent_id = ? AND period_start = ? FOR UPDATE",
-                      {std::string_view(p.agent_id), std::string_view(p.period_start)})
-                .empty())
-            return roll_up_result::gone;
         bool const too_old = oldest_kept.raw && minute < *oldest_kept.raw;
         if (!too_old) recompute(c, p.agent_id, minute, minute + minutes(1), oldest_kept);
-        c.execute("DELETE FROM rollup_pending WHERE agent_id = ? AND period_start = ?",
-                  {std::string_view(p.agent_id), std::string_view(p.period_start)});
+        delete_pending(c, p.ids);
         return too_old ? roll_up_result::too_old : roll_up_result::rolled_up;
     });
 }

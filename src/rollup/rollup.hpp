@@ -1,13 +1,15 @@
 #pragma once
 // Keeping the rollup tables (schema/005_rollups.sql) up to date, on one connection.
 //
-// Each sample's transaction adds its (agent_id, minute) to rollup_pending (server/sample_store).
-// roll_up() takes one such row FOR UPDATE, recomputes that minute of the agent's host and
-// containers from the raw rows and the hour around it from the minutes, and deletes the row, in
-// one READ COMMITTED transaction. A sample stored meanwhile waits for the row's lock and adds it
-// again after the commit, so it is rolled up at the next pass: every raw row is counted, and
-// since rollup rows are recomputed, never incremented, none twice, also after a server was killed
-// half-way (its transaction rolls back, the entry stays).
+// Each sample's transaction inserts its (agent_id, minute) into rollup_pending
+// (server/sample_store). read_pending() reads those rows; roll_up() recomputes one minute of an
+// agent's host and containers from the raw rows, and the hour around it from the minutes, and
+// deletes exactly the pending rows read, in one READ COMMITTED transaction. A row read was
+// committed before the recompute's snapshot, so its sample is counted; a row committed later,
+// even with a lower id, was not read, stays, and is rolled up at the next pass. Rollup rows are
+// recomputed, never incremented, so nothing is counted twice, also after a server was killed
+// half-way (its transaction rolls back, the rows stay). Samples never wait for a rollup: pending
+// rows are only inserted by them and only deleted here.
 //
 // The rows stored before the migration have no pending entry: backfill_step() walks them from
 // the oldest in ten-minute steps (rollup_progress 'backfill'), each step one short transaction.
@@ -21,6 +23,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,17 +35,17 @@ inline constexpr std::string_view lease_name = "rollups";
 
 struct pending_minute {
     std::string agent_id;
-    std::string period_start;  // "YYYY-MM-DD HH:MM:00", UTC
+    std::string period_start;           // "YYYY-MM-DD HH:MM:00", UTC
+    std::vector<std::int64_t> ids{};    // its rollup_pending rows that were read
 };
 
-// The (agent, minute)s waiting to be rolled up, oldest first, at most `limit`.
+// The first `limit` rows of rollup_pending (by id) as (agent, minute)s, oldest minute first.
 std::vector<pending_minute> read_pending(db::connection& c, std::size_t limit);
 
 enum class roll_up_result {
-    rolled_up,  // the minute and its hour recomputed, the entry removed
-    gone,       // another server rolled it up meanwhile
-    not_holder, // `holder` does not hold the lease: nothing done
-    too_old,    // the minute is older than the raw rows kept: the entry removed, the minute kept as it was
+    rolled_up,   // the minute and its hour recomputed, its pending rows deleted
+    not_holder,  // `holder` does not hold the lease: nothing done
+    too_old,     // older than the raw rows kept: its pending rows deleted, the minute kept as it was
 };
 
 // Rolls up one pending minute. `oldest_kept` says what retention has deleted: a minute whose raw
@@ -58,6 +61,9 @@ struct backfill_state {
     std::optional<std::string> until;     // the migration's time: later rows have pending entries
     bool not_holder = false;              // `holder` does not hold the lease: nothing done
 };
+
+// A DATETIME column's text ("YYYY-MM-DD HH:MM:SS", UTC) as a time; throws db::error when it is not one.
+std::chrono::sys_seconds time_of(std::string const& datetime);
 
 // The backfill's state; throws db::error (ER_NO_SUCH_TABLE) when the rollup tables are missing.
 backfill_state read_backfill(db::connection& c);

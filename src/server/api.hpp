@@ -72,6 +72,7 @@ struct api_context {
     server_metrics* metrics = nullptr;
     latest_cache* latest = nullptr;
     std::function<listener_counts()> listener{};
+    std::function<upkeep_counts()> upkeep{};  // rollups and retention (unset: not on the page)
     // The read API's pool (null: reads use `database`) and options.
     db::pool* reads = nullptr;
     read_limits read{};

@@ -9,6 +9,8 @@
 #include <mysqld_error.h>
 
 #include <algorithm>
+#include <random>
+#include <thread>
 
 namespace hicloud::server {
 namespace {
@@ -47,24 +49,48 @@ bool refuses_the_values(db::error const& e) {
     }
 }
 
-bool lost_a_race(db::error const& e) { return e.code() == ER_DUP_ENTRY || e.code() == ER_LOCK_DEADLOCK; }
+// Another transaction stored one of these keys since the batch looked (ER_DUP_ENTRY; on Galera
+// also an auto-increment id another node handed out while the cluster changed, mysql-wsrep#18).
+bool lost_a_race(db::error const& e) { return e.code() == ER_DUP_ENTRY; }
+
+// Before retry number `attempt` (from 1) after a transient failure: 10 ms doubled each time (160 ms at most),
+// times 0.5 to 1.5 at random so that two servers whose batches collided do not collide again.
+std::chrono::milliseconds back_off(std::size_t attempt) {
+    thread_local std::minstd_rand random{std::random_device{}()};
+    auto const base = 10 << std::min<std::size_t>(attempt - 1, 4);
+    return std::chrono::milliseconds(std::uniform_int_distribution<int>(base / 2, base + base / 2)(random));
+}
 
 // store_samples. Nearly every batch holds only new keys, so the first try inserts without looking
 // them up (one statement per batch less for the database); a key already stored fails it with
-// ER_DUP_ENTRY. Then it is done again looking the keys up, and once more when that lost a race:
-// another server stored one of these keys since we looked, or InnoDB chose it as a deadlock
-// victim. Each failed try was rolled back whole.
-std::vector<ingest_result> store_with_retry(db::connection& c, std::span<keyed_sample const> samples) {
+// ER_DUP_ENTRY, and it is done again at once looking the keys up. A transient failure — a
+// deadlock, and on Galera a certification conflict with another node's commit (a server there
+// stored one of these keys at the same moment) or a node not ready — is tried again after a
+// back-off, looking the keys up, and so is a key another server stored between the look-up and
+// the insert: at most `retries` times in all; then the error is thrown (503). Each
+// failed try was rolled back whole, so nothing is stored twice. The back-off blocks only this
+// pool worker.
+std::vector<ingest_result> store_with_retry(db::connection& c, std::span<keyed_sample const> samples,
+                                            std::size_t retries) {
     std::vector<bool> written;
-    try {
-        written = store_samples(c, samples, false);
-    } catch (db::error const& e) {
-        if (!lost_a_race(e)) throw;
+    bool look_up_keys = false;
+    std::size_t retried = 0;
+    for (;;) {
         try {
-            written = store_samples(c, samples);
-        } catch (db::error const& again) {
-            if (!lost_a_race(again)) throw;
-            written = store_samples(c, samples);
+            written = store_samples(c, samples, look_up_keys);
+            break;
+        } catch (db::error const& e) {
+            // A stored key found by the insert itself, not a race: look the keys up, at no cost to retries.
+            bool const unlooked_key = !look_up_keys && lost_a_race(e);
+            if (!unlooked_key) {
+                if ((!lost_a_race(e) && !e.transient()) || retried == retries) throw;
+                ++retried;
+                core::log::debug("a batch lost a race or was rolled back by the database; trying again",
+                                 {{"samples", std::to_string(samples.size())}, {"retry", std::to_string(retried)},
+                                  {"error", e.what()}});
+                if (e.transient()) std::this_thread::sleep_for(back_off(retried));
+            }
+            look_up_keys = true;
         }
     }
     std::vector<ingest_result> results;
@@ -128,14 +154,14 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
         }
         ++in_flight_;
         lock.unlock();
-        auto job = [batch, metrics = metrics_](db::connection& c) {
+        auto job = [batch, metrics = metrics_, retries = limits_.retries](db::connection& c) {
             commit_timer timed(metrics);
             std::vector<keyed_sample> samples;
             samples.reserve(batch.size());
             for (auto const& e : batch) samples.push_back({&e->sample, e->key});
             batch_outcome outcome;
             try {
-                outcome.results = store_with_retry(c, samples);
+                outcome.results = store_with_retry(c, samples, retries);
                 return outcome;
             } catch (db::error const& e) {
                 if (!refuses_the_values(e)) throw;
@@ -143,7 +169,7 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
             // One sample's values sank the transaction: store each on its own, so only it is refused.
             for (std::size_t i = 0; i < samples.size(); ++i) {
                 try {
-                    outcome.results.push_back(store_with_retry(c, std::span(&samples[i], 1)).front());
+                    outcome.results.push_back(store_with_retry(c, std::span(&samples[i], 1), retries).front());
                 } catch (db::error const& e) {
                     // Names are checked against the widths of the latest migration: a value too long
                     // for its column means the tables are behind, not that the sample is bad. It is

@@ -7,8 +7,12 @@
 //
 // Idempotency: samples with the same Idempotency-Key that are waiting or in
 // flight together share one entry (and one answer); keys already stored are
-// found inside the transaction (sample_store). The queue is bounded; when it
-// is full, or the database has just failed, samples are refused at once.
+// found inside the transaction (sample_store). Another server storing the same
+// key at the same moment makes one transaction fail (a duplicate key, or on
+// Galera a certification conflict, as a deadlock): it is tried again, a bounded
+// number of times with a back-off, and then finds the key stored. The queue is
+// bounded; when it is full, or the database has just failed, samples are
+// refused at once.
 //
 // A sample whose values the database refuses (an operator's CHECK constraint or
 // trigger, say) fails its whole transaction; the batch is then stored sample by
@@ -49,6 +53,9 @@ struct ingest_limits {
     std::size_t batches_in_flight = 2;  // at most one per pool connection
     // After a database failure, new samples are refused this long instead of piling up.
     std::chrono::milliseconds back_off{1000};
+    // Tries again of a transaction the database rolled back for a passing reason (a deadlock, a
+    // Galera certification conflict, a Galera node not ready), 10 ms, 20 ms, ... 160 ms apart.
+    std::size_t retries = 5;
 };
 
 class server_metrics;

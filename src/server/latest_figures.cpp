@@ -117,6 +117,11 @@ void write_latest_figures(exposition& out, latest_figures const& f) {
     hosts("hicloud_agent_last_sample_timestamp_seconds", "gauge",
           "Time of the agent's latest sample (ser_get_datetime read as UTC), seconds since the epoch.",
           [](host_latest const& h) { return h.sample_time; });
+    // An info series (as node_exporter's node_uname_info): joined on agent_id, it puts the engine on
+    // any other series. engine_type is at most 50 characters (the column): a bounded label.
+    out.family("hicloud_agent_info", "gauge", "The container engine of the agent's latest sample (engine_type); always 1.");
+    for (auto const& h : f.hosts)
+        if (h.engine_type) out.sample({{"agent_id", h.agent_id}, {"engine_type", *h.engine_type}}, 1);
 
     auto const per_container = [&](std::string_view name, std::string_view help, auto value) {
         out.family(name, "gauge", help);

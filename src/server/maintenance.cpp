@@ -21,7 +21,7 @@ using std::chrono::seconds;
 using std::chrono::steady_clock;
 
 constexpr std::string_view retention_lease = "retention";
-constexpr std::size_t pending_per_read = 200;
+constexpr std::size_t pending_per_read = 5000;  // rows: about a pass's worth at thousands of samples/s
 constexpr auto pass_length = std::chrono::seconds(1);  // the longest a rollup pass keeps the connection
 
 std::chrono::sys_seconds utc_now() { return std::chrono::floor<seconds>(std::chrono::system_clock::now()); }
@@ -101,6 +101,8 @@ struct maintenance::state : std::enable_shared_from_this<maintenance::state> {
                 auto const kept = rollup::oldest_kept(retention, utc_now());
                 while (steady_clock::now() < deadline) {
                     auto const pending = rollup::read_pending(c, pending_per_read);
+                    std::size_t rows = 0;
+                    for (auto const& p : pending) rows += p.ids.size();
                     for (auto const& p : pending) {
                         auto const r = rollup::roll_up(c, p, kept, holder);
                         if (r == rollup::roll_up_result::not_holder) return out;
@@ -111,8 +113,8 @@ struct maintenance::state : std::enable_shared_from_this<maintenance::state> {
                                             {{"agent_id", p.agent_id}, {"minute", p.period_start}});
                         if (steady_clock::now() >= deadline) break;
                     }
-                    out.more = pending.size() == pending_per_read || steady_clock::now() >= deadline;
-                    if (pending.size() < pending_per_read) break;
+                    out.more = rows == pending_per_read || steady_clock::now() >= deadline;
+                    if (rows < pending_per_read) break;
                 }
                 while (!backfill.finished && steady_clock::now() < deadline) {
                     backfill = rollup::backfill_step(c, holder);
@@ -217,6 +219,8 @@ rollup::resolution maintenance::resolution_for(series_window const& w) const {
                                      rollup::oldest_kept(state_->retention, utc_now()));
 }
 
-maintenance::counts maintenance::done() const { return {state_->rolled_up.load(), state_->steps.load(), state_->pruned.load()}; }
+upkeep_counts maintenance::done() const {
+    return {state_->rolled_up.load(), state_->steps.load(), state_->pruned.load(), state_->ready.load()};
+}
 
 }  // namespace hicloud::server

@@ -10,6 +10,7 @@
 // rollups (resolution_for).
 #include "rollup/retention.hpp"
 #include "rollup/tables.hpp"
+#include "server/metrics.hpp"
 #include "server/read_params.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -39,12 +40,8 @@ public:
     // read of the backfill and the retention settings.
     rollup::resolution resolution_for(series_window const& w) const;
 
-    struct counts {
-        std::uint64_t minutes_rolled_up = 0;  // roll_up() calls that recomputed a minute
-        std::uint64_t backfill_steps = 0;
-        std::uint64_t rows_pruned = 0;
-    };
-    counts done() const;
+    // This process's work since the start, and whether series may be read from the rollups.
+    upkeep_counts done() const;
 
 private:
     struct state;

@@ -152,6 +152,14 @@ struct listener_counts {
     std::uint64_t accept_failures = 0;      // accept() failures (out of descriptors, say)
 };
 
+// What the maintenance has done in this process (server/maintenance.hpp), for /metrics.
+struct upkeep_counts {
+    std::uint64_t minutes_rolled_up = 0;  // pending minutes recomputed
+    std::uint64_t backfill_steps = 0;     // ten-minute backfill steps
+    std::uint64_t rows_pruned = 0;        // rows deleted by retention
+    bool rollups_ready = false;           // the backfill is finished: series may be read from rollups
+};
+
 // Unknown (null) figures in a sample: the host's five and each container's three.
 std::uint64_t unknown_figures(report::sample const& s);
 

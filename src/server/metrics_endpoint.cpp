@@ -28,6 +28,21 @@ void write_process(exposition& out, process_figures const& p) {
     counter("hicloud_ingest_container_entries_refused_total",
             "Container entries left out of stored samples (each logged); the rest of the sample was stored.",
             static_cast<double>(p.entries_refused));
+    if (p.upkeep) {
+        auto const& u = *p.upkeep;
+        counter("hicloud_rollup_recomputations_total",
+                "Pending minutes of an agent this server rolled up (recomputed from the raw rows, with their hour).",
+                static_cast<double>(u.minutes_rolled_up));
+        counter("hicloud_rollup_backfill_steps_total",
+                "Ten-minute steps of the rollup backfill (rows stored before the rollups existed) this server did.",
+                static_cast<double>(u.backfill_steps));
+        gauge("hicloud_rollups_ready",
+              "1 when the rollup backfill is finished and series of whole minutes or hours are read from the rollups.",
+              u.rollups_ready ? 1 : 0);
+        counter("hicloud_retention_deleted_rows_total",
+                "Rows this server deleted by the retention.* settings (raw samples and rollups).",
+                static_cast<double>(u.rows_pruned));
+    }
     if (!p.listener) return;
     auto const& l = *p.listener;
     gauge("hicloud_http_connections", "Client connections open now.", static_cast<double>(l.connections));
@@ -77,6 +92,7 @@ void get_metrics(api_context& ctx, request const& req, responder respond) {
         p.pool_queued = ctx.database.queued();
         p.entries_refused = ctx.entries_refused.load();
         if (ctx.listener) p.listener = ctx.listener();
+        if (ctx.upkeep) p.upkeep = ctx.upkeep();
         response r{http::status::ok, 11};
         r.set(http::field::content_type, metrics_content_type);
         r.body() = metrics_page(latest, ctx.metrics, p);

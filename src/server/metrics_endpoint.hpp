@@ -18,6 +18,7 @@ struct process_figures {
     std::size_t pool_size = 0, pool_in_use = 0, pool_queued = 0;
     std::uint64_t entries_refused = 0;    // container entries left out of stored samples
     std::optional<listener_counts> listener;
+    std::optional<upkeep_counts> upkeep;
 };
 
 // The page: the latest figures (null: not read), then build info, the counters of `counters`

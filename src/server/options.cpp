@@ -37,6 +37,10 @@ constexpr std::array server_rows{
                 "most samples committed in one transaction (group commit)"},
     option_spec{"server.db_back_off", "db-back-off", "MILLISECONDS", "1000",
                 "after the database fails, new samples are answered 503 this long instead of piling up behind it"},
+    option_spec{"server.db_retries", "db-retries", "N", "5",
+                "a batch the database rolled back for a passing reason (a deadlock; on Galera a certification "
+                "conflict, a node not ready) is tried again up to N times, 10 ms doubling to 160 ms apart, "
+                "before its samples are answered 503 (0-100)"},
     option_spec{"server.commit_concurrency", "commit-concurrency", "N", "2",
                 "transactions of samples committing at once (at most db.pool_size); more rarely helps, "
                 "since each one takes everything waiting"},

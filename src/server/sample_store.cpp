@@ -73,10 +73,10 @@ chunked_statement const& container_insert() {
     return s;
 }
 
-// Adds each (agent_id, minute) to rollup_pending, or counts one more change (rollup/rollup.hpp).
+// Notes each (agent_id, minute) in rollup_pending (rollup/rollup.hpp): a new row, never an
+// update, so two transactions never wait for each other on it.
 chunked_statement const& pending_insert() {
-    static chunked_statement const s("INSERT INTO rollup_pending (agent_id, period_start, changes) VALUES ", "(?, ?, 1)",
-                                     " ON DUPLICATE KEY UPDATE changes = changes + 1", 2);
+    static chunked_statement const s("INSERT INTO rollup_pending (agent_id, period_start) VALUES ", "(?, ?)", "", 2);
     return s;
 }
 
@@ -108,8 +108,7 @@ db::param figure(std::optional<T> const& v) {
 // before its database) is written without it; the backfill rolls those rows up once it is.
 std::atomic<std::chrono::steady_clock::rep> no_pending_table_until{0};
 
-// The (agent_id, minute)s of the rows, in key order: every transaction locks them in the same
-// order, so two cannot deadlock on them.
+// The (agent_id, minute)s of the rows, each once.
 void add_pending(db::connection& c, std::set<std::pair<std::string_view, std::string_view>> const& minutes) {
     auto const now = std::chrono::steady_clock::now().time_since_epoch().count();
     if (minutes.empty() || now < no_pending_table_until.load()) return;
@@ -161,12 +160,10 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
                                      std::string_view(k.datetime)});
         }
     }
-    // First, so a rollup of one of these minutes (which holds its row) finishes before these
-    // rows are written, rather than waiting on them.
-    add_pending(c, minutes);
     auto const ignore = [](std::vector<db::row> const&) {};
     server_insert().run(c, server_values, ignore);
     container_insert().run(c, container_values, ignore);
+    add_pending(c, minutes);
     return written;
 }
 

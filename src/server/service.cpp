@@ -183,7 +183,7 @@ read_limits read_limits_of(settings const& s) {
 // Ingest leaves the pool's other connections free for /health.
 ingest_limits ingest_limits_for(settings const& s, db::pool& pool) {
     return {s.queue_limit, s.batch_limit, std::min(s.commit_concurrency, pool.config().pool_size),
-            s.db_back_off};
+            s.db_back_off, s.db_retries};
 }
 
 }  // namespace
@@ -212,6 +212,7 @@ struct service::parts {
         api.web = &web;
         api.read = read_limits_of(s);
         api.resolution_for = [this](series_window const& w) { return upkeep.resolution_for(w); };
+        api.upkeep = [this] { return upkeep.done(); };
         api.listener = [this] { return http.counts(); };
         if (loaded) {
             tokens.set(std::move(*loaded));

@@ -60,6 +60,7 @@ settings settings_from(core::config const& c) {
     s.batch_limit = static_cast<std::size_t>(c.integer("server.batch_limit", 1, 10000));
     s.commit_concurrency = static_cast<std::size_t>(c.integer("server.commit_concurrency", 1, 256));
     s.db_back_off = std::chrono::milliseconds(c.integer("server.db_back_off", 0, 60000));
+    s.db_retries = static_cast<std::size_t>(c.integer("server.db_retries", 0, 100));
     s.tokens_file = c.text("server.tokens_file");
     s.read_tokens_file = c.text("server.read_tokens_file");
     s.shutdown_timeout = std::chrono::seconds(c.integer("server.shutdown_timeout", 1, 3600));

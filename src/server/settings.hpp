@@ -39,6 +39,7 @@ struct settings {
     std::size_t batch_limit = 256;
     std::size_t commit_concurrency = 2;
     std::chrono::milliseconds db_back_off{1000};  // new samples refused this long after a database failure
+    std::size_t db_retries = 5;  // tries again of a batch rolled back by a deadlock or a Galera conflict
     std::string tokens_file;
     std::string read_tokens_file;  // readers' tokens: GET /metrics and /api/v1 need one when set
     std::chrono::seconds shutdown_timeout{30};

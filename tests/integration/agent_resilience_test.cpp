@@ -150,8 +150,8 @@ TEST_CASE("agent: --interval 1 survives an unreadable meminfo and an engine that
     CHECK_THAT(agent.result.err, Catch::Contains("figures unknown; sent as null subject=\"host ser_memory_*\"") &&
                               Catch::Contains("MemTotal: expected a value in kB") &&
                               Catch::Contains("figures known again subject=\"host ser_memory_*\"") &&
-                              Catch::Contains("no container figures: the Docker engine cannot be read") &&
-                              Catch::Contains("the Docker engine answers again"));
+                              Catch::Contains("no container figures: the container engine cannot be read") &&
+                              Catch::Contains("the container engine answers again"));
     // Said when it starts and when it ends, not at every cycle.
     CHECK(test::occurrences(agent.result.err, "MemTotal: expected a value in kB") == 1);
     engine.reset();  // before its socket's folder goes

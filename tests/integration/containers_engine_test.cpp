@@ -167,8 +167,9 @@ TEST_CASE("containers: list --json gives each container's figures with two decim
     CHECK(r.exit_code == 0);
     // cgroup_v1_busy: 152.965397706 %, 536113152 bytes (511.277 MiB), 24.96471405 %.
     CHECK(r.out == R"j([{"name":"busy","image":"busybox","state":"running","status":"Up 1 hour","cpu_percent":152.97,)j"
-                   R"j("memory_mib":511.28,"memory_percent":24.96},{"name":"done","image":"busybox","state":"exited",)j"
-                   R"j("status":"Exited (0)","cpu_percent":0.0,"memory_mib":0.0,"memory_percent":0.0}])j"
+                   R"j("memory_mib":511.28,"memory_percent":24.96,"engine_type":"docker"},{"name":"done","image":"busybox",)j"
+                   R"j("state":"exited","status":"Exited (0)","cpu_percent":0.0,"memory_mib":0.0,"memory_percent":0.0,)j"
+                   R"j("engine_type":"docker"}])j"
                    "\n");
     CHECK(count(engine.requests(), managed_list) == 1);
 }
@@ -187,9 +188,9 @@ TEST_CASE("containers: list shows -- for a container whose stats call fails, and
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::Contains("broken                   busybox                      running    Up 1 hour                      "
-                                      "--           --\n"));
+                                      "--           --  docker\n"));
     CHECK_THAT(r.out, Catch::Contains("busy                     busybox                      running    Up 2 hours                 "
-                                      "152.97       511.28\n"));
+                                      "152.97       511.28  docker\n"));
     CHECK_THAT(r.err, Catch::Contains("figures unknown; shown as --") && Catch::Contains("container broken") &&
                           Catch::Contains("cgroup gone away"));
     CHECK(count(engine.requests(), "GET /v1.41/containers/aaa/stats?stream=false&one-shot=true") == 1);

@@ -1,4 +1,6 @@
 // hicloud migrate against the real MariaDB started by scripts/test, through the static binary.
+#include "db/migration_lock.hpp"
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 #include "support/test_database.hpp"
 
@@ -7,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -45,6 +49,24 @@ struct schema_folder {
     void write(std::string const& name, std::string const& sql) const { std::ofstream(path / name) << sql; }
 };
 
+// Two `migrate --schema-dir ARGS...` started together on a migration that is not idempotent on
+// purpose (a second application would add a second row) and that sleeps `seconds` while it holds
+// the lock, so the second arrives meanwhile.
+std::pair<test::process_result, test::process_result> two_at_once(test::scratch_database const& database,
+                                                                  schema_folder const& schema, int seconds,
+                                                                  std::vector<std::string> const& args) {
+    schema.write("001_counted.sql",
+                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
+                 "DO SLEEP(" + std::to_string(seconds) + ");\n"
+                 "INSERT INTO applications VALUES (1);\n");
+    auto const env = test::hicloud_admin_env(database.name());
+    std::vector<std::string> all{"--schema-dir", schema.path.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    auto first = std::async(std::launch::async, [&] { return migrate(all, env); });
+    auto second = std::async(std::launch::async, [&] { return migrate(all, env); });
+    return {first.get(), second.get()};
+}
+
 }  // namespace
 
 TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, the alerts' and the rollups'", "[mysql][migrate]") {
@@ -74,7 +96,8 @@ TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, 
     for (auto const& t : engines) tables.push_back(*t[0]);
     CHECK(tables == std::vector<std::string>{"alert_lease", "alert_state", "container", "container_hour",
                                              "container_minute", "rollup_pending", "rollup_progress",
-                                             "schema_migrations", "server", "server_hour", "server_minute"});
+                                             "schema_migrations", "schema_migrations_lock", "server",
+                                             "server_hour", "server_minute"});
     for (auto const& t : engines) {
         CHECK(t[1] == "InnoDB");
         CHECK(t[2]->starts_with("utf8mb4"));
@@ -112,10 +135,12 @@ TEST_CASE("migrate: a fresh database gets the SPEC's tables with their columns, 
                        "container_minute.period_time(period_start)",
                        "container_minute.PRIMARY(agent_id,period_start,container_name)",
                        "container_minute.series(agent_id,container_name,period_start)",
+                       "rollup_pending.agent_time(agent_id,period_start)",
                        "rollup_pending.period_time(period_start)",
-                       "rollup_pending.PRIMARY(agent_id,period_start)",
+                       "rollup_pending.PRIMARY(id)",
                        "rollup_progress.PRIMARY(name)",
                        "schema_migrations.PRIMARY(version)",
+                       "schema_migrations_lock.PRIMARY(name)",
                        "server.PRIMARY(id)",
                        "server.server_agent_time(agent_id,ser_get_datetime)",
                        "server.server_idempotency_key(idempotency_key)",
@@ -156,18 +181,7 @@ TEST_CASE("migrate: a second run changes nothing", "[mysql][migrate]") {
 TEST_CASE("migrate: two processes at once apply each migration exactly once", "[mysql][migrate]") {
     test::scratch_database database;
     schema_folder schema;
-    // Not idempotent on purpose: a second application would add a second row.
-    // SLEEP keeps the first holder of the lock busy while the second arrives.
-    schema.write("001_counted.sql",
-                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
-                 "DO SLEEP(2);\n"
-                 "INSERT INTO applications VALUES (1);\n");
-    auto const env = test::hicloud_admin_env(database.name());
-    std::vector<std::string> const args{"--schema-dir", schema.path.string()};
-    auto first = std::async(std::launch::async, [&] { return migrate(args, env); });
-    auto second = std::async(std::launch::async, [&] { return migrate(args, env); });
-    auto const a = first.get();
-    auto const b = second.get();
+    auto const [a, b] = two_at_once(database, schema, 2, {});
     INFO(a.err << "\n---\n" << b.err);
     CHECK(a.exit_code == 0);
     CHECK(b.exit_code == 0);
@@ -178,6 +192,75 @@ TEST_CASE("migrate: two processes at once apply each migration exactly once", "[
     bool const a_applied = a.err.find("applied migration") != std::string::npos;
     bool const b_applied = b.err.find("applied migration") != std::string::npos;
     CHECK(a_applied != b_applied);
+}
+
+TEST_CASE("migrate: the lock is kept through a statement longer than its lease", "[mysql][migrate]") {
+    test::scratch_database database;
+    schema_folder schema;
+    // The first holder sleeps through two leases of 3 s: only renewals keep the second waiting.
+    auto const [a, b] = two_at_once(database, schema, 7, {"--lock-lease", "3"});
+    INFO(a.err << "\n---\n" << b.err);
+    CHECK(a.exit_code == 0);
+    CHECK(b.exit_code == 0);
+    CHECK_THAT(a.err + b.err, !Catch::Contains("took over"));
+    auto c = database.connect();
+    CHECK(c->query("SELECT COUNT(*) FROM applications") == std::vector<db::row>{{"1"}});
+    // Released at the end: nothing holds it.
+    CHECK(c->query("SELECT COUNT(*) FROM schema_migrations_lock") == std::vector<db::row>{{"0"}});
+}
+
+TEST_CASE("migrate: a lock another migrate holds is waited for up to --lock-timeout, naming its holder",
+          "[mysql][migrate]") {
+    test::scratch_database database;
+    auto c = database.connect();
+    c->execute(db::lock_table_ddl);
+    c->execute("INSERT INTO schema_migrations_lock VALUES ('migrate', 'web-7:4242:17', UTC_TIMESTAMP(6) + INTERVAL 1 HOUR)");
+    auto const r = migrate({"--lock-timeout", "1"}, test::hicloud_admin_env(database.name()));
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("waiting for the migration lock") && Catch::Contains("web-7:4242:17") &&
+                          Catch::Contains("migrate.lock_timeout"));
+    CHECK(c->query("SELECT holder FROM schema_migrations_lock") == std::vector<db::row>{{"web-7:4242:17"}});
+    CHECK(c->query("SHOW TABLES LIKE 'server'").empty());
+}
+
+TEST_CASE("migrate: the lock of a killed migrate passes when its lease ends", "[mysql][migrate]") {
+    test::scratch_database database;
+    schema_folder schema;
+    // Sleeps while the table `slow` exists, so only the migrate that is killed sleeps.
+    schema.write("001_counted.sql",
+                 "CREATE TABLE IF NOT EXISTS applications (n INT);\n"
+                 "DO SLEEP(60 * (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+                 "AND table_name = 'slow'));\n"
+                 "INSERT INTO applications VALUES (1);\n");
+    auto c = database.connect();
+    c->execute("CREATE TABLE slow (n INT)");
+    auto const env = test::hicloud_admin_env(database.name());
+    std::atomic<pid_t> killed_pid{0};
+    auto killed = std::async(std::launch::async, [&] {
+        return test::run_process(test::hicloud_binary(),
+                                 {"migrate", "--schema-dir", schema.path.string(), "--lock-lease", "3"}, env,
+                                 std::chrono::seconds(120), std::chrono::milliseconds(0), &killed_pid);
+    });
+    // It holds the lock and sleeps in its migration.
+    REQUIRE(test::eventually([&] {
+        return !c->query("SELECT 1 FROM information_schema.processlist WHERE info LIKE 'DO SLEEP%' AND db = DATABASE()")
+                    .empty();
+    }));
+    ::kill(killed_pid, SIGKILL);
+    CHECK(killed.get().exit_code == -1);
+    c->execute("DROP TABLE slow");
+    // The killed client's statement would sleep on in the server; end it, as its lost connection does.
+    for (auto const& row :
+         c->query("SELECT id FROM information_schema.processlist WHERE info LIKE 'DO SLEEP%' AND db = DATABASE()"))
+        c->execute("KILL " + *row[0]);
+    REQUIRE(c->query("SELECT COUNT(*) FROM schema_migrations_lock") == std::vector<db::row>{{"1"}});
+
+    auto const r = migrate({"--schema-dir", schema.path.string()}, env);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("took over the migration lock") && Catch::Contains("applied migration"));
+    CHECK(applied_versions(*c) == std::vector<std::string>{"1"});
+    CHECK(c->query("SELECT COUNT(*) FROM applications") == std::vector<db::row>{{"1"}});
 }
 
 TEST_CASE("migrate: --status lists pending, then applied, and changes nothing", "[mysql][migrate]") {
@@ -270,6 +353,47 @@ TEST_CASE("migrate: a closed port is refused at once, naming host:port", "[mysql
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("cannot connect to MySQL at 127.0.0.1:" + port) &&
                           Catch::Contains("is the server running"));
+}
+
+TEST_CASE("migrate: db.host servers are tried in order, past a closed port and one that never answers",
+          "[mysql][migrate][hosts]") {
+    test::scratch_database database;
+    boost::asio::io_context io;
+    // Accepts the TCP connection and never sends MySQL's greeting: Connector/C's own host list
+    // would stop there, since only a failed TCP connect moves it on.
+    boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    std::string closed;
+    {
+        boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        closed = std::to_string(probe.local_endpoint().port());
+    }
+    auto const real = test::admin_settings();
+    auto const list = "127.0.0.1:" + closed + ",127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "," +
+                      real.host + ":" + std::to_string(real.port);
+    auto const r = migrate({"--db-host", list, "--db-connect-timeout", "2"}, test::hicloud_admin_env(database.name()));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(applied_versions(*database.connect()) == test::built_in_versions());
+
+    // None answers: each is named with its error.
+    auto const none = migrate({"--db-host", "127.0.0.1:" + closed + ",127.0.0.1:" + std::to_string(silent.local_endpoint().port()),
+                               "--db-connect-timeout", "2"},
+                              test::hicloud_admin_env(database.name()));
+    CHECK(none.exit_code == 1);
+    CHECK_THAT(none.err, Catch::Contains("no server of db.host") && Catch::Contains("127.0.0.1:" + closed + ":") &&
+                             Catch::Contains("no answer within db.connect_timeout"));
+}
+
+TEST_CASE("migrate: db.socket is used, whatever db.host and db.port say", "[mysql][migrate]") {
+    test::scratch_database database;
+    char const* socket = std::getenv("HICLOUD_TEST_DB_SOCKET");
+    REQUIRE(socket);
+    // Connector/C takes a socket only with the host "localhost"; given 127.0.0.1 it used TCP.
+    auto const r = migrate({"--db-socket", socket, "--db-host", "127.0.0.1", "--db-port", "1"},
+                           test::hicloud_admin_env(database.name()));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(applied_versions(*database.connect()) == test::built_in_versions());
 }
 
 TEST_CASE("migrate: a migration failing half way names file and statement, is not recorded, and completes after "

@@ -2,6 +2,7 @@
 // real MariaDB, with rows written straight into the tables at known ages.
 #include "server/timestamp.hpp"
 #include "support/eventually.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/test_database.hpp"
@@ -103,7 +104,7 @@ TEST_CASE("prune: raw rows the rollups have not taken in are kept past their day
     SECTION("a minute waits in rollup_pending") {
         backfill_done(*c);
         // Ten days ago plus 500 s: the 50 samples from its minute on stay.
-        c->execute("INSERT INTO rollup_pending (agent_id, period_start, changes) VALUES ('web-1', ?, 1)",
+        c->execute("INSERT INTO rollup_pending (agent_id, period_start) VALUES ('web-1', ?)",
                    {std::string_view(days_ago(10, 480s))});
         auto const r = prune({"--raw-days", "7"}, db.env);
         REQUIRE(r.exit_code == 0);
@@ -171,4 +172,17 @@ TEST_CASE("server: prunes on its own timer by the retention settings, one batch 
     // The deleted raw rows live on in the rollups.
     CHECK(count_of(*c, "SELECT SUM(samples) FROM server_minute") == 330);
     CHECK(test::eventually([&] { return server.log().find("pruned old rows") != std::string::npos; }, 10s));
+    // 300 server rows, 600 container rows and one hour: /metrics counts them.
+    CHECK_THAT(test::http_request(server.port(), "GET", "/metrics", "").body,
+               Catch::Contains("\nhicloud_retention_deleted_rows_total 901\n"));
+}
+
+TEST_CASE("prune: on tables a migration behind it deletes nothing and says to run hicloud migrate", "[mysql][prune]") {
+    test::scratch_database database;
+    auto const env = test::hicloud_admin_env(database.name());
+    auto c = database.connect();
+    c->execute("CREATE TABLE server (id BIGINT PRIMARY KEY, ser_get_datetime DATETIME)");
+    auto const r = prune({"--raw-days", "7"}, env);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("the rollup tables are missing; run `hicloud migrate` first"));
 }

@@ -120,15 +120,21 @@ TEST_CASE("rollups: every minute and hour equals an SQL aggregate of the raw row
     // Two agents over two hours at an uneven interval, then samples of an hour ago arriving late.
     unsigned seed = 1;
     for (auto at = 0s; at < 2h; at += 97s) {
-        post(server.port(), sample("web-1", at, seed++), "w" + std::to_string(seed));
-        post(server.port(), sample("db-2", at + 13s, seed++), "d" + std::to_string(seed));
+        post(server.port(), sample("web-1", at, seed), "w" + std::to_string(seed));
+        ++seed;
+        post(server.port(), sample("db-2", at + 13s, seed), "d" + std::to_string(seed));
+        ++seed;
     }
     REQUIRE(test::eventually([&] { return nothing_pending(*c); }));
-    for (auto at = 3600s; at < 3900s; at += 31s) post(server.port(), sample("web-1", at, seed++), "l" + std::to_string(seed));
+    for (auto at = 3600s; at < 3900s; at += 31s, ++seed) post(server.port(), sample("web-1", at, seed), "l" + std::to_string(seed));
     REQUIRE(test::eventually([&] { return nothing_pending(*c); }));
     CHECK(mismatches(*c).empty());
     CHECK(count_of(*c, "SELECT COUNT(*) FROM server_hour") == 4);  // 2 agents x 2 hours (db-2's last at 1:59:xx)
     CHECK(count_of(*c, "SELECT SUM(samples) FROM container_hour") == count_of(*c, "SELECT COUNT(*) FROM container"));
+    // /metrics says what this server did.
+    auto const page = http_request(server.port(), "GET", "/metrics", "").body;
+    CHECK_THAT(page, Catch::Contains("\nhicloud_rollups_ready 1\n"));
+    CHECK_THAT(page, Catch::Matches("[\\s\\S]*\nhicloud_rollup_recomputations_total [1-9][0-9]*\n[\\s\\S]*"));
 }
 
 TEST_CASE("rollups: a series is read from them and from the raw rows not rolled up yet, equal to the raw average",
@@ -138,12 +144,12 @@ TEST_CASE("rollups: a series is read from them and from the raw rows not rolled 
     unsigned seed = 100;
     {
         test::server_process rolling({"--rollup-every", "1"}, db.env);
-        for (std::chrono::seconds at = 0s; at < 90min; at += 60s) post(rolling.port(), sample("web-1", at, seed++), std::to_string(seed));
+        for (std::chrono::seconds at = 0s; at < 90min; at += 60s, ++seed) post(rolling.port(), sample("web-1", at, seed), std::to_string(seed));
         REQUIRE(test::eventually([&] { return nothing_pending(*c); }));
     }
     // A server whose next rollup is an hour away: the last hour's samples stay pending.
     test::server_process server({"--rollup-every", "3600"}, db.env);
-    for (std::chrono::seconds at = 90min; at < 150min; at += 60s) post(server.port(), sample("web-1", at, seed++), std::to_string(seed));
+    for (std::chrono::seconds at = 90min; at < 150min; at += 60s, ++seed) post(server.port(), sample("web-1", at, seed), std::to_string(seed));
     CHECK_FALSE(nothing_pending(*c));
     auto const from = std::to_string((base - 21h).time_since_epoch().count());
     auto const to = std::to_string((base + 3h).time_since_epoch().count());
@@ -177,8 +183,9 @@ TEST_CASE("rollups: two servers on one database never count a sample twice", "[m
     auto feed = [&](unsigned short port, int offset) {
         unsigned seed = 1000 + offset;
         for (auto at = 0s; at < 40min; at += 20s) {
-            post(port, sample("a-" + std::to_string(offset % 2), at + std::chrono::seconds(offset), seed++),
+            post(port, sample("a-" + std::to_string(offset % 2), at + std::chrono::seconds(offset), seed),
                  std::to_string(offset) + "-" + std::to_string(seed));
+            ++seed;
             if (at.count() % 200 == 0) std::this_thread::sleep_for(50ms);
         }
     };
@@ -203,7 +210,7 @@ TEST_CASE("rollups: a server killed in the middle of a rollup loses nothing, and
         // The rollup's first write waits on this lock, its pending row held; samples go on.
         admin->execute("LOCK TABLES " + db.database.name() + ".server_minute WRITE");
         unsigned seed = 5000;
-        for (auto at = 0s; at < 30min; at += 30s) post(first.port(), sample("web-1", at, seed++), std::to_string(seed));
+        for (auto at = 0s; at < 30min; at += 30s, ++seed) post(first.port(), sample("web-1", at, seed), std::to_string(seed));
         auto const rolling_up = [&] {
             for (auto const& r : watcher->query("SHOW PROCESSLIST"))
                 if (r.size() > 7 && r[7] && r[7]->starts_with("REPLACE INTO server_minute")) return true;

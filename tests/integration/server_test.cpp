@@ -6,6 +6,7 @@
 #include "support/server_process.hpp"
 #include "support/sha256.hpp"
 #include "support/test_database.hpp"
+#include "support/sample_body.hpp"
 #include "support/text.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,25 +33,13 @@
 using namespace hicloud;
 using test::http_request;
 using test::migrated_database;
+using test::sample;
 
 namespace {
 
 std::string const success = R"({"data":"","pageInfo":{},"resultCode":"0","resultMessage":"Success","success":true})";
 
 std::string fixture(std::string const& name) { return test::read_fixture_file("monitor_info/" + name); }
-
-// A sample of the original's shape with `containers` containers.
-std::string sample(std::string const& agent, int containers, int n = 0) {
-    std::string body = R"({"engine_type":"docker","agent_id":")" + agent +
-                       R"(","ser_cpu_count":4,"ser_cpu_percent":)" + std::to_string(n % 100) +
-                       R"(.5,"ser_memory_total":8192,"ser_memory_used":4096,"ser_memory_percent":50.0,)"
-                       R"("ser_get_datetime":"2024-09-04 15:30:00","container_stats":[)";
-    for (int i = 0; i < containers; ++i)
-        body += std::string(i ? "," : "") + R"({"node_name":"node","container_name":"c)" + std::to_string(i) +
-                R"(","status":"running","con_cpu_percent":0.5,"con_memory_usage":50.2,"con_memory_percent":0.6,)"
-                R"("con_get_datetime":"2024-09-04 15:30:00"})";
-    return body + "]}";
-}
 
 // A database that accepts connections and never says a word: a listening socket nobody reads,
 // and the environment for `hicloud server` to use it (with a 20 s connect timeout).
@@ -725,7 +714,7 @@ TEST_CASE("server: a full ingest queue answers 503 at once and writes nothing of
     auto waiting_on_lock = [&] {
         for (auto const& r : admin->query("SHOW PROCESSLIST"))
             if (r.size() > 6 && r[6] && r[6]->find("lock") != std::string::npos && r[7] &&
-                r[7]->starts_with("INSERT INTO"))
+                r[7]->starts_with("INSERT INTO server"))
                 return true;
         return false;
     };

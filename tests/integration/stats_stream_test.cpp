@@ -34,12 +34,14 @@ namespace {
 struct pass {
     std::uint64_t total, system;
 };
-std::string frame(pass now, std::optional<pass> before, std::uint64_t memory = 10485760) {
+// `read` and `preread`: the times of the two readings, as Podman's CPU figure needs them.
+std::string frame(pass now, std::optional<pass> before, std::uint64_t memory = 10485760,
+                  std::string const& read = "2026-11-30T12:00:00Z", std::string const& preread = "0001-01-01T00:00:00Z") {
     auto const cpu = [](pass p) {
         return R"({"cpu_usage":{"total_usage":)" + std::to_string(p.total) + R"(},"system_cpu_usage":)" +
                std::to_string(p.system) + R"(,"online_cpus":2})";
     };
-    return R"({"read":"2026-11-30T12:00:00Z","cpu_stats":)" + cpu(now) + R"(,"precpu_stats":)" +
+    return R"({"read":")" + read + R"(","preread":")" + preread + R"(","cpu_stats":)" + cpu(now) + R"(,"precpu_stats":)" +
            (before ? cpu(*before) : std::string(R"({"cpu_usage":{"total_usage":0},"throttling_data":{}})")) +
            R"(,"memory_stats":{"usage":)" + std::to_string(memory) +
            R"(,"limit":104857600,"stats":{"inactive_file":0}}})" + "\n";
@@ -73,7 +75,7 @@ docker::container_summary container(std::string id, std::string state = "running
 void on_loop(scripted_engine const& engine, std::function<asio::awaitable<void>(docker::client&)> body,
              std::chrono::milliseconds deadline = 5s, std::size_t answer_limit = 65536) {
     asio::io_context io;
-    docker::client client(io.get_executor(), docker::socket_path_of(engine.host()), deadline, answer_limit);
+    docker::client client(io.get_executor(), docker::socket_path_of(engine.host(), "the test"), deadline, answer_limit);
     std::exception_ptr failure;
     asio::co_spawn(
         io,
@@ -346,7 +348,8 @@ TEST_CASE("stats streams: Podman's containers are read by one-shot calls", "[age
         [](std::string const& target) -> std::pair<int, std::string> {
             if (target == "/version")
                 return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Podman Engine","Version":"4.9.3"}]})"};
-            if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true") return {200, frame(at(1, 11), at(0, 10))};
+            if (target == "/v1.41/containers/aaa/stats?stream=false&one-shot=true")
+                return {200, frame(at(1, 11), at(0, 10), 10485760, "2026-11-30T12:00:01Z", "2026-11-30T12:00:00Z")};
             return {404, R"({"message":"no such container"})"};
         },
         [](std::string const&, stream_writer& out) {

@@ -11,7 +11,7 @@ using hicloud::report::container_entry;
 using hicloud::report::host_figures;
 
 TEST_CASE("report: the JSON has the original's shape, fields and decimals", "[agent]") {
-    auto r = make_sample("agent_hicloud", "hicloud-agent", "2024-09-04 15:30:00",
+    auto r = make_sample("docker", "agent_hicloud", "hicloud-agent", "2024-09-04 15:30:00",
                          host_figures{4, 45.2, 8192, 4096, 50.0},
                          {container_entry{"nginx-container", "running", 0.5, 50.2, 0.6}});
     CHECK(to_json(r) ==
@@ -23,8 +23,16 @@ TEST_CASE("report: the JSON has the original's shape, fields and decimals", "[ag
           R"("con_get_datetime":"2024-09-04 15:30:00"}]})");
 }
 
+TEST_CASE("report: the engine found is the sample's engine_type and every entry's", "[agent]") {
+    auto r = make_sample("podman", "a", "n", "2024-09-04 15:30:00", host_figures{4, 45.2, 8192, 4096, 50.0},
+                         {container_entry{"web", "running", 0.5, 50.2, 0.6}, container_entry{"db", "exited", 0.0, 0.0, 0.0}});
+    CHECK(r.engine_type == "podman");
+    for (auto const& c : r.containers) CHECK(c.engine_type == "podman");
+    CHECK_THAT(to_json(r), Catch::StartsWith(R"({"engine_type":"podman",)"));
+}
+
 TEST_CASE("report: figures are rounded to two decimals and strings escaped", "[agent]") {
-    auto r = make_sample("a\"b", "n\\", "2024-09-04 15:30:00", host_figures{2, 51.2649, 100, 3, 2.0349}, {});
+    auto r = make_sample("docker", "a\"b", "n\\", "2024-09-04 15:30:00", host_figures{2, 51.2649, 100, 3, 2.0349}, {});
     auto const v = boost::json::parse(to_json(r));
     CHECK(v.at("agent_id").as_string() == "a\"b");
     CHECK(v.at("ser_cpu_percent").as_double() == 51.26);
@@ -38,7 +46,7 @@ TEST_CASE("report: timestamps are UTC seconds", "[agent]") {
 }
 
 TEST_CASE("report: an agent id or node name that is not valid UTF-8 still makes valid JSON", "[agent]") {
-    auto r = make_sample("agent\xFF", "node\xC3", "2024-09-04 15:30:00", host_figures{1, 1, 1, 1, 1},
+    auto r = make_sample("docker", "agent\xFF", "node\xC3", "2024-09-04 15:30:00", host_figures{1, 1, 1, 1, 1},
                          {container_entry{"c", "running", 0, 0, 0}});
     auto const v = boost::json::parse(to_json(r));
     CHECK(v.at("agent_id").as_string() == "agent\xEF\xBF\xBD");
@@ -46,7 +54,7 @@ TEST_CASE("report: an agent id or node name that is not valid UTF-8 still makes 
 }
 
 TEST_CASE("report: an unknown figure is null, never 0", "[agent]") {
-    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{4, std::nullopt, 8192, std::nullopt, std::nullopt},
+    auto r = make_sample("docker", "a", "n", "2024-09-04 15:30:00", host_figures{4, std::nullopt, 8192, std::nullopt, std::nullopt},
                          {container_entry{"web", "running", std::nullopt, 12.5, std::nullopt}});
     CHECK(to_json(r) ==
           R"({"engine_type":"docker","agent_id":"a","ser_cpu_count":4,"ser_cpu_percent":null,)"
@@ -58,7 +66,7 @@ TEST_CASE("report: an unknown figure is null, never 0", "[agent]") {
 }
 
 TEST_CASE("fit_to_limits: a figure its column cannot hold becomes null, and says so", "[agent]") {
-    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{4, 1000.0, 8192, 4096, 50.0},
+    auto r = make_sample("docker", "a", "n", "2024-09-04 15:30:00", host_figures{4, 1000.0, 8192, 4096, 50.0},
                          {container_entry{"web", "running", 100000.0, 17592186044416.0, 999.99},
                           container_entry{"db", "running", 99999.99, 99999999.99, 999.994}});
     auto const notes = fit_to_limits(r);
@@ -78,7 +86,7 @@ TEST_CASE("fit_to_limits: a figure its column cannot hold becomes null, and says
 }
 
 TEST_CASE("fit_to_limits: an entry the server would refuse is left out, the rest kept in order", "[agent]") {
-    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{},
+    auto r = make_sample("docker", "a", "n", "2024-09-04 15:30:00", host_figures{},
                          {container_entry{"first", "running"}, container_entry{std::string(501, 'k'), "running"},
                           container_entry{"", "exited"}, container_entry{"tab\tname", "running"},
                           container_entry{std::string(500, 'k'), "exited"}, container_entry{"last", "paused"}});
@@ -100,7 +108,7 @@ TEST_CASE("fit_to_limits: past 10,000 entries those with a process are kept firs
     listed.push_back({"web", "running"});
     listed.push_back({"frozen", "paused"});
     listed.push_back({"flapping", "restarting"});
-    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{}, std::move(listed));
+    auto r = make_sample("docker", "a", "n", "2024-09-04 15:30:00", host_figures{}, std::move(listed));
     auto const notes = fit_to_limits(r);
     REQUIRE(r.containers.size() == 10000);
     CHECK(r.containers[0].container_name == "web");
@@ -121,7 +129,7 @@ TEST_CASE("fit_to_limits: past 8 MiB entries are left out from the end", "[agent
         auto name = std::to_string(i);
         listed.push_back({name + std::string(500 - name.size(), 'x'), "running", 1.0, 1.0, 1.0});
     }
-    auto r = make_sample(std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00", host_figures{},
+    auto r = make_sample("docker", std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00", host_figures{},
                          std::move(listed));
     auto const notes = fit_to_limits(r);
     auto const body = to_json(r);
@@ -136,7 +144,7 @@ TEST_CASE("fit_to_limits: past 8 MiB entries are left out from the end", "[agent
 }
 
 TEST_CASE("fit_to_limits: a sample within every limit is left as it is", "[agent]") {
-    auto r = make_sample("a", "n", "2024-09-04 15:30:00", host_figures{4, 45.2, 8192, 4096, 50.0},
+    auto r = make_sample("docker", "a", "n", "2024-09-04 15:30:00", host_figures{4, 45.2, 8192, 4096, 50.0},
                          {container_entry{"exited-one", "exited", 0.0, 0.0, 0.0}, container_entry{"web", "running", 0.5, 50.2, 0.6}});
     auto const before = to_json(r);
     CHECK(fit_to_limits(r).empty());
@@ -154,7 +162,7 @@ TEST_CASE("fit_to_limits: what the agent sends, the server takes whole", "[agent
             listed.push_back({std::to_string(i++) + std::string(495, 'x'), "running", cpu, memory, cpu});
     listed.push_back({"unknowns", "paused"});
     listed.push_back({"\xFF\xFE" + std::string(498, 'y'), "exited", 0.0, 0.0, 0.0});  // not UTF-8
-    auto r = make_sample(std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00",
+    auto r = make_sample("docker", std::string(255, 'a'), std::string(255, 'n'), "2024-09-04 15:30:00",
                          host_figures{2147483647, 999.994, 2147483648, -1, 999.995}, std::move(listed));
     fit_to_limits(r);
     auto const parsed = hicloud::server::parse_monitor_info(to_json(r));

@@ -90,3 +90,31 @@ TEST_CASE("agent settings: the Docker stats calls in flight are 100 unless set, 
           "agent.docker_stats_in_flight (from environment variable HICLOUD_AGENT_DOCKER_STATS_IN_FLIGHT): expected an "
           "integer from 1 to 10000, got '10001'");
 }
+
+TEST_CASE("agent settings: agent.url takes one URL or several, in order, from a flag, a variable or the file",
+          "[agent]") {
+    auto const texts = [](settings const& s) {
+        strings out;
+        for (auto const& u : s.urls) out.push_back(hicloud::agent::url_text(u));
+        return out;
+    };
+    CHECK(texts(load({})) == strings{"http://127.0.0.1:8000/monitor_info"});
+    CHECK(texts(load({"--url", "http://a:8000/monitor_info, https://b/monitor_info"})) ==
+          strings{"http://a:8000/monitor_info", "https://b:443/monitor_info"});
+    CHECK(texts(load({}, environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_AGENT_URL=http://a/x,http://[::1]:9/y"})) ==
+          strings{"http://a:80/x", "http://[::1]:9/y"});
+    hicloud::test::temp_dir dir;
+    auto const file = dir.write("hicloud.conf", "[agent]\nurl = http://a:8000/monitor_info,http://b:8000/monitor_info\n");
+    CHECK(texts(load({}, environment{"HICLOUD_CONFIG=" + file})) ==
+          strings{"http://a:8000/monitor_info", "http://b:8000/monitor_info"});
+}
+
+TEST_CASE("agent settings: a bad agent.url list names the URL at fault and where it came from", "[agent]") {
+    CHECK_THAT(load_error({"--url", "http://a/x,,http://b/x"}),
+               Catch::Contains("URL number 2 is empty") && Catch::Contains("--url"));
+    CHECK_THAT(load_error({"--url", "http://a/x,"}), Catch::Contains("URL number 2 is empty"));
+    CHECK_THAT(load_error({"--url", "http://a/x,ftp://b/x"}), Catch::Contains("agent.url 'ftp://b/x': expected http://"));
+    CHECK_THAT(load_error({"--url", "http://a/x,http://b:0/x"}), Catch::Contains("'http://b:0/x': bad port"));
+    CHECK_THAT(load_error({"--url", "http://a/x, http://a:80/x"}), Catch::Contains("names http://a:80/x twice"));
+    CHECK_THAT(load_error({"--url", ""}), Catch::Contains("URL number 1 is empty"));
+}

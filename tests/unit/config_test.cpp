@@ -631,6 +631,27 @@ TEST_CASE("settings_from: every value is read", "[config][db]") {
     CHECK(s.endpoint() == "/run/mysqld/mysqld.sock");
 }
 
+TEST_CASE("settings_from: db.host takes a list of servers, named whole by endpoint", "[config][db]") {
+    auto const s = hicloud::db::settings_from(
+        load({"--db-host", "n1:3306,n2,[fd00::3]:3308", "--db-port", "3307"}, no_file));
+    CHECK(s.host == "n1:3306,n2,[fd00::3]:3308");
+    CHECK(s.endpoint() == "n1:3306,n2:3307,[fd00::3]:3308");
+}
+
+TEST_CASE("settings_from: a bad db.host list is a config error naming the item and where it came from",
+          "[config][db]") {
+    auto const error = [](std::string const& host) {
+        return config_error_of(
+            [&] { hicloud::db::settings_from(load({}, environment{"HICLOUD_CONFIG=/dev/null", "HICLOUD_DB_HOST=" + host})); });
+    };
+    CHECK_THAT(error("n1,,n3"),
+               Catch::Contains("db.host has an empty item (number 2") && Catch::Contains("HICLOUD_DB_HOST"));
+    CHECK_THAT(error("n1:3306,n2:x"), Catch::Contains("db.host item 2, 'n2:x' has a bad port"));
+    CHECK_THAT(error(""), Catch::Contains("db.host is empty"));
+    // With a socket the host is not used, and an empty one is fine.
+    CHECK_NOTHROW(hicloud::db::settings_from(load({"--db-host", "", "--db-socket", "/run/mysqld/mysqld.sock"}, no_file)));
+}
+
 TEST_CASE("settings_from: password_file overrides password", "[config][db][secret]") {
     temp_dir dir;
     auto const password_file = dir.write("password", "from-file\n");

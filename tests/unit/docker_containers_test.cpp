@@ -128,11 +128,66 @@ TEST_CASE("negotiated_version: the lower of the engine's and the newest HiCloud 
     CHECK(negotiated_version(R"({"Version":"17.03"})").value() == "1.24");
 }
 
-TEST_CASE("names_podman: Podman is told from Docker by its /version's components", "[docker-api]") {
-    // Podman's compat stats stream sends a frame every 5 s: its containers are read one-shot.
-    CHECK(hicloud::docker::names_podman(fixture("version_podman344.json")));
-    CHECK_FALSE(hicloud::docker::names_podman(fixture("version_docker20.json")));
-    CHECK_FALSE(hicloud::docker::names_podman(fixture("version_docker29.json")));
+TEST_CASE("engine identity: Podman is told from Docker by its /version's components", "[docker-api]") {
+    using hicloud::docker::engine_kind;
+    using hicloud::docker::engine_kind_of;
+    using hicloud::docker::identify_by_version;
+    CHECK(engine_kind_of(fixture("version_podman43.json")) == engine_kind::podman);
+    CHECK(engine_kind_of(fixture("version_podman344.json")) == engine_kind::podman);
+    CHECK(engine_kind_of(fixture("version_docker20.json")) == engine_kind::docker);
+    CHECK(engine_kind_of(fixture("version_docker29.json")) == engine_kind::docker);
+    // A component named otherwise, or no components at all, is Docker's.
+    CHECK(engine_kind_of(R"({"Components":[{"Name":"Podman"}]})") == engine_kind::docker);
+    CHECK(engine_kind_of(R"({"ApiVersion":"1.41"})") == engine_kind::docker);
+    CHECK(engine_kind_of("not json") == engine_kind::docker);
+
+    auto const podman = identify_by_version(fixture("version_podman43.json"));
+    REQUIRE(podman.has_value());
+    CHECK(podman->kind == engine_kind::podman);
+    CHECK(podman->api_version == "1.41");
+    CHECK(podman->engine_version == "4.3.1");
+    auto const docker = identify_by_version(fixture("version_docker20.json"));
+    REQUIRE(docker.has_value());
+    CHECK(docker->kind == engine_kind::docker);
+    CHECK(docker->api_version == "1.41");
+    CHECK(docker->engine_version == "20.10.24+dfsg1");
+    CHECK(hicloud::docker::engine_type_name(engine_kind::podman) == "podman");
+    CHECK(hicloud::docker::engine_type_name(engine_kind::docker) == "docker");
+    // negotiated_version's failures are identify_by_version's.
+    CHECK(identify_by_version(R"({"ApiVersion":"1.20"})").error().message ==
+          negotiated_version(R"({"ApiVersion":"1.20"})").error().message);
+}
+
+namespace {
+
+// A header's value in a captured answer head (HTTP/1.1 lines "Name: value"); empty when absent.
+std::string header_in(std::string const& head, std::string const& name) {
+    std::istringstream lines(head);
+    for (std::string line; std::getline(lines, line);)
+        if (line.size() > name.size() + 1 && line.compare(0, name.size() + 1, name + ":") == 0)
+            return line.substr(line.find_first_not_of(' ', name.size() + 1));
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("engine identity: GET /_ping's headers name Podman, and Docker's do not", "[docker-api]") {
+    using hicloud::docker::identify_by_ping;
+    auto const podman_head = fixture("ping_podman43.txt"), docker_head = fixture("ping_docker20.txt");
+    auto const podman = identify_by_ping(header_in(podman_head, "Api-Version"), header_in(podman_head, "Libpod-Api-Version"));
+    REQUIRE(podman.has_value());
+    CHECK(podman->kind == hicloud::docker::engine_kind::podman);
+    CHECK(podman->api_version == "1.41");
+    CHECK(podman->engine_version == "4.3.1");
+    // Docker's ping: GET /version decides (it gives MinAPIVersion, which a ping does not).
+    CHECK(header_in(docker_head, "Api-Version") == "1.41");
+    CHECK_FALSE(identify_by_ping(header_in(docker_head, "Api-Version"), header_in(docker_head, "Libpod-Api-Version")));
+    // A Podman whose API is newer than HiCloud knows is spoken to at the newest HiCloud knows.
+    CHECK(identify_by_ping("1.60", "6.0.0")->api_version == "1.52");
+    // An Api-Version HiCloud cannot speak, or none: GET /version decides, and explains.
+    CHECK_FALSE(identify_by_ping("1.20", "1.9.3"));
+    CHECK_FALSE(identify_by_ping("", "4.3.1"));
+    CHECK_FALSE(identify_by_ping("latest", "4.3.1"));
 }
 
 TEST_CASE("negotiated_version: no version both speak is named, with what to do", "[docker-api]") {

@@ -118,19 +118,31 @@ TEST_CASE("docker stats: every fixture case gives its expected figures", "[docke
 
     for (auto const& dir : cases) {
         INFO("case " << dir.filename().string());
-        auto const reading = parse_stats(read_file(dir / "stats.json"));
+        auto reading = parse_stats(read_file(dir / "stats.json"));
         if (!reading) {
             FAIL_CHECK("parse_stats failed: " << reading.error().message);
             continue;
+        }
+        // A one-shot answer's window opens at the reading the agent kept from the call before.
+        if (fs::exists(dir / "previous.json")) {
+            auto const previous = parse_stats(read_file(dir / "previous.json"));
+            if (!previous) {
+                FAIL_CHECK("parse_stats of previous.json failed: " << previous.error().message);
+                continue;
+            }
+            reading->precpu = previous->cpu;
         }
         json::value const expected_value = json::parse(read_file(dir / "expected.json"));
         REQUIRE(expected_value.is_object());
         json::object const& expected = expected_value.get_object();
 
-        // The container's state, when the case says: running unless told.
+        // The container's state, when the case says: running unless told. The engine: Docker unless told.
         std::string state = "running";
         if (auto const* v = expected.if_contains("state"); v && v->is_string()) state = v->get_string();
-        auto const figures = figures_of(*reading, state);
+        auto engine = hicloud::docker::engine_kind::docker;
+        if (auto const* v = expected.if_contains("engine"); v && v->is_string() && v->get_string() == "podman")
+            engine = hicloud::docker::engine_kind::podman;
+        auto const figures = figures_of(*reading, state, hicloud::docker::cpu_basis_of(engine));
         INFO("unknown: " << join(figures.unknown));
         check_expected_figure(figures.cpu_percent, expected, "cpu_percent");
         // Bytes below 2^53 are exact as doubles: a margin of 1e-6 is an exact comparison.
@@ -411,6 +423,70 @@ TEST_CASE("cpu_percent: more than the CPUs can do is unknown", "[docker]") {
     CHECK(cpu_unknown(cpu(0, 0, 4), cpu(1102, 1000, 4)).find("is more than 4 CPUs can do") != std::string::npos);
     // Without a count from the engine (the fallback of 1) there is no bound to hold it to.
     CHECK(cpu_percent(cpu(0, 0, 0), cpu(3000, 1000, 0)).value() == percent(300.0));
+}
+
+// --- Podman: CPU time over wall-clock time ---
+
+namespace {
+
+cpu_reading timed(std::uint64_t total_usage, std::int64_t read_ns, std::uint64_t system_usage = 1000, std::uint32_t cpus = 2) {
+    auto c = cpu(total_usage, system_usage, cpus);
+    c.read_ns = read_ns;
+    return c;
+}
+
+std::optional<std::int64_t> read_time_of(std::string_view read) {
+    return parse_ok(R"({"read":")" + std::string(read) + R"(","cpu_stats":{"cpu_usage":{"total_usage":1}},"memory_stats":{}})").cpu.read_ns;
+}
+
+}  // namespace
+
+TEST_CASE("parse_stats: read and preread are the readings' times, to the nanosecond", "[docker]") {
+    // Go's RFC 3339 with nanoseconds, as Podman 4.3 and dockerd write them.
+    CHECK(read_time_of("2026-11-30T14:52:00.08650713Z") == 1'796'050'320'086'507'130);
+    CHECK(read_time_of("1970-01-01T00:00:00Z") == 0);
+    CHECK(read_time_of("1970-01-01T00:00:01.5+01:00") == -3'598'500'000'000);
+    CHECK(read_time_of("2024-02-29T23:59:59.999999999-00:30") == 1'709'252'999'999'999'999);
+    // Go's zero time is "no reading"; anything else that is not such a time is absent too.
+    CHECK(read_time_of("2261-12-31T23:59:59.999999999-23:59") == 9'214'732'739'999'999'999);
+    for (auto const* absent : {"0001-01-01T00:00:00Z", "2262-01-01T00:00:00Z", "4052-11-26T18:48:08.069297029Z", "2026-11-30 14:52:00Z", "2026-11-30T14:52:00", "2026-13-01T00:00:00Z",
+                               "2026-02-30T00:00:00Z", "2026-11-30T24:00:00Z", "2026-11-30T14:52:00.Z",
+                               "2026-11-30T14:52:00.0123456789Z", "2026-11-30T14:52:00+0100", "yesterday", ""}) {
+        INFO(absent);
+        CHECK_FALSE(read_time_of(absent).has_value());
+    }
+    auto const r = parse_ok(read_file(cases_dir() / "captured_podman43_busy" / "stats.json"));
+    CHECK(r.cpu.read_ns == 1'796'050'322'059'725'884);
+    CHECK_FALSE(r.precpu.read_ns.has_value());  // "preread": "0001-01-01T00:00:00Z"
+}
+
+TEST_CASE("cpu_percent: on wall-clock time, CPU time over the time between the readings", "[docker]") {
+    using hicloud::docker::cpu_basis;
+    // Half a CPU for 2 s: 50 %, whatever system_cpu_usage (Podman's: busy time only) says.
+    CHECK(cpu_percent(timed(0, 1'000'000'000, 1000), timed(1'000'000'000, 3'000'000'000, 1001), cpu_basis::wall_time).value() ==
+          percent(50.0));
+    // The same readings by the Docker formula: 10^9 / 1 × 2 × 100, more than 2 CPUs can do.
+    CHECK_FALSE(cpu_percent(timed(0, 1'000'000'000, 1000), timed(1'000'000'000, 3'000'000'000, 1001)).has_value());
+    // Idle: 0, known.
+    CHECK(cpu_percent(timed(500, 0), timed(500, 1'000'000'000, 2000), cpu_basis::wall_time).value() == 0.0);
+    // Unknown: no time on either side, a time that did not move, a counter that went back, more than the CPUs.
+    auto const unknown = [](cpu_reading const& a, cpu_reading const& b) {
+        auto const r = cpu_percent(a, b, cpu_basis::wall_time);
+        if (r) FAIL("expected unknown, got " << *r);
+        return r.error().message;
+    };
+    CHECK(unknown(cpu(0, 1000), timed(5, 1'000'000'000, 2000)) == "a reading has no time (\"read\" is missing or not an RFC 3339 time)");
+    CHECK(unknown(timed(0, 1'000'000'000), timed(5, 1'000'000'000, 2000)) == "the reading's time did not move forward");
+    CHECK(unknown(timed(9, 0), timed(5, 1'000'000'000, 2000)) == "total_usage went back (the container restarted)");
+    CHECK_THAT(unknown(timed(0, 0), timed(2'300'000'000, 1'000'000'000, 2000)), Catch::Contains("is more than 2 CPUs can do"));
+    // Still a reading of the host's counter is needed: without it the container did not run.
+    CHECK(unknown(timed(0, 0), [] { auto c = timed(5, 1'000'000'000); c.system_usage.reset(); return c; }()) ==
+          "cpu_stats has no system_cpu_usage");
+}
+
+TEST_CASE("cpu_basis_of: Podman's figures are on wall-clock time, Docker's on the host's CPU time", "[docker]") {
+    CHECK(hicloud::docker::cpu_basis_of(hicloud::docker::engine_kind::podman) == hicloud::docker::cpu_basis::wall_time);
+    CHECK(hicloud::docker::cpu_basis_of(hicloud::docker::engine_kind::docker) == hicloud::docker::cpu_basis::host_cpu_time);
 }
 
 TEST_CASE("cpu_count_of: online_cpus, else len(percpu_usage), else 1", "[docker]") {

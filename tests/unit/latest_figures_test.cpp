@@ -77,6 +77,7 @@ TEST_CASE("latest figures: percent become ratios, MiB bytes, the time seconds si
     CHECK(has(text, "hicloud_host_memory_total_bytes{agent_id=\"agent-a\"} 8589934592"));
     CHECK(has(text, "hicloud_host_memory_used_bytes{agent_id=\"agent-a\"} 4294967296"));
     CHECK(has(text, "hicloud_agent_last_sample_timestamp_seconds{agent_id=\"agent-a\"} 1725463800"));
+    CHECK(has(text, "hicloud_agent_info{agent_id=\"agent-a\",engine_type=\"docker\"} 1"));
     std::string const labels = "{agent_id=\"agent-a\",node_name=\"node-1\",container_name=\"nginx\"}";
     CHECK(has(text, "hicloud_container_cpu_usage_ratio" + labels + " 1.505"));
     CHECK(has(text, "hicloud_container_memory_usage_bytes" + labels + " 52638515.2"));
@@ -98,6 +99,10 @@ TEST_CASE("latest figures: a NULL figure leaves its series out, never 0", "[serv
           std::string::npos);
     CHECK(has(text, "hicloud_container_cpu_usage_ratio{agent_id=\"agent-a\",node_name=\"n\",container_name=\"no-status\"} 0.01"));
     CHECK(text.find("hicloud_container_memory") == std::string::npos);
+    // An engine not known: no info series, rather than an empty label.
+    auto no_engine = host("1", "agent-b", "4", "1.00", "8192", "1");
+    no_engine[12].reset();
+    CHECK(page(latest_from_rows({no_engine})).find("hicloud_agent_info{") == std::string::npos);
 }
 
 TEST_CASE("latest figures: rows sent twice at one time give one series, the last stored", "[server][metrics]") {

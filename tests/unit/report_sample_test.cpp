@@ -54,7 +54,7 @@ TEST_CASE("report: a sample the agent builds, written and parsed by the server, 
         {"starting", "restarting"},                         // nothing known yet: every figure null
         {"half-known", "paused", std::nullopt, 2048.5, std::nullopt},
         {"quote\"and\\back", "running", 0.004, 0.005, 100.0}};
-    auto sample = agent::make_sample("agent-7", "node-a", "2024-09-04 15:30:00",
+    auto sample = agent::make_sample("docker", "agent-7", "node-a", "2024-09-04 15:30:00",
                                      host_figures{8, 51.2649, 16000, 7999, 49.994}, std::move(listed));
     CHECK(agent::fit_to_limits(sample).empty());
 
@@ -72,7 +72,7 @@ TEST_CASE("report: a sample the agent builds, written and parsed by the server, 
 }
 
 TEST_CASE("report: a sample with unknown host figures and no containers comes back as it was", "[report]") {
-    auto const sample = agent::make_sample("a", "n", "2024-02-29 23:59:59", host_figures{}, {});
+    auto const sample = agent::make_sample("docker", "a", "n", "2024-02-29 23:59:59", host_figures{}, {});
     CHECK(parsed(report::to_json(sample)) == sample);
 }
 
