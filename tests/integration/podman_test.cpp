@@ -90,10 +90,11 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
     // podman stats --no-stream's own CPU % is the average since the container started (podman#25709);
     // its counters read as the agent takes its first reading and just after it took its second
     // give podman's figure for the agent's one second, give or take the podman CLI's start-up (the
-    // second run's is in podman's window only). On a host busy with other work the busy container's
-    // share changes from one second to the next, and the two windows are not quite the same second:
-    // up to five tries, each shown; one within 2 points shows the figures agree, and none may be
-    // more than 10 points apart.
+    // second run's is in podman's window only, and the first's competes with the busy loop for the
+    // two cores). So one window's two figures differ by a few points either way (within 2 in 4 of 10
+    // windows on a quiet host, none more than 8 apart); their mean over five windows is what a
+    // wrong formula would move. Each window is shown; none may be more than 10 points apart, and
+    // the means of the five must be within 2 points.
     struct side_by_side {
         json::value sample;
         std::map<std::string, podman_figures> before, after;
@@ -121,11 +122,13 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
         m.podman_busy_cpu = podman_cpu_between(m.before.at(busy.name), m.after.at(busy.name));
         return m;
     };
+    constexpr int windows = 5;
     std::vector<side_by_side> tries;
-    bool agreed = false;
-    for (int attempt = 0; attempt < 5 && !agreed; ++attempt) {
+    double agent_sum = 0, podman_sum = 0;
+    for (int attempt = 0; attempt < windows; ++attempt) {
         tries.push_back(measure());
-        agreed = std::abs(tries.back().agent_busy_cpu - tries.back().podman_busy_cpu) < 2.0;
+        agent_sum += tries.back().agent_busy_cpu;
+        podman_sum += tries.back().podman_busy_cpu;
     }
     for (auto const& t : tries) {
         INFO("busy: agent " << t.agent_busy_cpu << " %, podman stats " << t.podman_busy_cpu << " % (since its start "
@@ -133,7 +136,9 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
         CHECK(t.podman_busy_cpu > 20.0);  // busy indeed (a full core on an idle host; here what other work leaves)
         CHECK(std::abs(t.agent_busy_cpu - t.podman_busy_cpu) < 10.0);
     }
-    CHECK(agreed);
+    INFO("busy, mean of " << windows << " windows: agent " << agent_sum / windows << " %, podman stats "
+                          << podman_sum / windows << " %");
+    CHECK(std::abs(agent_sum - podman_sum) / windows < 2.0);
 
     // The rest from the last try.
     auto const& m = tries.back();
