@@ -6,6 +6,8 @@
 # directory.
 
 build=${HICLOUD_BUILD_DIR:-build}
+# HICLOUD_BENCH_HICLOUD=PATH runs another hicloud binary (an earlier build, for before/after figures
+# of one database) in place of the build's; the build is still made for the scripts' own tools.
 
 # bench_setup PACKAGE... -- TARGET...: installs the Debian packages that are missing (no pip), runs
 # scripts/bootstrap, configures the Release build when there is none and builds the targets.
@@ -22,7 +24,7 @@ bench_setup() {
   scripts/bootstrap
   [ -f "$build/build.ninja" ] || cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$build" --target "${targets[@]}" >/dev/null
-  hicloud="$root/$build/hicloud"
+  hicloud="${HICLOUD_BENCH_HICLOUD:-$root/$build/hicloud}"
 }
 
 # The processes a script started (servers, clients): bench_cleanup ends them and stops MariaDB.

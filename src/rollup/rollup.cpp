@@ -38,16 +38,19 @@ auto in_transaction(db::connection& c, Body body) {
     }
 }
 
-// Recomputes the minute rows of [from, to) (one agent's when `agent` is set) and the hours they
-// fall in, unless retention has deleted from those hours' minutes.
+enum class with_hours : bool { no, yes };
+
+// Recomputes the minute rows of [from, to) (one agent's when `agent` is set) and, with
+// with_hours::yes, the hours they fall in, unless retention has deleted from those hours' minutes.
 void recompute(db::connection& c, std::optional<std::string> const& agent, sys_seconds from, sys_seconds to,
-               kept_since const& oldest_kept) {
+               kept_since const& oldest_kept, with_hours hours_too) {
     auto const run = [&](std::string const& sql, sys_seconds a, sys_seconds b) {
         auto const a_text = server::datetime_text(a), b_text = server::datetime_text(b);
         if (agent) c.execute(sql, {std::string_view(*agent), std::string_view(a_text), std::string_view(b_text)});
         else c.execute(sql, {std::string_view(a_text), std::string_view(b_text)});
     };
     for (auto s : {source::host, source::container}) run(minute_rollup_sql(s, agent.has_value()), from, to);
+    if (hours_too == with_hours::no) return;
     auto const first_hour = floor<hours>(from), end_hour = floor<hours>(to - std::chrono::seconds(1)) + hours(1);
     if (oldest_kept.minute && first_hour < *oldest_kept.minute) return;
     for (auto s : {source::host, source::container}) run(hour_rollup_sql(s, agent.has_value()), first_hour, end_hour);
@@ -93,7 +96,7 @@ roll_up_result roll_up(db::connection& c, pending_minute const& p, kept_since co
     return in_transaction(c, [&] {
         if (!db::holds_lease(c, lease_name, holder)) return roll_up_result::not_holder;
         bool const too_old = oldest_kept.raw && minute < *oldest_kept.raw;
-        if (!too_old) recompute(c, p.agent_id, minute, minute + minutes(1), oldest_kept);
+        if (!too_old) recompute(c, p.agent_id, minute, minute + minutes(1), oldest_kept, with_hours::yes);
         delete_pending(c, p.ids);
         return too_old ? roll_up_result::too_old : roll_up_result::rolled_up;
     });
@@ -132,11 +135,17 @@ backfill_state backfill_step(db::connection& c, std::string_view holder) {
         else if (auto const oldest = next_row_time(std::nullopt)) from = sys_seconds(floor<ten_minutes>(*oldest));
         if (from) {
             sys_seconds const to = *from + ten_minutes(1);
-            recompute(c, std::nullopt, *from, to, {});
             // Skip the empty stretch after the step: start the next at the next row's ten minutes.
             auto const next = next_row_time(server::datetime_text(to));
-            if (next && (!state.until || *next <= time_of(*state.until)))
-                state.position = server::datetime_text(sys_seconds(floor<ten_minutes>(*next)));
+            std::optional<sys_seconds> next_from;
+            if (next && (!state.until || *next <= time_of(*state.until))) next_from = floor<ten_minutes>(*next);
+            // A step lies within one hour. The hour is recomputed from its minutes once, by its
+            // last step (the next starts in a later hour, or there is none), not by each of its six:
+            // a server stopped before that step leaves the position inside the hour, so a later
+            // pass still ends it.
+            bool const ends_hour = !next_from || floor<hours>(*next_from) != floor<hours>(*from);
+            recompute(c, std::nullopt, *from, to, {}, ends_hour ? with_hours::yes : with_hours::no);
+            if (next_from) state.position = server::datetime_text(*next_from);
             else state.finished = true;
         } else {
             state.finished = true;

@@ -68,8 +68,9 @@ std::chrono::sys_seconds time_of(std::string const& datetime);
 // The backfill's state; throws db::error (ER_NO_SUCH_TABLE) when the rollup tables are missing.
 backfill_state read_backfill(db::connection& c);
 
-// Rolls up the next ten minutes of raw rows (and their hour) from the position, and moves it on
-// to the ten minutes of the next raw row after them; finished when there is none up to `until`.
+// Rolls up the next ten minutes of raw rows from the position (and their hour, when the next raw
+// row is in a later one or there is none), and moves the position on to the ten minutes of the next
+// raw row after them; finished when there is none up to `until`.
 // The first step starts at the ten minutes of the oldest raw row.
 backfill_state backfill_step(db::connection& c, std::string_view holder);
 
