@@ -116,8 +116,8 @@ ingest_header() {
 }
 
 # run_http NAME PORT CONNECTIONS SERVER_PID: wrk posting bench/ingest.lua's samples for $duration
-# seconds (all at $ingest_time when set, "YYYY-MM-DD HH:MM:SS" UTC); prints a line of
-# ingest_header's table and sets rate and p99.
+# seconds (each agent's a second apart, from $ingest_time when set, "YYYY-MM-DD HH:MM:SS" UTC);
+# prints a line of ingest_header's table and sets rate and p99.
 run_http() {
   local name=$1 port=$2 conns=$3 pid=$4 threads=$(($3 < 2 ? 1 : 2)) id="c$3x$RANDOM$RANDOM" out
   local db0 db1 srv0 srv1
