@@ -91,9 +91,10 @@ TEST_CASE("podman: the agent's CPU and memory are podman stats' side by side, fo
     // its counters read as the agent takes its first reading and just after it took its second
     // give podman's figure for the agent's one second, give or take the podman CLI's start-up (the
     // second run's is in podman's window only, and the first's competes with the busy loop for the
-    // two cores). So one window's two figures differ by a few points either way (within 2 in 4 of 10
-    // windows on a quiet host, none more than 8 apart); their mean over five windows is what a
-    // wrong formula would move. Each window is shown; none may be more than 10 points apart, and
+    // two cores). So one window's two figures differ by what other work takes in the part of a
+    // second the windows do not share (docs/PODMAN.md: within 2 points in 15 of 15 windows on a quiet
+    // host, in 4 of 10 with a benchmark still running, none more than 8 apart); their mean over five
+    // windows is what a wrong formula would move. Each window is shown; none may be more than 10 points apart, and
     // the means of the five must be within 2 points.
     struct side_by_side {
         json::value sample;
