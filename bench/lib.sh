@@ -287,15 +287,16 @@ delete_ingested() {
 }
 
 # --- what the database did during a run ----------------------------------------------------------
-# settle: InnoDB writes its modified pages out before a run (innodb_max_dirty_pages_pct 0 for the
-# time, until at most 1000 are left or 60 s passed), so a run does not pay for the flushing of
-# what ran before it (a fill, an earlier run). Prints how long it waited when it was more than 5 s.
+# settle: InnoDB writes its modified pages out and purges deleted rows before a run
+# (innodb_max_dirty_pages_pct 0 for the time, until at most 1000 dirty pages and 1000 undo logs
+# are left or 120 s passed), so a run does not pay for the flushing or purging of what ran before
+# it (a fill, an earlier run, a deletion). Prints how long it waited when it was more than 5 s.
 settle() {
   local started=$SECONDS pct dirty history
   pct=$(sql -e "SELECT @@GLOBAL.innodb_max_dirty_pages_pct")
   sql -e "SET GLOBAL innodb_max_dirty_pages_pct = 0"
-  # Also until the purge of deleted rows is nearly done (a --keep run deletes its ingest rows at the
-  # end; their purge, millions of index entries, would otherwise run beside the next measurement).
+  # The purge matters after a --keep run, which deletes its ingest rows at the end: millions of
+  # index entries, whose purge would otherwise run beside the next measurement.
   while [ $((SECONDS - started)) -lt 120 ]; do
     read -r dirty history < <(sql -e "SELECT MAX(IF(variable_name = 'Innodb_buffer_pool_pages_dirty', variable_value, NULL)),
       MAX(IF(variable_name = 'Innodb_history_list_length', variable_value, NULL)) FROM information_schema.global_status
