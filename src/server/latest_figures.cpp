@@ -34,9 +34,7 @@ std::string latest_figures_sql(latest_filter const& filter) {
     return std::string("WITH latest AS (SELECT agent_id, MAX(ser_get_datetime) AS t FROM server"
                        " FORCE INDEX (server_agent_time)") +
            (filter.agent_id ? " WHERE agent_id = ?" : "") + " GROUP BY agent_id" +
-           (filter.stale_after ? " HAVING MAX(ser_get_datetime) >= UTC_TIMESTAMP() - INTERVAL " +
-                                     std::to_string(filter.stale_after->count()) + " SECOND"
-                               : "") +
+           (filter.stale_after ? " HAVING MAX(ser_get_datetime) >= UTC_TIMESTAMP() - INTERVAL ? SECOND" : "") +
            ")"
            " SELECT 'h', s.id, s.agent_id, NULL, NULL, NULL, s.ser_cpu_count, s.ser_cpu_percent,"
            " s.ser_memory_total, s.ser_memory_used, s.ser_memory_percent, s.ser_get_datetime, s.engine_type,"
@@ -80,8 +78,11 @@ latest_figures latest_from_rows(std::vector<db::row> const& rows) {
 
 latest_figures read_latest_figures(db::connection& c, latest_filter const& filter) {
     auto const sql = latest_figures_sql(filter);
-    if (filter.agent_id) return latest_from_rows(c.execute(sql, {std::string_view(*filter.agent_id)}));
-    return latest_from_rows(c.query(sql));
+    std::vector<db::param> params;
+    if (filter.agent_id) params.emplace_back(std::string_view(*filter.agent_id));
+    if (filter.stale_after) params.emplace_back(static_cast<std::int64_t>(filter.stale_after->count()));
+    if (params.empty()) return latest_from_rows(c.query(sql));
+    return latest_from_rows(c.execute(sql, params));
 }
 
 std::vector<latest_figures::firing> read_firing_alerts(db::connection& c) {

@@ -72,8 +72,8 @@ struct latest_filter {
     std::optional<std::string> agent_id{};               // only this agent
 };
 
-// The statement; its one parameter is the agent_id when the filter has it (stale_after, a number
-// of seconds from the configuration, is written into the text). Its columns: kind ('h' host, 'c' container), id, agent_id, node_name,
+// The statement; its parameters are the agent_id, then stale_after in seconds, each when the
+// filter has it. Its columns: kind ('h' host, 'c' container), id, agent_id, node_name,
 // container_name, status, cpu_count, cpu_percent, memory_total, memory_used (host) or
 // memory_usage (container), memory_percent, time, engine_type, the database's UTC_TIMESTAMP().
 std::string latest_figures_sql(latest_filter const& filter);
@@ -82,10 +82,11 @@ std::string latest_figures_sql(latest_filter const& filter);
 // highest id wins), sorted. Values that do not parse are unknown.
 latest_figures latest_from_rows(std::vector<db::row> const& rows);
 
-// Runs the statement on `c`: as text, or prepared when it takes an agent_id (a value from a
-// request is bound, never written into SQL). Not prepared otherwise: MariaDB 10.11 ran the
-// prepared statement in 0.3-1.2 s for minutes at a time after millions of rows were deleted, where
-// the same text took 5-23 ms in the same session (docs/PERFORMANCE.md, "Reads", run 6).
+// Runs the statement on `c`: prepared with its parameters, or as text when the filter is empty and
+// it has none. The listing of every agent is not prepared: MariaDB 10.11 ran that prepared
+// statement in 0.3-1.3 s for minutes at a time after millions of rows were deleted, where the same
+// text took 5-27 ms in the same session (docs/PERFORMANCE.md, "Reads", run 6). The filtered
+// statements stayed fast through the same spells, and bind their values.
 latest_figures read_latest_figures(db::connection& c, latest_filter const& filter);
 
 // Firing alerts by rule and severity (schema/004_alerts.sql); none when the table is not there
