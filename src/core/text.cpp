@@ -9,6 +9,16 @@
 
 namespace hicloud::core {
 
+std::optional<int> digits_at(std::string_view text, std::size_t pos, std::size_t count) {
+    if (pos > text.size() || text.size() - pos < count) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = pos; i < pos + count; ++i) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
 utf8_sequence utf8_sequence_at(std::string_view text, std::size_t pos) {
     auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
     unsigned char const lead = byte(pos);

@@ -1,9 +1,14 @@
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace hicloud::core {
+
+// Exactly `count` ASCII digits of `text` at `pos`, as a number; nothing when any is not a digit
+// ('0'-'9' only: std::isdigit depends on the locale) or `text` ends first. `count` up to 9.
+std::optional<int> digits_at(std::string_view text, std::size_t pos, std::size_t count);
 
 // The UTF-8 sequence that starts at text[pos]: its length in bytes (1 to 4) and its code point,
 // or length 0 when the bytes there are not UTF-8: a continuation byte without its lead, a lead

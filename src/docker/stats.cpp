@@ -1,6 +1,7 @@
 #include "docker/stats.hpp"
 
 #include "core/strict_json.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
@@ -153,24 +154,14 @@ core::outcome<cpu_reading> read_cpu(json::object const& body, std::string_view k
     return cpu;
 }
 
-// The digits of `text` from `at`, `n` of them, as a number; nullopt when they are not all digits.
-std::optional<int> digits(std::string_view text, std::size_t at, std::size_t n) {
-    if (at + n > text.size()) return std::nullopt;
-    int value = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (text[i] < '0' || text[i] > '9') return std::nullopt;
-        value = value * 10 + (text[i] - '0');
-    }
-    return value;
-}
-
 // Go's RFC 3339 with nanoseconds ("2026-11-30T14:27:56.780536221Z", a fraction of up to 9 digits
 // or none, "Z" or a "+hh:mm" offset) as nanoseconds since the Unix epoch; nullopt for anything else
 // and for years outside 1970-2261: Go's zero time "0001-01-01T00:00:00Z" means no reading, and
 // 64-bit nanoseconds end in April 2262.
 std::optional<std::int64_t> go_time_ns(std::string_view t) {
-    auto const year = digits(t, 0, 4), month = digits(t, 5, 2), day = digits(t, 8, 2), hour = digits(t, 11, 2),
-               minute = digits(t, 14, 2), second = digits(t, 17, 2);
+    using core::digits_at;
+    auto const year = digits_at(t, 0, 4), month = digits_at(t, 5, 2), day = digits_at(t, 8, 2),
+               hour = digits_at(t, 11, 2), minute = digits_at(t, 14, 2), second = digits_at(t, 17, 2);
     if (!year || !month || !day || !hour || !minute || !second || t[4] != '-' || t[7] != '-' || t[10] != 'T' ||
         t[13] != ':' || t[16] != ':' || *hour > 23 || *minute > 59 || *second > 60 || *year < 1970 || *year > 2261)
         return std::nullopt;
@@ -187,7 +178,7 @@ std::optional<std::int64_t> go_time_ns(std::string_view t) {
     }
     std::int64_t offset_s = 0;
     if (t.substr(at) != "Z") {
-        auto const oh = digits(t, at + 1, 2), om = digits(t, at + 4, 2);
+        auto const oh = digits_at(t, at + 1, 2), om = digits_at(t, at + 4, 2);
         if (t.size() != at + 6 || (t[at] != '+' && t[at] != '-') || t[at + 3] != ':' || !oh || !om || *oh > 23 || *om > 59)
             return std::nullopt;
         offset_s = (t[at] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);

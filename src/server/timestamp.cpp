@@ -24,19 +24,10 @@ struct timestamp_parts {
     std::string_view offset_text;     // as written ("+09:00", "-0530"); empty for Z and none
 };
 
+using core::digits_at;
+
 bool is_digit(char c) {
     return c >= '0' && c <= '9';  // not std::isdigit: that one depends on the locale
-}
-
-// Exactly `count` ASCII digits at `pos`, or nothing.
-std::optional<int> digits_at(std::string_view text, std::size_t pos, std::size_t count) {
-    if (pos > text.size() || text.size() - pos < count) return std::nullopt;
-    int value = 0;
-    for (std::size_t i = pos; i < pos + count; ++i) {
-        if (!is_digit(text[i])) return std::nullopt;
-        value = value * 10 + (text[i] - '0');
-    }
-    return value;
 }
 
 bool char_at(std::string_view text, std::size_t pos, char expected) {
