@@ -17,6 +17,25 @@ namespace hicloud::agent {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Logs where container stats come from when that changes: cgroup files, or the engine for
+// containers whose files cannot be read here, with the first one's reason.
+void log_stats_source(sampler_state& a) {
+    auto const& s = a.container_stats;
+    auto const from_files = s.read_from_cgroups();
+    auto said = std::to_string(from_files > 0) + s.cgroup_trouble();
+    if (said == a.stats_source_said) return;
+    a.stats_source_said = std::move(said);
+    if (!s.cgroup_trouble().empty())
+        core::log::info("container stats from the engine where cgroup files cannot be read",
+                        {{"read_from_cgroup_files", std::to_string(from_files)}, {"why", s.cgroup_trouble()}});
+    else if (from_files > 0)
+        core::log::info("container stats from cgroup files", {{"containers", std::to_string(from_files)}});
+}
+
+}  // namespace
+
 asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& settings,
                                             std::chrono::steady_clock::time_point stats_wait_until, bool& docker_failed) {
     auto const taken = std::chrono::system_clock::now();
@@ -35,6 +54,7 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
         }
         containers = co_await sample_containers(a.engine, a.container_stats, settings.docker_stats_in_flight, stats_wait_until,
                                               unknown);
+        log_stats_source(a);
     } catch (std::exception const& e) {
         docker_failed = true;
         a.engine_ready = false;

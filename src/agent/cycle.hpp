@@ -21,6 +21,7 @@ struct sampler_state {
     bool engine_ready = false;  // the engine and its API version are known
     // Unknown figures are warned about when they start or change, not every cycle.
     trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
+    std::string stats_source_said{};  // what was last logged about where container stats come from
     trouble_log engine_trouble{"no container figures: the container engine cannot be read", "the container engine answers again"};
 };
 

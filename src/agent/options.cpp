@@ -39,6 +39,10 @@ constexpr std::array agent_rows{
                 "each (1-10000); other containers are read by as many one-shot calls at once"},
     option_spec{"agent.proc_root", "proc-root", "PATH", "/proc",
                 "where the host's /proc is (e.g. /host/proc in a container)"},
+    option_spec{"agent.stats_source", "stats-source", "auto|engine", "auto",
+                "where Docker container stats come from: auto reads each container's cgroup files where this "
+                "process can (a second per --once cycle, whatever the number of containers), else asks the "
+                "engine; engine always asks the engine's stats API"},
     option_spec{"agent.local_time", "local-time", "", "", "timestamps in local time instead of UTC"},
     option_spec{"agent.spool_max_samples", "spool-max-samples", "N", "10000",
                 "samples kept for re-sending while the server is unreachable; the oldest are dropped beyond"},

@@ -96,7 +96,9 @@ long long skipped_ticks(std::chrono::system_clock::time_point began, std::chrono
 int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::ostream& out) {
     agent_state a{s,
                   {docker::client(io.get_executor(), s.docker_socket, s.timeout, s.docker_answer_limit),
-                   host_sampler(s.proc_root), docker::stats_sampler(keeps_stats_streams(s))},
+                   host_sampler(s.proc_root),
+                   docker::stats_sampler(keeps_stats_streams(s),
+                                         s.cgroup_stats ? std::optional(s.proc_root) : std::nullopt)},
                   std::move(tls)};
     std::optional<spool> spool;
     if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool, s.rejected);

@@ -62,6 +62,7 @@ settings settings_from(core::config const& c) {
     s.docker_answer_limit = static_cast<std::size_t>(c.integer("agent.docker_answer_limit", 65536, 1LL << 32));
     s.docker_stats_in_flight = static_cast<std::size_t>(c.integer("agent.docker_stats_in_flight", 1, 10000));
     s.proc_root = c.text("agent.proc_root");
+    s.cgroup_stats = c.choice("agent.stats_source", {"auto", "engine"}) == "auto";
     s.local_time = c.enabled("agent.local_time");
     s.spool.max_samples = static_cast<std::size_t>(c.integer("agent.spool_max_samples", 1, 10000000));
     s.spool.max_bytes = static_cast<std::uintmax_t>(c.integer("agent.spool_max_bytes", 1024, 1LL << 40));

@@ -29,6 +29,9 @@ struct settings {
     std::size_t docker_answer_limit = 64 << 20;  // bytes of one answer's body from the engine
     std::size_t docker_stats_in_flight = 100;    // stats streams open at once (docker::stats_sampler)
     std::string proc_root;
+    // agent.stats_source: containers' cgroup files where readable (true, "auto"), or always
+    // the engine's stats API (false, "engine").
+    bool cgroup_stats = true;
     bool local_time = false;
     spool_bounds spool{10000, 100 << 20};     // samples waiting to be re-sent
     spool_bounds rejected{1000, 16 << 20};    // samples the server refused, in spool/rejected/

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <memory>
 #include <set>
@@ -53,22 +54,17 @@ asio::awaitable<reading_or_reason> read_one(client& engine, container_summary co
     }
 }
 
-// One of read_bounded's workers: takes the next index of `which` until none is left, one call at
-// a time. One thread: no other worker runs between the test of `next` and the take.
-asio::awaitable<void> read_in_turn(client& engine, std::vector<container_summary> const& listed,
-                                   std::vector<std::size_t> const& which, bool one_shot, std::size_t& next,
-                                   std::vector<std::optional<reading_or_reason>>& out) {
-    while (next < which.size()) {
-        auto const i = which[next++];
-        out[i] = co_await read_one(engine, listed[i], one_shot);
-    }
+// Work on one index of `listed`.
+using index_work = std::function<asio::awaitable<void>(std::size_t)>;
+
+// One of run_bounded's workers: takes the next index of `which` until none is left, one at a
+// time. One thread: no other worker runs between the test of `next` and the take.
+asio::awaitable<void> work_in_turn(std::vector<std::size_t> const& which, std::size_t& next, index_work const& work) {
+    while (next < which.size()) co_await work(which[next++]);
 }
 
-// Reads the containers `which` (indexes of `listed`) into their slots of `out`, at most
-// `max_in_flight` calls at once, in order.
-asio::awaitable<void> read_bounded(client& engine, std::vector<container_summary> const& listed,
-                                   std::vector<std::size_t> const& which, bool one_shot, std::size_t max_in_flight,
-                                   std::vector<std::optional<reading_or_reason>>& out) {
+// Does `work` for each of `which`, at most `max_in_flight` at once, in order.
+asio::awaitable<void> run_bounded(std::vector<std::size_t> const& which, std::size_t max_in_flight, index_work work) {
     if (which.empty()) co_return;
     std::size_t next = 0;
     auto const workers = std::min(std::max<std::size_t>(max_in_flight, 1), which.size());
@@ -77,11 +73,20 @@ asio::awaitable<void> read_bounded(client& engine, std::vector<container_summary
     asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
     auto remaining = std::make_shared<std::size_t>(workers);
     for (std::size_t w = 0; w < workers; ++w)
-        asio::co_spawn(executor, read_in_turn(engine, listed, which, one_shot, next, out),
-                       [&all_done, remaining](std::exception_ptr) {
-                           if (--*remaining == 0) all_done.cancel();
-                       });
+        asio::co_spawn(executor, work_in_turn(which, next, work), [&all_done, remaining](std::exception_ptr) {
+            if (--*remaining == 0) all_done.cancel();
+        });
     if (*remaining > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// Reads the containers `which` (indexes of `listed`) into their slots of `out`, at most
+// `max_in_flight` calls at once, in order.
+asio::awaitable<void> read_bounded(client& engine, std::vector<container_summary> const& listed,
+                                   std::vector<std::size_t> const& which, bool one_shot, std::size_t max_in_flight,
+                                   std::vector<std::optional<reading_or_reason>>& out) {
+    co_await run_bounded(which, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
+        out[i] = co_await read_one(engine, listed[i], one_shot);
+    });
 }
 
 // Whether `previous` can open the CPU window that `current` closes: both carry the host's time,
@@ -152,7 +157,66 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
     return std::nullopt;
 }
 
-stats_sampler::stats_sampler(bool streams) : streams_wanted_(streams) {}
+stats_sampler::stats_sampler(bool streams, std::optional<std::string> cgroup_proc_root) : streams_wanted_(streams) {
+    if (cgroup_proc_root) cgroups_ = std::make_unique<cgroup_reader>(std::move(*cgroup_proc_root));
+}
+
+asio::awaitable<std::vector<std::size_t>> stats_sampler::read_cgroups(client& engine,
+                                                                      std::vector<container_summary> const& listed,
+                                                                      std::vector<std::size_t> const& which,
+                                                                      std::size_t max_in_flight,
+                                                                      std::vector<stats_reading>& out) {
+    cgroup_trouble_.clear();
+    auto const note = [&](std::size_t i, std::string const& why) {
+        if (cgroup_trouble_.empty()) cgroup_trouble_ = "container " + listed[i].name + ": " + why;
+    };
+    auto const now = std::chrono::steady_clock::now();
+    std::set<std::string_view> live;
+    for (auto const i : which) live.insert(listed[i].id);
+    std::erase_if(cgroup_dirs_, [&](auto const& e) { return !live.contains(e.first) || (!e.second.dirs && now >= e.second.retry_at); });
+
+    // New containers are found by their init process, as many inspected at once as stats calls.
+    std::vector<std::size_t> unfound;
+    for (auto const i : which)
+        if (!cgroup_dirs_.contains(listed[i].id)) unfound.push_back(i);
+    co_await run_bounded(unfound, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
+        core::outcome<cgroup_dirs> dirs = core::failure{"no such container"};
+        try {
+            if (auto const details = co_await inspect_container(engine, listed[i].id, {}))
+                dirs = cgroups_->locate(listed[i].id, details->pid);
+        } catch (std::exception const& e) {
+            dirs = core::failure{e.what()};
+        }
+        // One that cannot be found (the process not visible here, a restart in between) is tried
+        // again a minute later, not at every cycle.
+        cgroup_dirs_.insert_or_assign(listed[i].id, located{std::move(dirs), now + 60s});
+    });
+
+    std::vector<std::size_t> read;
+    auto const host = cgroups_->host();
+    for (auto const i : which) {
+        auto const found = cgroup_dirs_.find(listed[i].id);
+        if (!found->second.dirs) {
+            note(i, found->second.dirs.error().message);
+            continue;
+        }
+        if (!host) {
+            note(i, host.error().message);
+            continue;
+        }
+        out[i] = cgroups_->read(*found->second.dirs, *host);
+        if (!out[i].cpu_error.empty()) {
+            // Gone since it was found (stopped, restarting): the engine answers for it, and it is
+            // found afresh next time.
+            note(i, out[i].cpu_error);
+            cgroup_dirs_.erase(found);
+            continue;
+        }
+        read.push_back(i);
+    }
+    read_from_cgroups_ = read.size();
+    co_return read;
+}
 
 stats_sampler::~stats_sampler() { close(); }
 
@@ -198,13 +262,28 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     // Podman's compat stream sends a frame every 5 s, the first with a precpu_stats milliseconds old.
     bool const streaming = streams_wanted_ && engine.kind() != engine_kind::podman;
     auto const basis = cpu_basis_of(engine.kind());
+
+    // Cgroup files first: the engine is asked only for the others.
+    std::vector<stats_reading> direct_reading(listed.size());
+    std::vector<std::size_t> direct;
+    std::vector<bool> is_direct(listed.size());
+    read_from_cgroups_ = 0;
+    if (cgroups_ && engine.kind() != engine_kind::podman) {
+        std::vector<std::size_t> live;
+        for (std::size_t i = 0; i < listed.size(); ++i)
+            if (!has_no_process(listed[i].state)) live.push_back(i);
+        direct = co_await read_cgroups(engine, listed, live, max_in_flight, direct_reading);
+        for (auto const i : direct) is_direct[i] = true;
+    }
+    auto const direct_started = std::chrono::steady_clock::now();
+
     for (std::size_t i = 0; i < listed.size(); ++i) {
         auto const& state = listed[i].state;
         if (has_no_process(state)) {
             result[i].cpu_percent = 0.0;
             result[i].memory_used_bytes = 0;
             result[i].memory_percent = 0.0;
-        } else if (streaming && (state == "running" || state == "paused")) {
+        } else if (!is_direct[i] && streaming && (state == "running" || state == "paused")) {
             wanted.insert(listed[i].id);
         }
     }
@@ -221,7 +300,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::size_t const bound = std::max<std::size_t>(max_in_flight, 1);
     for (std::size_t i = 0; i < listed.size(); ++i) {
         auto const& c = listed[i];
-        if (has_no_process(c.state)) continue;
+        if (has_no_process(c.state) || is_direct[i]) continue;
         if (!wanted.contains(c.id)) {
             one_shot_read.push_back(i);
             continue;
@@ -281,6 +360,40 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         result[i] = figures_of(*r, listed[i].state, basis);
         if (r->cpu_error.empty() && r->cpu.system_usage) kept[listed[i].id] = r->cpu;
     }
+
+    // Cgroup files: each reading against the one kept from the previous call, else against its
+    // files read again a second after the first reading.
+    std::vector<std::size_t> direct_again;
+    for (auto const i : direct) {
+        auto& r = direct_reading[i];
+        auto const kept = cgroup_previous_.find(listed[i].id);
+        if (kept != cgroup_previous_.end() && can_open_window(kept->second, r.cpu))
+            r.precpu = kept->second;
+        else
+            direct_again.push_back(i);
+    }
+    if (!direct_again.empty()) {
+        asio::steady_timer window(executor, direct_started + 1s);
+        co_await window.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto const host = cgroups_->host();
+        for (auto const i : direct_again) {
+            auto const found = cgroup_dirs_.find(listed[i].id);
+            if (!host || found == cgroup_dirs_.end() || !found->second.dirs) {
+                direct_reading[i].cpu_error = host ? "the container's cgroup was forgotten" : host.error().message;
+                continue;
+            }
+            auto second = cgroups_->read(*found->second.dirs, *host);
+            second.precpu = direct_reading[i].cpu;
+            direct_reading[i] = std::move(second);
+        }
+    }
+    std::map<std::string, cpu_reading, std::less<>> cgroup_kept;
+    for (auto const i : direct) {
+        auto const& r = direct_reading[i];
+        result[i] = figures_of(r, listed[i].state, basis);
+        if (r.cpu_error.empty() && r.cpu.system_usage) cgroup_kept[listed[i].id] = r.cpu;
+    }
+    cgroup_previous_ = std::move(cgroup_kept);
 
     // Streams: what they have, once each has two readings or gave up, or at `wait_until`.
     std::vector<std::string> ids;

@@ -25,6 +25,16 @@
 // the first). An engine that fills precpu_stats although asked for one-shot is taken at its word.
 // Podman's figures are on cpu_basis::wall_time (stats.hpp): its system_cpu_usage is busy time only.
 //
+// Cgroup files (Docker engines, when the sampler is given the host's /proc). A running or
+// paused container whose cgroup files this process can read (cgroup_reader.hpp) is read there
+// instead, as dockerd itself reads them, and the engine is asked only for its init pid, once
+// (GET /containers/{id}/json). The figures are `docker stats`' (the same stats_reading, the same
+// formulas); the CPU window is the time since the reading kept at the previous call, or, for a
+// container read for the first time, a second (its files read again a second later). A container
+// whose files cannot be read (the agent in a container without the host's /proc and
+// /sys/fs/cgroup, a private cgroup namespace) is read from the engine as below;
+// cgroup_trouble says why.
+//
 // The bound (agent.docker_stats_in_flight, containers.docker_stats_in_flight; default 100): each
 // stream and each call holds a socket (a file descriptor here, a connection and a subscription in
 // dockerd). Unbounded, a host of thousands of containers would open thousands of sockets at once,
@@ -32,6 +42,7 @@
 // `max_in_flight` streams are open, the first containers in listing order keeping theirs; the
 // others are read by one-shot calls, at most `max_in_flight` at once, each starting as an earlier
 // one finishes. So the engine holds at most twice the bound while such a call runs.
+#include "docker/cgroup_reader.hpp"
 #include "docker/containers.hpp"
 #include "docker/stats.hpp"
 
@@ -67,7 +78,9 @@ public:
     // of its collector, a second apart: with 100 streams the test dockerd's processes used 0.6 of
     // a CPU against 0.1 idle (docs/PERFORMANCE.md). Worth it for a daemon whose interval is that
     // short anyway; one at a longer interval costs the engine a pass a cycle with one-shot calls.
-    explicit stats_sampler(bool streams = true);
+    // `cgroup_proc_root`: where the host's /proc is, to read containers' cgroup files (above);
+    // nullopt: every container from the engine.
+    explicit stats_sampler(bool streams = true, std::optional<std::string> cgroup_proc_root = std::nullopt);
     ~stats_sampler();  // closes every stream
     stats_sampler(stats_sampler const&) = delete;
     stats_sampler& operator=(stats_sampler const&) = delete;
@@ -91,10 +104,21 @@ public:
     // Closes every stream (the process is about to exit: the event loop ends once they are).
     void close();
     std::size_t streams_open() const { return streams_.size(); }
+    // Of the previous call's containers with a process: how many were read from cgroup files,
+    // and why the first of the others could not be (empty when none failed, or without a reader).
+    std::size_t read_from_cgroups() const { return read_from_cgroups_; }
+    std::string const& cgroup_trouble() const { return cgroup_trouble_; }
 
     struct stream;  // one container's stream, shared with the coroutine that reads it
 
 private:
+    // Readings of the containers of `listed` (indexes `which`) whose cgroup files can be read, now,
+    // into `out`; the indexes read. The others are left to the engine.
+    boost::asio::awaitable<std::vector<std::size_t>> read_cgroups(client& engine,
+                                                                  std::vector<container_summary> const& listed,
+                                                                  std::vector<std::size_t> const& which,
+                                                                  std::size_t max_in_flight,
+                                                                  std::vector<stats_reading>& out);
     boost::asio::awaitable<void> wait_for_streams(std::vector<std::string> const& ids,
                                                   std::chrono::steady_clock::time_point wait_until);
     std::map<std::string, std::shared_ptr<stream>, std::less<>> streams_;  // by container id
@@ -102,6 +126,15 @@ private:
     // Cancelled at each stream's news, to wake wait_for_streams; made on the loop of the first call.
     std::shared_ptr<boost::asio::steady_timer> wake_;
     bool streams_wanted_;
+    std::unique_ptr<cgroup_reader> cgroups_;
+    struct located {
+        core::outcome<cgroup_dirs> dirs;
+        std::chrono::steady_clock::time_point retry_at;  // when a failure is tried again
+    };
+    std::map<std::string, located, std::less<>> cgroup_dirs_;         // by container id, found once
+    std::map<std::string, cpu_reading, std::less<>> cgroup_previous_;  // by container id
+    std::size_t read_from_cgroups_ = 0;
+    std::string cgroup_trouble_;
 };
 
 // One stats_sampler's first call, by one-shot calls: every container read afresh (hicloud

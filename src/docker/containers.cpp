@@ -97,7 +97,9 @@ container_details parse_container_details(std::string_view body, std::string_vie
     // Whether it runs decides whether setup starts it: a guess either way would be wrong.
     if (!running || !running->is_bool())
         throw engine_error("Docker " + std::string(call) + ": no State.Running in the answer");
-    container_details details{running->as_bool(), false};
+    container_details details{running->as_bool(), false, 0};
+    if (auto const* pid = state->as_object().if_contains("Pid"); pid && pid->is_int64() && pid->as_int64() > 0)
+        details.pid = pid->as_int64();
     auto const [key, value] = key_and_value(label);
     if (auto const* config = o.if_contains("Config"); config && config->is_object())
         if (auto const* labels = config->as_object().if_contains("Labels"); labels && labels->is_object())

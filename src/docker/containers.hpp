@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@ boost::asio::awaitable<std::vector<container_summary>> list_containers(client& e
 struct container_details {
     bool running = false;
     bool labelled = false;  // carries the label asked about, with that value
+    std::int64_t pid = 0;   // State.Pid: the init process's, in the engine's pid namespace; 0 when none
 };
 
 // Parses the body of GET /containers/{name}/json; `call` names the request in errors.

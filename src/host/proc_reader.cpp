@@ -110,6 +110,14 @@ core::failure proc_reader::relocate(core::failure failure, std::string_view name
     return failure;
 }
 
+core::outcome<std::string> read_text_file(std::string const& path, std::size_t max_bytes) {
+    auto result = read_whole(path, max_bytes);
+    if (result.error == EFBIG)
+        return core::failure{"cannot read " + path + ": larger than " + std::to_string(max_bytes) + " bytes"};
+    if (result.error != 0) return core::failure{"cannot read " + path + ": " + reason(result.error)};
+    return core::outcome<std::string>(boost::system::in_place_value, std::move(result.text));
+}
+
 core::outcome<cpu_times> read_cpu_times(proc_reader const& proc) {
     auto const text = proc.read("stat");
     if (!text) return text.error();

@@ -50,6 +50,10 @@ private:
     std::size_t max_file_bytes_;
 };
 
+// The whole of a kernel file outside the proc root (a cgroup's counters), at most `max_bytes`.
+// Errors name `path` and the system's reason.
+core::outcome<std::string> read_text_file(std::string const& path, std::size_t max_bytes);
+
 // stat, then parse_cpu_times.
 core::outcome<cpu_times> read_cpu_times(proc_reader const& proc);
 

@@ -59,6 +59,10 @@ struct temp_home {
 TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limited one's memory share, and a "
           "stopped one with its status",
           "[docker][agent]") {
+    // From the containers' cgroup files (the default where the agent can read them, as here) and
+    // from the engine's stats API: the same figures, docker stats' own.
+    std::string const source = GENERATE(as<std::string>{}, "auto", "engine");
+    INFO("--stats-source " << source);
     test_container busy({}, {"/bin/sh", "-c", "yes > /dev/null"});
     test_container limited({"-m", "64m"}, {"/bin/sleep", "1000"});
     test_container stopped({}, {"/bin/true"});
@@ -73,10 +77,15 @@ TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limit
     auto reference_run = std::async(std::launch::async, [] {
         return docker({"stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemPerc}}"});
     });
-    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run"}, agent_env(home.path));
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--stats-source", source},
+                                     agent_env(home.path));
     auto const reference = reference_run.get();
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
+    if (source == "auto")
+        CHECK_THAT(r.err, Catch::Contains("container stats from cgroup files containers="));
+    else
+        CHECK_THAT(r.err, !Catch::Contains("cgroup"));
     auto const sample = json::parse(r.out);
     CHECK(sample.at("agent_id").as_string() == "agent-test");
     CHECK(sample.at("ser_cpu_count").as_int64() == static_cast<std::int64_t>(std::thread::hardware_concurrency()));
@@ -111,6 +120,57 @@ TEST_CASE("agent: --dry-run reports a busy container at about 100 % CPU, a limit
     REQUIRE(std::regex_search(ref, m, std::regex(limited.name + R"( ([0-9.]+)% ([0-9.]+)%)")));
     CHECK(std::abs(std::stod(m[2]) - number(l->at("con_memory_percent"))) < 0.5);
     CHECK(home.spooled() == 0);  // a dry run sends and keeps nothing
+}
+
+TEST_CASE("agent: where the containers' cgroup files cannot be read, the engine is asked, and the log says why",
+          "[docker][agent]") {
+    // An agent in a container with the host's /proc files it needs but none of its processes (as
+    // with --pid=private): the pid the engine gives leads nowhere.
+    test_container busy({}, {"/bin/sh", "-c", "yes > /dev/null"});
+    temp_home home;
+    fs::create_directories(home.path / "proc");
+    fs::create_symlink("/proc/stat", home.path / "proc" / "stat");
+    fs::create_symlink("/proc/meminfo", home.path / "proc" / "meminfo");
+    auto const r = test::run_process(test::hicloud_binary(),
+                                     {"agent", "--dry-run", "--proc-root", (home.path / "proc").string()},
+                                     agent_env(home.path));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("container stats from the engine where cgroup files cannot be read "
+                                      "read_from_cgroup_files=0"));
+    CHECK_THAT(r.err, Catch::Contains("/cgroup: No such file or directory"));
+    auto const sample = json::parse(r.out);
+    auto const* b = container_in(sample, busy.name);
+    REQUIRE(b);
+    CHECK(number(b->at("con_cpu_percent")) > 80.0);
+    CHECK(number(b->at("con_cpu_percent")) < 120.0);
+}
+
+TEST_CASE("agent: a daemon at --interval 1 reads cgroup files and stores a sample with every figure each second",
+          "[docker][agent]") {
+    test_container busy({}, {"/bin/sh", "-c", "yes > /dev/null"});
+    temp_home home;
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--interval", "1", "--dry-run"},
+                                     agent_env(home.path), std::chrono::seconds(60), std::chrono::milliseconds(5500));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("container stats from cgroup files"));
+    CHECK_THAT(r.err, !Catch::Contains("skipped"));
+    std::vector<std::string> stamps;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        auto const sample = json::parse(line);
+        stamps.push_back(std::string(sample.at("ser_get_datetime").as_string()));
+        auto const* b = container_in(sample, busy.name);
+        REQUIRE(b);
+        INFO(line);
+        CHECK(number(b->at("con_cpu_percent")) > 80.0);
+        CHECK(number(b->at("con_cpu_percent")) < 120.0);
+        CHECK(number(b->at("con_memory_usage")) > 0.0);
+    }
+    // The first cycle's window is a second; then one sample a tick: 5 or 6 in 5.5 s, no tick twice.
+    CHECK(stamps.size() >= 5);
+    for (std::size_t i = 1; i < stamps.size(); ++i) CHECK(stamps[i] != stamps[i - 1]);
 }
 
 TEST_CASE("agent: a daemon stopped by SIGTERM exits 0 though its cycles had Docker errors", "[agent]") {

@@ -162,6 +162,27 @@ TEST_CASE("container image: migrate and the server container store a posted samp
         CHECK(db->query("SELECT status FROM container WHERE agent_id = '" + agent_id + "' AND container_name = '" +
                     server.name + "'") ==
               std::vector<std::vector<std::optional<std::string>>>{{"running"}});
+        // Its own /sys/fs/cgroup holds only its own cgroup: the engine is asked, and the log says why.
+        CHECK_THAT(agent.err, Catch::Contains("container stats from the engine where cgroup files cannot be read"));
+    }
+
+    SECTION("with the host's cgroup mounts too, the agent reads its containers' cgroup files") {
+        struct stat st {};
+        REQUIRE(::stat(socket_path().c_str(), &st) == 0);
+        auto const agent =
+            run_once(container_env({"HICLOUD_AGENT_ID=" + agent_id}),
+                     concat({host_proc, {"-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--cgroupns", "host", "--group-add",
+                                         std::to_string(st.st_gid)}}),
+                     {"agent", "--once", "--proc-root", "/host/proc", "--url", url});
+        INFO(agent.err);
+        CHECK(agent.exit_code == 0);
+        CHECK_THAT(agent.err, Catch::Contains("container stats from cgroup files"));
+        auto const row = db->query("SELECT con_cpu_percent, con_memory_usage FROM container WHERE agent_id = '" +
+                                   agent_id + "' AND container_name = '" + server.name + "'");
+        REQUIRE(row.size() == 1);
+        CHECK(row[0][0].has_value());
+        REQUIRE(row[0][1].has_value());
+        CHECK(std::stod(*row[0][1]) > 0.0);  // the server's memory, read as a non-root user
     }
 
     SECTION("without the socket's group the agent says what to do, and still sends the host sample") {
