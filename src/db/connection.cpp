@@ -289,6 +289,89 @@ std::vector<row> connection::execute(std::string_view sql, std::span<param const
     return rows;
 }
 
+bool connection::execute_bulk(std::string_view sql, std::span<param const> rows) {
+    // MARIADB_STMT_BULK_SUPPORTED's test, through the public API: a MariaDB server (not MySQL)
+    // that announces bulk operations.
+    unsigned long server = 0, extended = 0;
+    if (!array_binding_ || mariadb_get_infov(mysql_, MARIADB_CONNECTION_SERVER_CAPABILITIES, &server) ||
+        mariadb_get_infov(mysql_, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &extended) ||
+        (server & CLIENT_MYSQL) || !(extended & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)))
+        return false;
+    MYSQL_STMT* stmt = prepared(sql);
+    auto const stmt_fail = [&](char const* what) {
+        throw error(mysql_stmt_errno(stmt), std::string(what) + ": " + mysql_stmt_error(stmt));
+    };
+    std::size_t const columns = mysql_stmt_param_count(stmt);
+    if (columns == 0 || rows.size() % columns != 0)
+        throw error(CR_UNKNOWN_ERROR, "statement expects rows of " + std::to_string(columns) + " values, got " +
+                                          std::to_string(rows.size()) + " values");
+    unsigned int count = static_cast<unsigned int>(rows.size() / columns);
+    if (count == 0) return true;
+
+    // Column-wise arrays (MariaDB Connector/C "bulk operations"): per column its values, an
+    // indicator per row for NULL, and for text a pointer and a length per row.
+    struct column {
+        std::vector<std::int64_t> integers;
+        std::vector<double> doubles;
+        std::vector<char*> texts;
+        std::vector<unsigned long> lengths;
+        std::vector<char> indicators;
+    };
+    std::vector<column> data(columns);
+    std::vector<MYSQL_BIND> binds(columns);
+    for (std::size_t col = 0; col < columns; ++col) {
+        auto& d = data[col];
+        MYSQL_BIND& b = binds[col];
+        std::memset(&b, 0, sizeof b);
+        b.buffer_type = MYSQL_TYPE_NULL;
+        d.indicators.assign(count, STMT_INDICATOR_NULL);
+        for (unsigned int r = 0; r < count; ++r) {
+            auto const& v = rows[r * columns + col];
+            if (std::holds_alternative<std::nullptr_t>(v)) continue;
+            auto const type = std::holds_alternative<std::int64_t>(v) ? MYSQL_TYPE_LONGLONG
+                              : std::holds_alternative<double>(v)     ? MYSQL_TYPE_DOUBLE
+                                                                      : MYSQL_TYPE_STRING;
+            if (b.buffer_type == MYSQL_TYPE_NULL) {
+                b.buffer_type = type;
+                if (type == MYSQL_TYPE_LONGLONG) d.integers.resize(count);
+                if (type == MYSQL_TYPE_DOUBLE) d.doubles.resize(count);
+                if (type == MYSQL_TYPE_STRING) d.texts.resize(count), d.lengths.resize(count);
+            } else if (b.buffer_type != type) {
+                throw error(CR_UNKNOWN_ERROR, "column " + std::to_string(col + 1) + " mixes value types");
+            }
+            d.indicators[r] = STMT_INDICATOR_NONE;
+            if (auto const* i = std::get_if<std::int64_t>(&v)) d.integers[r] = *i;
+            else if (auto const* x = std::get_if<double>(&v)) d.doubles[r] = *x;
+            else {
+                auto const text = std::get<std::string_view>(v);
+                d.texts[r] = const_cast<char*>(text.data());
+                d.lengths[r] = text.size();
+            }
+        }
+        if (b.buffer_type == MYSQL_TYPE_LONGLONG) b.buffer = d.integers.data();
+        if (b.buffer_type == MYSQL_TYPE_DOUBLE) b.buffer = d.doubles.data();
+        if (b.buffer_type == MYSQL_TYPE_STRING) {
+            b.buffer = d.texts.data();
+            b.length = d.lengths.data();
+        }
+        b.u.indicator = d.indicators.data();
+    }
+    if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &count)) stmt_fail("cannot set the array size");
+    bool const bound = mysql_stmt_bind_param(stmt, binds.data()) == 0;
+    bool const ran = bound && mysql_stmt_execute(stmt) == 0;
+    std::optional<error> failed;
+    if (!ran)
+        failed.emplace(mysql_stmt_errno(stmt), std::string(bound ? "statement failed: " : "cannot bind values: ") +
+                                                   mysql_stmt_error(stmt));
+    else
+        affected_rows_ = mysql_stmt_affected_rows(stmt);
+    // The cached statement may run single rows later: back to no array, whatever happened.
+    unsigned int none = 0;
+    mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &none);
+    if (failed) throw *failed;
+    return true;
+}
+
 std::uint64_t connection::affected_rows() const { return affected_rows_; }
 
 bool connection::alive() { return mysql_ping(mysql_) == 0; }

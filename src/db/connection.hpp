@@ -62,6 +62,16 @@ public:
     std::vector<row> execute(std::string_view sql, std::initializer_list<param> params) {
         return execute(sql, std::span<param const>(params.begin(), params.size()));
     }
+    // The prepared statement `sql`, whose placeholders are one row's, run once over every row of
+    // `rows` (row after row, each row's values in placeholder order) in one round trip:
+    // MariaDB's array binding (COM_STMT_BULK_EXECUTE, MariaDB 10.2+), which inserts them as one
+    // statement. Each column's values must be of one type or null. Returns false, running
+    // nothing, when the server has no array binding (MySQL): the caller sends the rows otherwise.
+    bool execute_bulk(std::string_view sql, std::span<param const> rows);
+    // From now on execute_bulk returns false, as against MySQL: the callers' other path, run
+    // against MariaDB by the tests.
+    void disable_array_binding() { array_binding_ = false; }
+
     // Whether the server still answers on this connection (one round trip).
     bool alive();
 
@@ -73,6 +83,7 @@ public:
     std::string const& endpoint() const { return endpoint_; }
 
 private:
+    bool array_binding_ = true;
     void open(settings const& s, std::string const& host, unsigned port, std::string const& socket, bool use_database);
     [[noreturn]] void fail(std::string_view what) const;
     st_mysql_stmt* prepared(std::string_view sql);

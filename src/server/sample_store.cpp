@@ -15,8 +15,9 @@
 namespace hicloud::server {
 namespace {
 
-// Rows go out in chunks of these sizes, so each connection prepares at most
-// five statements per table however batch sizes vary. 256 rows x 9 values
+// Rows go out in one statement per table where the server binds arrays (MariaDB), else (MySQL)
+// in chunks of these sizes, so each connection prepares at most five statements per table however
+// batch sizes vary. 256 rows x 9 values
 // stays far below the 65535 placeholders a statement may have.
 constexpr std::size_t chunk_sizes[] = {256, 64, 16, 4, 1};
 
@@ -48,6 +49,13 @@ public:
             for (; items - done >= chunk_sizes[i]; done += chunk_sizes[i])
                 on_rows(c.execute(sql_[i], values.subspan(done * values_per_item_, chunk_sizes[i] * values_per_item_)));
         }
+    }
+
+    // Inserts the rows of `values` in one statement where the server binds arrays (MariaDB),
+    // else chunk by chunk.
+    void insert(db::connection& c, std::span<db::param const> values) const {
+        if (values.empty() || c.execute_bulk(sql_[std::size(chunk_sizes) - 1], values)) return;
+        run(c, values, [](std::vector<db::row> const&) {});
     }
 
 private:
@@ -120,7 +128,7 @@ void add_pending(db::connection& c, std::set<std::pair<std::string_view, std::st
     std::size_t i = 0;
     for (auto const& [agent, datetime] : minutes) values.insert(values.end(), {agent, std::string_view(texts[i++])});
     try {
-        pending_insert().run(c, values, [](std::vector<db::row> const&) {});
+        pending_insert().insert(c, values);
     } catch (db::error const& e) {
         if (e.code() != ER_NO_SUCH_TABLE) throw;
         // Only this statement failed; the transaction goes on. Look again in a minute.
@@ -160,9 +168,8 @@ std::vector<bool> store_in_transaction(db::connection& c, std::span<keyed_sample
                                      std::string_view(k.datetime)});
         }
     }
-    auto const ignore = [](std::vector<db::row> const&) {};
-    server_insert().run(c, server_values, ignore);
-    container_insert().run(c, container_values, ignore);
+    server_insert().insert(c, server_values);
+    container_insert().insert(c, container_values);
     add_pending(c, minutes);
     return written;
 }

@@ -35,11 +35,17 @@ std::string count(db::connection& c, std::string const& sql) { return *c.query(s
 
 }  // namespace
 
-TEST_CASE("store_samples: 300 samples in every chunk size, keys already stored are skipped", "[mysql][server]") {
+TEST_CASE("store_samples: 300 samples in one statement a table or in every chunk size, keys already stored are "
+          "skipped",
+          "[mysql][server]") {
     test::scratch_database database;
     auto c = migrated(database);
-    // The second call writes 290 samples (chunks of 256, 16 and 1 rows) and 870 container rows
-    // (256, 64, 16, 4 and 1: every chunk size).
+    // MariaDB takes each table's rows in one statement (array binding); MySQL, which has none, in
+    // chunks: there the second call writes 290 samples (chunks of 256, 16 and 1 rows) and 870
+    // container rows (256, 64, 16, 4 and 1: every chunk size).
+    bool const array_binding = GENERATE(true, false);
+    INFO("array binding: " << array_binding);
+    if (!array_binding) c->disable_array_binding();
     std::vector<report::sample> samples;
     for (int n = 0; n < 300; ++n) samples.push_back(sample_with(n, 3));
     std::vector<server::keyed_sample> batch;
@@ -68,4 +74,35 @@ TEST_CASE("store_samples: a failing statement rolls back the whole batch", "[mys
     CHECK_THROWS_AS(server::store_samples(*c, batch), db::error);
     CHECK(count(*c, "SELECT COUNT(*) FROM server") == "0");
     CHECK(count(*c, "SELECT COUNT(*) FROM container") == "0");
+}
+
+TEST_CASE("execute_bulk: every row with its NULLs, one round trip, and the statement single-row again after",
+          "[mysql][db]") {
+    test::scratch_database database;
+    auto c = database.connect();
+    c->execute("CREATE TABLE t (i BIGINT NULL, d DOUBLE NULL, s VARCHAR(20) NULL)");
+    std::string const insert = "INSERT INTO t (i, d, s) VALUES (?, ?, ?)";
+    std::vector<db::param> const rows{std::int64_t{1},  0.5,     std::string_view("one"),
+                                      nullptr,          1.5,     std::string_view("two"),
+                                      std::int64_t{-3}, nullptr, nullptr,
+                                      nullptr,          nullptr, std::string_view("")};
+    REQUIRE(c->execute_bulk(insert, rows));
+    CHECK(c->affected_rows() == 4);
+    CHECK(c->query("SELECT i, d, s FROM t ORDER BY COALESCE(s, 'zz')") ==
+          std::vector<db::row>{{std::nullopt, std::nullopt, ""},
+                               {"1", "0.5", "one"},
+                               {std::nullopt, "1.5", "two"},
+                               {"-3", std::nullopt, std::nullopt}});
+    // The cached statement runs one row again.
+    c->execute(insert, {std::int64_t{7}, 7.5, std::string_view("seven")});
+    CHECK(count(*c, "SELECT COUNT(*) FROM t") == "5");
+
+    // A column of two types is refused before anything is sent.
+    std::vector<db::param> const mixed{std::int64_t{1}, 0.5, std::string_view("a"), 2.5, 0.5, std::string_view("b")};
+    CHECK_THROWS_WITH(c->execute_bulk(insert, mixed), Catch::Contains("column 1 mixes value types"));
+    CHECK(count(*c, "SELECT COUNT(*) FROM t") == "5");
+
+    c->disable_array_binding();
+    CHECK_FALSE(c->execute_bulk(insert, rows));
+    CHECK(count(*c, "SELECT COUNT(*) FROM t") == "5");
 }
