@@ -4,11 +4,12 @@
 // does nothing else, so the figure is what the database itself does with this schema on this
 // machine. No HTTP, no JSON, no duplicate lookup: only the INSERTs and the commits.
 //
-//   ingest_ceiling --streams N --batch K --seconds S --mode prepared|text --id RUN
+//   ingest_ceiling --streams N --batch K --seconds S --mode prepared|text|bulk --id RUN
 //
 // N connections write in parallel, each committing K samples per transaction as two multi-row
-// INSERTs (server rows, then container rows), either prepared and bound (binary protocol) or as
-// SQL text, for S seconds (as wrk runs for the server). The database comes from HICLOUD_DB_HOST, _PORT, _USER, _PASSWORD, _NAME (the password
+// INSERTs (server rows, then container rows), either prepared and bound (binary protocol), as
+// SQL text, or (bulk) as one-row prepared INSERTs run over arrays of K and 10 K rows (MariaDB's
+// array binding, COM_STMT_BULK_EXECUTE, as the server sends them), for S seconds (as wrk runs for the server). The database comes from HICLOUD_DB_HOST, _PORT, _USER, _PASSWORD, _NAME (the password
 // stays out of the arguments). Prints "samples seconds samples_per_second cpu_seconds" on one line.
 #include <mysql.h>
 #include <sys/resource.h>
@@ -28,7 +29,8 @@ struct options {
     int streams = 1;
     int batch = 64;
     double seconds = 10;
-    bool prepared = true;
+    bool prepared = true;  // prepared or bulk
+    bool bulk = false;
     std::string id = "run";
 };
 
@@ -161,6 +163,50 @@ void bind_rows(std::vector<MYSQL_BIND>& binds, std::vector<unsigned long>& lengt
     }
 }
 
+// One column's values of a bulk statement: MariaDB Connector/C's column-wise arrays.
+struct column_array {
+    std::vector<char*> texts;
+    std::vector<unsigned long> lengths;
+    std::vector<double> reals;
+    std::vector<long long> ints;
+};
+
+void bind_columns(std::vector<MYSQL_BIND>& binds, std::vector<column_array>& columns, batch_values& v, cursor& at,
+                  char const* kinds, int count) {
+    binds.assign(9, MYSQL_BIND{});
+    columns.assign(9, column_array{});
+    for (int r = 0; r < count; ++r)
+        for (int c = 0; c < 9; ++c) {
+            auto& col = columns[c];
+            switch (kinds[c]) {
+                case 's':
+                    col.texts.push_back(v.text[at.text].data());
+                    col.lengths.push_back(v.text[at.text++].size());
+                    break;
+                case 'r': col.reals.push_back(v.reals[at.real++]); break;
+                default: col.ints.push_back(v.ints[at.integer++]);
+            }
+        }
+    for (int c = 0; c < 9; ++c) {
+        MYSQL_BIND& x = binds[c];
+        auto& col = columns[c];
+        switch (kinds[c]) {
+            case 's':
+                x.buffer_type = MYSQL_TYPE_STRING;
+                x.buffer = col.texts.data();
+                x.length = col.lengths.data();
+                break;
+            case 'r':
+                x.buffer_type = MYSQL_TYPE_DOUBLE;
+                x.buffer = col.reals.data();
+                break;
+            default:
+                x.buffer_type = MYSQL_TYPE_LONGLONG;
+                x.buffer = col.ints.data();
+        }
+    }
+}
+
 void text_rows(std::string& sql, batch_values const& v, cursor& at, char const* kinds, int count) {
     char number[32];
     for (int r = 0; r < count; ++r) {
@@ -183,15 +229,22 @@ long stream(options const& o, int s, std::chrono::steady_clock::time_point deadl
     MYSQL_STMT* server_stmt = nullptr;
     MYSQL_STMT* container_stmt = nullptr;
     if (o.prepared) {
-        auto const server_sql = server_head + rows(o.batch, 9);
-        auto const container_sql = container_head + rows(o.batch * containers_per_sample, 9);
+        auto const server_sql = server_head + rows(o.bulk ? 1 : o.batch, 9);
+        auto const container_sql = container_head + rows(o.bulk ? 1 : o.batch * containers_per_sample, 9);
         server_stmt = mysql_stmt_init(m);
         container_stmt = mysql_stmt_init(m);
         if (mysql_stmt_prepare(server_stmt, server_sql.data(), server_sql.size())) fail(server_stmt, "prepare");
         if (mysql_stmt_prepare(container_stmt, container_sql.data(), container_sql.size()))
             fail(container_stmt, "prepare");
+        if (o.bulk) {
+            unsigned int server_rows = o.batch, container_rows = o.batch * containers_per_sample;
+            if (mysql_stmt_attr_set(server_stmt, STMT_ATTR_ARRAY_SIZE, &server_rows) ||
+                mysql_stmt_attr_set(container_stmt, STMT_ATTR_ARRAY_SIZE, &container_rows))
+                fail(server_stmt, "array size");
+        }
     }
     batch_values v;
+    std::vector<column_array> columns;
     std::vector<MYSQL_BIND> binds;
     std::vector<unsigned long> lengths;
     std::string sql;
@@ -199,7 +252,14 @@ long stream(options const& o, int s, std::chrono::steady_clock::time_point deadl
     for (; std::chrono::steady_clock::now() < deadline; ++t) {
         fill(v, o, s, t);
         cursor at;
-        if (o.prepared) {
+        if (o.bulk) {
+            bind_columns(binds, columns, v, at, server_kinds, o.batch);
+            if (mysql_stmt_bind_param(server_stmt, binds.data()) || mysql_stmt_execute(server_stmt))
+                fail(server_stmt, "server rows");
+            bind_columns(binds, columns, v, at, container_kinds, o.batch * containers_per_sample);
+            if (mysql_stmt_bind_param(container_stmt, binds.data()) || mysql_stmt_execute(container_stmt))
+                fail(container_stmt, "container rows");
+        } else if (o.prepared) {
             bind_rows(binds, lengths, v, at, server_kinds, o.batch);
             if (mysql_stmt_bind_param(server_stmt, binds.data()) || mysql_stmt_execute(server_stmt))
                 fail(server_stmt, "server rows");
@@ -234,10 +294,13 @@ int main(int argc, char** argv) {
         if (k == "--streams") o.streams = std::stoi(v);
         else if (k == "--batch") o.batch = std::stoi(v);
         else if (k == "--seconds") o.seconds = std::stod(v);
-        else if (k == "--mode") o.prepared = v == "prepared";
+        else if (k == "--mode") {
+            o.bulk = v == "bulk";
+            o.prepared = v == "prepared" || o.bulk;
+        }
         else if (k == "--id") o.id = v;
         else {
-            std::fprintf(stderr, "usage: ingest_ceiling --streams N --batch K --seconds S --mode prepared|text --id RUN\n");
+            std::fprintf(stderr, "usage: ingest_ceiling --streams N --batch K --seconds S --mode prepared|text|bulk --id RUN\n");
             return 2;
         }
     }
