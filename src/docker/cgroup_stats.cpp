@@ -167,9 +167,10 @@ core::outcome<cgroup_dirs> locate_cgroup(std::vector<cgroup_mount> const& mounts
             if (carries(m.controllers, controller)) return &m;
         return nullptr;
     };
-    auto const names_container = [&](std::string const& path) {
-        return !container_id.empty() && path.find(container_id) != std::string::npos;
-    };
+    // Docker's ids are 64 hex digits; a short one could be found in another cgroup's path.
+    if (container_id.size() < 32 || container_id.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+        return core::failure{"the container id \"" + std::string(container_id) + "\" is not one to find a cgroup by"};
+    auto const names_container = [&](std::string const& path) { return path.find(container_id) != std::string::npos; };
     // The container's own cgroup: the path up to the part that names it. A container running
     // systemd moves its init into a cgroup of its own below (/init.scope), whose counters are only
     // that process's.

@@ -55,7 +55,7 @@ struct cgroup_dirs {
 };
 
 // The directories of the process whose /proc/<pid>/cgroup is `memberships`, which must be the
-// container `container_id`'s (its full id): cgroup v1 when the cpuacct controller is mounted as
+// container `container_id`'s (its full id, at least 32 hex digits): cgroup v1 when the cpuacct controller is mounted as
 // v1 (hybrid hosts too), else the unified hierarchy. Fails, saying why, when no hierarchy to read
 // is mounted, when the process's cgroup does not name the container (the pid is another's: the
 // agent does not see the host's processes, or the container has just restarted), or when the

@@ -201,3 +201,16 @@ TEST_CASE("host_counters_of: a /proc/stat or meminfo it cannot read is an error"
     CHECK_FALSE(
         host_counters_of("cpu  18446744073709551615 1 0 0 0 0 0\ncpu0 1 0 0 0\n", "MemTotal: 1 kB\nMemFree: 1 kB\n").has_value());
 }
+
+TEST_CASE("locate_cgroup: a short or odd container id is no key to a cgroup", "[docker][cgroup]") {
+    auto const mounts = parse_cgroup_mounts("33 25 0:28 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+    auto const memberships = parse_proc_cgroup("0::/system.slice/docker-abc.scope\n");
+    REQUIRE(mounts.has_value());
+    REQUIRE(memberships.has_value());
+    for (std::string const id : {"", "abc", "ABCDEF0123456789ABCDEF0123456789", "../../../../etc/passwd-and-more-text"}) {
+        INFO(id);
+        auto const found = locate_cgroup(*mounts, *memberships, id);
+        REQUIRE_FALSE(found.has_value());
+        CHECK_THAT(found.error().message, Catch::Contains("is not one to find a cgroup by"));
+    }
+}
