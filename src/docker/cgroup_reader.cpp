@@ -18,7 +18,7 @@ cgroup_reader::cgroup_reader(std::string proc_root, std::string mountinfo)
     : proc_(std::move(proc_root)), mountinfo_(std::move(mountinfo)) {}
 
 core::outcome<cgroup_dirs> cgroup_reader::locate(std::string_view container_id, std::int64_t pid) {
-    if (!mounts_) {
+    if (!mounts_ || !*mounts_) {  // read again after a failure
         auto const text = host::read_text_file(mountinfo_, host::proc_reader::default_max_file_bytes);
         mounts_ = text ? parse_cgroup_mounts(*text) : core::outcome<std::vector<cgroup_mount>>(text.error());
     }

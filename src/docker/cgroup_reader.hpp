@@ -23,7 +23,7 @@ public:
     explicit cgroup_reader(std::string proc_root, std::string mountinfo = "/proc/self/mountinfo");
 
     // The cgroup directories of container `container_id`, whose init process is `pid`. The mount
-    // table is read at the first call and kept.
+    // table is read at the first call and kept once it could be read.
     core::outcome<cgroup_dirs> locate(std::string_view container_id, std::int64_t pid);
 
     // /proc/stat and /proc/meminfo under the proc root, once for a batch of readings.

@@ -157,10 +157,21 @@ core::outcome<std::vector<cgroup_membership>> parse_proc_cgroup(std::string_view
 core::outcome<cgroup_dirs> locate_cgroup(std::vector<cgroup_mount> const& mounts,
                                          std::vector<cgroup_membership> const& memberships,
                                          std::string_view container_id) {
-    auto const v1_mount = [&](std::string_view controller) -> cgroup_mount const* {
-        for (auto const& m : mounts)
-            if (!m.unified && carries(m.controllers, controller)) return &m;
-        return nullptr;
+    // The directory of `path` under a mount of the hierarchy that `fits`: of several (the
+    // agent's own cgroup mounted by its runtime, the host's bind-mounted elsewhere), the first
+    // that holds the path, the later mounted first (a later mount hides an earlier one at the same
+    // point). Why not, from the last mount tried; nullopt when no mount fits.
+    auto const directory = [&](auto fits, std::string const& path) -> std::optional<core::outcome<std::string>> {
+        std::optional<core::outcome<std::string>> last;
+        for (auto m = mounts.rbegin(); m != mounts.rend(); ++m) {
+            if (!fits(*m)) continue;
+            last = directory_of(*m, path);
+            if (*last) return last;
+        }
+        return last;
+    };
+    auto const v1 = [](std::string_view controller) {
+        return [controller](cgroup_mount const& m) { return !m.unified && carries(m.controllers, controller); };
     };
     auto const v1_membership = [&](std::string_view controller) -> cgroup_membership const* {
         for (auto const& m : memberships)
@@ -180,33 +191,31 @@ core::outcome<cgroup_dirs> locate_cgroup(std::vector<cgroup_mount> const& mounts
         return m;
     };
 
-    auto const* cpuacct_mount = v1_mount("cpuacct");
     auto const* cpuacct = v1_membership("cpuacct");
-    if (cpuacct_mount && cpuacct) {
+    auto cpu = cpuacct ? directory(v1("cpuacct"), container_cgroup(*cpuacct).path) : std::nullopt;
+    if (cpu) {
         if (!names_container(cpuacct->path)) return not_the_container(cpuacct->path);
-        auto cpu = directory_of(*cpuacct_mount, container_cgroup(*cpuacct).path);
-        if (!cpu) return cpu.error();
-        cgroup_dirs dirs{false, std::move(*cpu), std::nullopt};
-        auto const* memory_mount = v1_mount("memory");
+        if (!*cpu) return cpu->error();
+        cgroup_dirs dirs{false, std::move(**cpu), std::nullopt};
         auto const* memory = v1_membership("memory");
-        if (memory_mount && memory) {
+        if (auto dir = memory ? directory(v1("memory"), container_cgroup(*memory).path) : std::nullopt) {
             if (!names_container(memory->path)) return not_the_container(memory->path);
-            auto dir = directory_of(*memory_mount, container_cgroup(*memory).path);
-            if (!dir) return dir.error();
-            dirs.memory = std::move(*dir);
+            if (!*dir) return dir->error();
+            dirs.memory = std::move(**dir);
         }
         return dirs;
     }
-    auto const unified_mount = std::find_if(mounts.begin(), mounts.end(), [](auto const& m) { return m.unified; });
     auto const unified =
         std::find_if(memberships.begin(), memberships.end(), [](auto const& m) { return m.unified; });
-    if (unified_mount == mounts.end() || unified == memberships.end())
+    auto dir = unified == memberships.end()
+                   ? std::nullopt
+                   : directory([](cgroup_mount const& m) { return m.unified; }, container_cgroup(*unified).path);
+    if (!dir)
         return core::failure{"no cgroup hierarchy to read: neither cpuacct (cgroup v1) nor cgroup2 is mounted here "
                              "and named by the process"};
     if (!names_container(unified->path)) return not_the_container(unified->path);
-    auto dir = directory_of(*unified_mount, container_cgroup(*unified).path);
-    if (!dir) return dir.error();
-    return cgroup_dirs{true, *dir, *dir};
+    if (!*dir) return dir->error();
+    return cgroup_dirs{true, **dir, **dir};
 }
 
 core::outcome<host_counters> host_counters_of(std::string_view proc_stat, std::string_view meminfo,

@@ -196,6 +196,7 @@ asio::awaitable<std::vector<std::size_t>> stats_sampler::read_cgroups(client& en
     auto const host = cgroups_->host();
     for (auto const i : which) {
         auto const found = cgroup_dirs_.find(listed[i].id);
+        if (found == cgroup_dirs_.end()) continue;  // an id listed twice, dropped below
         if (!found->second.dirs) {
             note(i, found->second.dirs.error().message);
             continue;
@@ -206,10 +207,10 @@ asio::awaitable<std::vector<std::size_t>> stats_sampler::read_cgroups(client& en
         }
         out[i] = cgroups_->read(*found->second.dirs, *host);
         if (!out[i].cpu_error.empty()) {
-            // Gone since it was found (stopped, restarting): the engine answers for it, and it is
-            // found afresh next time.
+            // Gone since it was found (stopped, restarting), or not readable here: the engine
+            // answers for it, and it is found afresh a minute later (a stopped one leaves the list).
             note(i, out[i].cpu_error);
-            cgroup_dirs_.erase(found);
+            found->second = located{core::failure{out[i].cpu_error}, now + 60s};
             continue;
         }
         read.push_back(i);

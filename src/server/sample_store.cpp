@@ -4,6 +4,7 @@
 
 #include <mysqld_error.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,12 @@ namespace {
 // batch sizes vary. 256 rows x 9 values
 // stays far below the 65535 placeholders a statement may have.
 constexpr std::size_t chunk_sizes[] = {256, 64, 16, 4, 1};
+
+// Rows in one array-bound statement at most. The whole array travels as one packet, which the
+// server refuses above max_allowed_packet (16 MiB by default, 4 MiB on older servers): 512 rows
+// of the longest values the server accepts stay within 4 MiB, and a batch of 256 samples with
+// 10,000 containers each becomes 5,000 statements instead of one that cannot be sent.
+constexpr std::size_t max_bulk_rows = 512;
 
 std::string repeated(std::string_view item, std::size_t times) {
     std::string all;
@@ -51,11 +58,15 @@ public:
         }
     }
 
-    // Inserts the rows of `values` in one statement where the server binds arrays (MariaDB),
-    // else chunk by chunk.
+    // Inserts the rows of `values`: where the server binds arrays (MariaDB), up to
+    // max_bulk_rows in one statement, else chunk by chunk.
     void insert(db::connection& c, std::span<db::param const> values) const {
-        if (values.empty() || c.execute_bulk(sql_[std::size(chunk_sizes) - 1], values)) return;
-        run(c, values, [](std::vector<db::row> const&) {});
+        std::size_t const step = max_bulk_rows * values_per_item_;
+        for (std::size_t at = 0; at < values.size(); at += step) {
+            auto const part = values.subspan(at, std::min(step, values.size() - at));
+            if (!c.execute_bulk(sql_[std::size(chunk_sizes) - 1], part))
+                return run(c, values.subspan(at), [](std::vector<db::row> const&) {});
+        }
     }
 
 private:
