@@ -237,9 +237,10 @@ core::outcome<host_counters> host_counters_of(std::string_view proc_stat, std::s
     // Whole seconds and the remainder apart: ticks × 10^9 alone passes 2^64 at 1.8 × 10^10 ticks,
     // nine days of a 256-CPU host's uptime.
     auto const seconds = ticks / ticks_per_second;
-    if (seconds > std::numeric_limits<std::uint64_t>::max() / nanoseconds_per_second)
+    if (seconds >= std::numeric_limits<std::uint64_t>::max() / nanoseconds_per_second)
         return core::failure{"/proc/stat: the cpu line's sum is past 2^64 nanoseconds"};
-    auto const ns = seconds * nanoseconds_per_second + ticks % ticks_per_second * nanoseconds_per_second / ticks_per_second;
+    auto const fraction = ticks % ticks_per_second * nanoseconds_per_second / ticks_per_second;
+    auto const ns = seconds * nanoseconds_per_second + fraction;
     return host_counters{ns, static_cast<std::uint32_t>(*cpus), memory->mem_total};
 }
 

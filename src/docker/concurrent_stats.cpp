@@ -173,7 +173,9 @@ asio::awaitable<std::vector<std::size_t>> stats_sampler::read_cgroups(client& en
     auto const now = std::chrono::steady_clock::now();
     std::set<std::string_view> live;
     for (auto const i : which) live.insert(listed[i].id);
-    std::erase_if(cgroup_dirs_, [&](auto const& e) { return !live.contains(e.first) || (!e.second.dirs && now >= e.second.retry_at); });
+    std::erase_if(cgroup_dirs_, [&](auto const& e) {
+        return !live.contains(e.first) || (!e.second.dirs && now >= e.second.retry_at);
+    });
 
     // New containers are found by their init process, as many inspected at once as stats calls.
     std::vector<std::size_t> unfound;
@@ -196,7 +198,7 @@ asio::awaitable<std::vector<std::size_t>> stats_sampler::read_cgroups(client& en
     auto const host = cgroups_->host();
     for (auto const i : which) {
         auto const found = cgroup_dirs_.find(listed[i].id);
-        if (found == cgroup_dirs_.end()) continue;  // an id listed twice, dropped below
+        if (found == cgroup_dirs_.end()) continue;  // every id was entered above; never taken on trust
         if (!found->second.dirs) {
             note(i, found->second.dirs.error().message);
             continue;
