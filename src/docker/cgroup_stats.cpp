@@ -1,28 +1,22 @@
 #include "docker/cgroup_stats.hpp"
 
+#include "host/fields.hpp"
 #include "host/meminfo.hpp"
 #include "host/proc_stat.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 
 namespace hicloud::docker {
 namespace {
 
+using host::detail::excerpt;
+using host::detail::line_reader;
+using host::detail::split_fields;
+
 constexpr std::uint64_t nanoseconds_per_second = 1'000'000'000;
 
-// The lines of `text`, without their '\n'.
-template <class Visit>
-void each_line(std::string_view text, Visit&& visit) {
-    while (!text.empty()) {
-        auto const end = text.find('\n');
-        visit(text.substr(0, end));
-        if (end == std::string_view::npos) break;
-        text.remove_prefix(end + 1);
-    }
-}
-
+// A comma-separated list: "rw,cpu,cpuacct".
 std::vector<std::string_view> split(std::string_view text, char separator) {
     std::vector<std::string_view> parts;
     for (;;) {
@@ -67,26 +61,20 @@ bool carries(std::vector<std::string> const& controllers, std::string_view contr
 // A decimal count the kernel writes, with its trailing newline; nothing else.
 std::optional<std::uint64_t> count_of(std::string_view text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-    std::uint64_t value = 0;
-    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
+    return host::detail::parse_count(text);
 }
 
 // The value of `key` in a flat-keyed file (memory.stat, cpu.stat: "key value" lines); nullopt
 // when absent; a failure when present but not a count.
 core::outcome<std::optional<std::uint64_t>> keyed_count(std::string_view text, std::string_view file,
                                                          std::string_view key) {
-    std::optional<core::outcome<std::optional<std::uint64_t>>> found;
-    each_line(text, [&](std::string_view line) {
-        if (found || !line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ' ') return;
-        if (auto const v = count_of(line.substr(key.size() + 1)))
-            found.emplace(std::optional<std::uint64_t>(*v));
-        else
-            found.emplace(core::failure{std::string(file) + ": " + std::string(key) + " is not a count: \"" +
-                                        std::string(line.substr(key.size() + 1)) + "\""});
-    });
-    if (found) return *found;
+    line_reader lines(text);
+    while (auto const line = lines.next()) {
+        if (!line->starts_with(key) || line->size() <= key.size() || (*line)[key.size()] != ' ') continue;
+        auto const value = line->substr(key.size() + 1);
+        if (auto const v = count_of(value)) return std::optional<std::uint64_t>(*v);
+        return core::failure{std::string(file) + ": " + std::string(key) + " is not a count: " + excerpt(value)};
+    }
     return std::optional<std::uint64_t>();
 }
 
@@ -115,42 +103,36 @@ core::failure not_the_container(std::string const& path) {
 
 core::outcome<std::vector<cgroup_mount>> parse_cgroup_mounts(std::string_view mountinfo) {
     std::vector<cgroup_mount> mounts;
-    std::optional<core::failure> fault;
-    each_line(mountinfo, [&](std::string_view line) {
-        if (fault) return;
-        auto const dash = line.find(" - ");
-        if (dash == std::string_view::npos) return;
-        auto const after = split(line.substr(dash + 3), ' ');
-        if (after[0] != "cgroup" && after[0] != "cgroup2") return;
-        auto const before = split(line.substr(0, dash), ' ');
-        if (before.size() < 6 || after.size() < 3) {
-            fault = core::failure{"/proc/self/mountinfo: a cgroup line cut short: \"" + std::string(line) + "\""};
-            return;
-        }
+    line_reader lines(mountinfo);
+    while (auto const line = lines.next()) {
+        auto const dash = line->find(" - ");
+        if (dash == std::string_view::npos) continue;
+        auto const after = split_fields(line->substr(dash + 3));
+        if (after.empty() || (after[0] != "cgroup" && after[0] != "cgroup2")) continue;
+        auto const before = split_fields(line->substr(0, dash));
+        if (before.size() < 6 || after.size() < 3)
+            return core::failure{"/proc/self/mountinfo: line " + std::to_string(lines.number()) +
+                                 ": a cgroup line cut short: " + excerpt(*line, 200)};
         cgroup_mount m{unescaped(before[4]), unescaped(before[3]), after[0] == "cgroup2", {}};
         if (!m.unified) m.controllers = controllers_of(after[2]);
         mounts.push_back(std::move(m));
-    });
-    if (fault) return *fault;
+    }
     return mounts;
 }
 
 core::outcome<std::vector<cgroup_membership>> parse_proc_cgroup(std::string_view text) {
     std::vector<cgroup_membership> memberships;
-    std::optional<core::failure> fault;
-    each_line(text, [&](std::string_view line) {
-        if (fault || line.empty()) return;
-        auto const first = line.find(':');
-        auto const second = first == std::string_view::npos ? first : line.find(':', first + 1);
-        if (second == std::string_view::npos || second + 1 >= line.size() || line[second + 1] != '/') {
-            fault = core::failure{"not a line of /proc/<pid>/cgroup: \"" + std::string(line) + "\""};
-            return;
-        }
-        auto const list = line.substr(first + 1, second - first - 1);
-        memberships.push_back({line.substr(0, first) == "0" && list.empty(), controllers_of(list),
-                               std::string(line.substr(second + 1))});
-    });
-    if (fault) return *fault;
+    line_reader lines(text);
+    while (auto const line = lines.next()) {
+        if (line->empty()) continue;
+        auto const first = line->find(':');
+        auto const second = first == std::string_view::npos ? first : line->find(':', first + 1);
+        if (second == std::string_view::npos || second + 1 >= line->size() || (*line)[second + 1] != '/')
+            return core::failure{"not a line of /proc/<pid>/cgroup: " + excerpt(*line, 200)};
+        auto const list = line->substr(first + 1, second - first - 1);
+        memberships.push_back({line->substr(0, first) == "0" && list.empty(), controllers_of(list),
+                               std::string(line->substr(second + 1))});
+    }
     return memberships;
 }
 
@@ -263,7 +245,7 @@ stats_reading reading_of(bool unified, cgroup_files const& files, host_counters 
     } else if (auto const ns = count_of(*files.cpu)) {
         r.cpu.total_usage = *ns;
     } else {
-        r.cpu_error = "cpuacct.usage: not a count: \"" + files.cpu->substr(0, 64) + "\"";
+        r.cpu_error = "cpuacct.usage: not a count: " + excerpt(*files.cpu);
     }
     if (r.cpu_error.empty()) {
         // A 0 is absent, as in the Engine's reading (an all-zero cpu line of an lxcfs view).
@@ -280,7 +262,7 @@ stats_reading reading_of(bool unified, cgroup_files const& files, host_counters 
     }
     auto const usage = count_of(*files.memory_usage);
     if (!usage) {
-        r.memory_error = std::string(usage_file) + ": not a count: \"" + files.memory_usage->substr(0, 64) + "\"";
+        r.memory_error = std::string(usage_file) + ": not a count: " + excerpt(*files.memory_usage);
         return r;
     }
     if (!files.memory_stat) {

@@ -1,5 +1,6 @@
 #pragma once
-// Lines and whitespace-separated fields of /proc text, shared by the parsers in this folder.
+// Lines and whitespace-separated fields of /proc text, shared by the parsers in this folder and
+// by docker/cgroup_stats (mountinfo, /proc/<pid>/cgroup, cgroup files: the kernel's text too).
 // Everything here is about text only; nothing reads a file.
 #include <charconv>
 #include <cstddef>
