@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include "support/expected_figure.hpp"
+#include "support/fixture_cases.hpp"
 #include "support/fixtures.hpp"
 
-#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -21,20 +21,13 @@ using hicloud::docker::parse_cgroup_mounts;
 using hicloud::docker::parse_proc_cgroup;
 using hicloud::docker::reading_of;
 using hicloud::test::check_expected_figure;
+using hicloud::test::fixture_cases;
 using hicloud::test::read_file;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-std::vector<fs::path> cases_in(std::string const& folder) {
-    std::vector<fs::path> cases;
-    for (auto const& entry : fs::directory_iterator(fs::path(HICLOUD_FIXTURES_DIR) / folder))
-        if (entry.is_directory()) cases.push_back(entry.path());
-    std::sort(cases.begin(), cases.end());
-    return cases;
-}
 
 json::object expected_of(fs::path const& dir) {
     auto const v = json::parse(read_file(dir / "expected.json"));
@@ -62,7 +55,7 @@ hicloud::core::outcome<std::string> file_of(fs::path const& dir, std::string con
 // --- where a container's cgroup is: tests/fixtures/cgroup_paths/<case> ---
 
 TEST_CASE("locate_cgroup: every cgroup_paths case finds its directories or says why not", "[docker][cgroup]") {
-    auto const cases = cases_in("cgroup_paths");
+    auto const cases = fixture_cases("cgroup_paths");
     REQUIRE(cases.size() >= 10);  // a wrong fixtures path must fail, not pass with nothing checked
     for (auto const& dir : cases) {
         INFO("case " << dir.filename().string());
@@ -130,7 +123,7 @@ TEST_CASE("parse_proc_cgroup: a path may hold colons", "[docker][cgroup]") {
 // --- a container's figures from its files: tests/fixtures/cgroup_files/<case> ---
 
 TEST_CASE("reading_of: every cgroup_files case gives docker stats' figures", "[docker][cgroup]") {
-    auto const cases = cases_in("cgroup_files");
+    auto const cases = fixture_cases("cgroup_files");
     REQUIRE(cases.size() >= 8);
     for (auto const& dir : cases) {
         INFO("case " << dir.filename().string());

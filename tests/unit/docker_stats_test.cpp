@@ -6,10 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixture_cases.hpp"
 #include "support/fixtures.hpp"
 #include "support/expected_figure.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -108,11 +108,7 @@ std::string join(std::vector<std::string> const& lines) {
 // --- the fixture cases: one folder each ---
 
 TEST_CASE("docker stats: every fixture case gives its expected figures", "[docker]") {
-    std::vector<fs::path> cases;
-    for (auto const& entry : fs::directory_iterator(cases_dir())) {
-        if (entry.is_directory()) cases.push_back(entry.path());
-    }
-    std::sort(cases.begin(), cases.end());
+    auto const cases = hicloud::test::fixture_cases("docker_stats");
     // A wrong fixtures path must fail, not pass with nothing checked.
     REQUIRE(cases.size() >= 8);
 

@@ -7,10 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fixture_cases.hpp"
 #include "support/fixtures.hpp"
 #include "support/expected_figure.hpp"
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -36,10 +36,7 @@ agent::host_reading reading_of(fs::path const& dir) {
 }  // namespace
 
 TEST_CASE("host figures: every fixture case gives its expected figures", "[host]") {
-    std::vector<fs::path> cases;
-    for (auto const& entry : fs::directory_iterator(fs::path(HICLOUD_FIXTURES_DIR) / "host"))
-        if (entry.is_directory()) cases.push_back(entry.path());
-    std::sort(cases.begin(), cases.end());
+    auto const cases = test::fixture_cases("host");
     REQUIRE(cases.size() >= 10);  // a wrong path must fail, not pass with nothing checked
 
     for (auto const& dir : cases) {
