@@ -18,9 +18,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <string>
+#include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -35,7 +38,8 @@ struct options {
 };
 
 constexpr int containers_per_sample = 10;
-constexpr char const* datetime = "2024-09-04 15:30:00";
+// The first sample's time, bench/ingest.lua's default: 2024-09-04 15:30:00 UTC.
+constexpr std::time_t first_time = 1725463800;
 
 std::string env(char const* name, char const* fallback) {
     char const* v = std::getenv(name);
@@ -85,35 +89,60 @@ struct batch_values {
     std::vector<std::string> text;  // every string value, in order
     std::vector<double> reals;
     std::vector<long long> ints;
+    std::set<std::pair<std::string, std::string>> pending;  // (agent_id, "YYYY-MM-DD HH:MM:00")
 };
 
+// Sample `n` of a stream, as bench/ingest.lua's n-th request of a wrk thread: agent n % 50 of the
+// stream, a second after the agent's previous sample (60 to an agent's minute, as from an agent at
+// --interval 1), from the run's own agents, so the rollups they leave are a real agent's and no
+// minute gathers the samples of every run.
+struct sample_key {
+    std::string agent;
+    std::string time;  // "YYYY-MM-DD HH:MM:SS"
+};
+
+sample_key key_of(options const& o, int s, long n) {
+    std::time_t const t = first_time + n / 50;
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
+    return {"bench-ceil" + o.id + "-" + std::to_string(s) + "-" + std::to_string(n % 50), text};
+}
+
 // Fills `v` with the values of transaction `t` of stream `s`: the server rows' values in column
-// order, then the container rows'. The same shape as bench/ingest.lua's samples.
+// order, then the container rows', and the transaction's (agent, minute)s for rollup_pending. The
+// same shape as bench/ingest.lua's samples.
 void fill(batch_values& v, options const& o, int s, long t) {
     v.text.clear();
     v.reals.clear();
     v.ints.clear();
+    v.pending.clear();
+    std::vector<sample_key> keys;
+    for (int i = 0; i < o.batch; ++i) keys.push_back(key_of(o, s, t * o.batch + i + 1));
     for (int i = 0; i < o.batch; ++i) {
         v.text.push_back("docker");
-        v.text.push_back("bench-ceiling-" + std::to_string(i % 50));
+        v.text.push_back(keys[i].agent);
         v.ints.push_back(4);
         v.reals.push_back(i % 100 + 0.5);
         v.ints.push_back(8192);
         v.ints.push_back(4096 + i);
         v.reals.push_back(50.0);
-        v.text.push_back(datetime);
+        v.text.push_back(keys[i].time);
         v.text.push_back("ceil-" + o.id + "-" + std::to_string(s) + "-" + std::to_string(t) + "-" + std::to_string(i));
+        v.pending.emplace(keys[i].agent, keys[i].time.substr(0, 16) + ":00");
     }
     for (int i = 0; i < o.batch * containers_per_sample; ++i) {
+        auto const& key = keys[i / containers_per_sample];
         v.text.push_back("docker");
-        v.text.push_back("bench-ceiling-" + std::to_string((i / containers_per_sample) % 50));
+        v.text.push_back(key.agent);
         v.text.push_back("bench-node");
         v.text.push_back("container-" + std::to_string(i % containers_per_sample));
         v.text.push_back("running");
         v.reals.push_back(i % containers_per_sample + 0.25);
         v.reals.push_back(100 + i % containers_per_sample + 0.5);
         v.reals.push_back(1.5);
-        v.text.push_back(datetime);
+        v.text.push_back(key.time);
     }
 }
 
@@ -121,15 +150,11 @@ void fill(batch_values& v, options const& o, int s, long t) {
 constexpr char const* server_kinds = "ssiriirss";
 constexpr char const* container_kinds = "sssssrrrs";
 
-// A transaction's agents: fill() gives sample i the agent i % 50, all in one minute.
-int agents_of(options const& o) { return o.batch < 50 ? o.batch : 50; }
-
-// The pending rows of a transaction: each agent's minute, as text after `pending_head`.
-std::string pending_rows(options const& o) {
+// The pending rows of a transaction, as text after `pending_head`: each (agent, minute) once, as
+// the server writes them.
+std::string pending_rows(batch_values const& v) {
     std::string sql;
-    for (int a = 0; a < agents_of(o); ++a)
-        sql += std::string(a ? "," : "") + "(\"bench-ceiling-" + std::to_string(a) + "\",\"" +
-               std::string(datetime).substr(0, 16) + ":00\")";
+    for (auto const& [agent, minute] : v.pending) sql += std::string(sql.empty() ? "" : ",") + "(\"" + agent + "\",\"" + minute + "\")";
     return sql;
 }
 
@@ -274,8 +299,7 @@ long stream(options const& o, int s, std::chrono::steady_clock::time_point deadl
             text_rows(sql, v, at, container_kinds, o.batch * containers_per_sample);
             if (mysql_real_query(m, sql.data(), sql.size())) fail(m, "container rows");
         }
-        // The same text every time: a statement without parameters costs the same either way.
-        sql = pending_head + pending_rows(o);
+        sql = pending_head + pending_rows(v);
         if (mysql_real_query(m, sql.data(), sql.size())) fail(m, "rollup_pending rows");
         if (mysql_commit(m)) fail(m, "commit");
     }

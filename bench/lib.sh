@@ -112,20 +112,34 @@ settled_rows_of() {
 }
 
 ingest_header() {
-  printf '%-26s %10s %10s %8s %8s %8s %8s %9s %16s\n' run samples/s rows/s p50_ms p99_ms cpu_db cpu_srv acked stored
-  echo "(cpu_db, cpu_srv: CPU ms per stored sample of mariadbd and of the server or the ceiling's client)"
+  printf '%-26s %10s %10s %8s %8s %8s %8s %8s %9s %16s\n' run samples/s rows/s p50_ms p99_ms cpu_db cpu_srv cpu_cli acked stored
+  echo "(cpu_db, cpu_srv, cpu_cli: CPU ms per stored sample of mariadbd, the server and the client: wrk or the ceiling's)"
+}
+
+# settle_rollups: waits (up to 2 minutes) until the servers have rolled up every pending minute, so
+# the next run's window holds the rollups of its own rows, not those of the run before it.
+settle_rollups() {
+  local i
+  for i in $(seq 1 240); do
+    [ "$(sql "$HICLOUD_DB_NAME" -e 'SELECT COUNT(*) FROM rollup_pending')" = 0 ] && return 0
+    sleep 0.5
+  done
+  echo "  (rollups not settled after 2 minutes: the next run shares its window with them)"
 }
 
 # run_http NAME PORT CONNECTIONS SERVER_PID: wrk posting bench/ingest.lua's samples for $duration
 # seconds (each agent's a second apart, from $ingest_time when set, "YYYY-MM-DD HH:MM:SS" UTC);
-# prints a line of ingest_header's table and sets rate and p99.
+# prints a line of ingest_header's table and sets rate, p99, db_ms and client_ms (CPU ms per
+# stored sample of mariadbd and of wrk).
 run_http() {
   local name=$1 port=$2 conns=$3 pid=$4 threads=$(($3 < 2 ? 1 : 2)) id="c$3x$RANDOM$RANDOM" out
   local db0 db1 srv0 srv1
   db0=$(cpu_of "$db_pid"); srv0=$(cpu_of "$pid")
+  # `times` last: the subshell's children's CPU, i.e. wrk's ("0m1.230s 0m0.450s").
   out=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s bench/ingest.lua "http://127.0.0.1:$port" -- "$id" \
-    ${ingest_time:+"$ingest_time"})
-  local total secs non2xx timeouts acked p50 stored crows
+    ${ingest_time:+"$ingest_time"}; times)
+  local total secs non2xx timeouts acked p50 stored crows client
+  client=$(tail -n 1 <<<"$out" | awk '{ split($0, f, /[ms ]+/); printf "%.2f", f[1] * 60 + f[2] + f[3] * 60 + f[4] }')
   total=$(awk '/requests in/{print $1}' <<<"$out")
   secs=$(awk '/requests in/{gsub(/s,/,"",$4); print $4}' <<<"$out")
   non2xx=$(awk '/Non-2xx/{print $5}' <<<"$out"); non2xx=${non2xx:-0}
@@ -135,9 +149,10 @@ run_http() {
   db1=$(cpu_of "$db_pid"); srv1=$(cpu_of "$pid")  # before counting, which costs the database too
   read -r stored crows < <(settled_rows_of "$id")
   rate=$(awk -v a="$acked" -v s="$secs" 'BEGIN { printf "%.0f", a/s }')
+  db_ms=$(per_sample "$db0" "$db1" "$stored") client_ms=$(per_sample 0 "$client" "$stored")
   awk -v n="$name, $conns conn" -v r="$rate" -v s="$secs" -v st="$stored" -v cr="$crows" -v p50="$p50" -v p99="$p99" \
-    -v a="$acked" -v cd="$(per_sample "$db0" "$db1" "$stored")" -v cs="$(per_sample "$srv0" "$srv1" "$stored")" \
-    'BEGIN { printf "%-26s %10d %10.0f %8.2f %8.2f %8.2f %8.2f %9d %16s\n", n, r, (st + cr)/s, p50, p99, cd, cs, a, st "+" cr }'
+    -v a="$acked" -v cd="$db_ms" -v cs="$(per_sample "$srv0" "$srv1" "$stored")" -v cc="$client_ms" \
+    'BEGIN { printf "%-26s %10d %10.0f %8.2f %8.2f %8.2f %8.2f %8.2f %9d %16s\n", n, r, (st + cr)/s, p50, p99, cd, cs, cc, a, st "+" cr }'
   # wrk stops counting at the deadline while up to one request per connection is still in flight
   # (and a request it timed out may still commit): acked <= stored <= acked + connections + timeouts.
   [ "$stored" -ge "$acked" ] && [ "$stored" -le $((acked + conns + timeouts)) ] && [ "$crows" -eq $((stored * 10)) ] ||
