@@ -38,12 +38,13 @@ bench_cleanup() {
 }
 
 # bench_db DIR [resume]: a private MariaDB in DIR, durable (fsync on every commit) and sized like a
-# small production server (1 GiB buffer pool, or HICLOUD_BENCH_BUFFER_POOL; 512 MiB redo log), not
+# small production server (1 GiB buffer pool, or HICLOUD_BENCH_BUFFER_POOL; 512 MiB redo log, or
+# HICLOUD_BENCH_LOG_FILE), not
 # like the tests' instance; fresh, or with `resume` the one DIR already holds. Exports HICLOUD_DB_*
 # (database hicloud_bench), defines sql and sets db_pid.
 bench_db() {
   bench_db_dir=$1
-  export HICLOUD_TEST_DB_FLUSH=1 HICLOUD_TEST_DB_BUFFER_POOL=${HICLOUD_BENCH_BUFFER_POOL:-1G} HICLOUD_TEST_DB_LOG_FILE=512M
+  export HICLOUD_TEST_DB_FLUSH=1 HICLOUD_TEST_DB_BUFFER_POOL=${HICLOUD_BENCH_BUFFER_POOL:-1G} HICLOUD_TEST_DB_LOG_FILE=${HICLOUD_BENCH_LOG_FILE:-512M}
   if [ "${2:-}" = resume ]; then
     scripts/test-mariadb resume "$bench_db_dir" >/dev/null
   else
