@@ -45,7 +45,14 @@ stats_reading cgroup_reader::read(cgroup_dirs const& dirs, host_counters const& 
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
     auto const absent = core::failure{"the memory cgroup is not mounted (a kernel booted without it?)"};
-    cgroup_files files{read_in(dirs.cpu, dirs.unified ? "cpu.stat" : "cpuacct.usage"), absent, absent, absent};
+    cgroup_files files{core::failure{}, absent, absent, absent, std::nullopt};
+    if (auto cpu = host::read_identified_text_file(dirs.cpu + (dirs.unified ? "/cpu.stat" : "/cpuacct.usage"),
+                                                   max_cgroup_file_bytes)) {
+        files.cpu = core::outcome<std::string>(boost::system::in_place_value, std::move(cpu->text));
+        files.cpu_inode = cpu->inode;
+    } else {
+        files.cpu = cpu.error();
+    }
     if (dirs.memory) {
         files.memory_usage = read_in(*dirs.memory, dirs.unified ? "memory.current" : "memory.usage_in_bytes");
         files.memory_limit = read_in(*dirs.memory, dirs.unified ? "memory.max" : "memory.limit_in_bytes");

@@ -252,6 +252,7 @@ stats_reading reading_of(bool unified, cgroup_files const& files, host_counters 
         if (host.system_usage > 0) r.cpu.system_usage = host.system_usage;
         r.cpu.online_cpus = host.online_cpus;
         r.cpu.read_ns = read_ns;
+        r.cpu.counter_id = files.cpu_inode;
     }
 
     // Memory.

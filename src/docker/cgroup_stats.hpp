@@ -84,6 +84,9 @@ struct cgroup_files {
     core::outcome<std::string> memory_usage;  // v1 memory.usage_in_bytes; v2 memory.current
     core::outcome<std::string> memory_limit;  // v1 memory.limit_in_bytes; v2 memory.max ("max": none)
     core::outcome<std::string> memory_stat;   // memory.stat: total_inactive_file, inactive_file
+    // The inode of the file `cpu` was read from: a cgroup made afresh for a restarted container
+    // has new files at the same path, whose counter began again. nullopt when not known.
+    std::optional<std::uint64_t> cpu_inode;
 };
 
 // The reading the Engine would give for these files at `read_ns` (ns since the Unix epoch), as
@@ -92,7 +95,8 @@ struct cgroup_files {
 // the limit capped at the host's memory (an unlimited v1 cgroup says 9223372036854771712, v2
 // "max"); memory.stat's inactive-file counters as the Engine's `stats` map has them. A file
 // that is missing or not what the kernel writes costs its part only: cpu_error or memory_error
-// names the file and why. `precpu` is left empty: the caller pairs two readings.
+// names the file and why. `precpu` is left empty: the caller pairs two readings. cpu.counter_id is
+// `files.cpu_inode`, so that no CPU window spans two cgroups of one container.
 stats_reading reading_of(bool unified, cgroup_files const& files, host_counters const& host, std::int64_t read_ns);
 
 }  // namespace hicloud::docker

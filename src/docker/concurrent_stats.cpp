@@ -90,10 +90,10 @@ asio::awaitable<void> read_bounded(client& engine, std::vector<container_summary
 }
 
 // Whether `previous` can open the CPU window that `current` closes: both carry the host's time,
-// which moved forward, and the container's counter did not go back (a restart begins it again).
+// which moved forward, and the same counter (a restart begins a new one), which did not go back.
 bool can_open_window(cpu_reading const& previous, cpu_reading const& current) {
     return previous.system_usage && current.system_usage && *current.system_usage > *previous.system_usage &&
-           current.total_usage >= previous.total_usage;
+           previous.counter_id == current.counter_id && current.total_usage >= previous.total_usage;
 }
 
 // Whether a one-shot reading came with the reading that opens its window, as precpu_stats: the

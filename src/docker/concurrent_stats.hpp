@@ -65,7 +65,7 @@ bool has_one_shot_stats(std::string_view api_version);
 
 // Which reading opens the CPU window a stream's `newest` reading closes: `kept` (the newest reading
 // of the previous call) when it can (both carry the host's time, which moved forward, and the
-// container's counter did not go back), else the frame's own precpu_stats when it carries the
+// container's same counter, which did not go back), else the frame's own precpu_stats when it carries the
 // host's time. nullopt when neither can: the stream needs another frame. A reading with no CPU
 // figure to give (an empty frame: the container stopped, cpu_error) needs no window: its own
 // precpu_stats, for figures_of to say why.

@@ -33,6 +33,10 @@ struct cpu_reading {
     // epoch. Absent when missing, not such a time, or Go's zero time (year 1) that an engine writes
     // for "no previous reading".
     std::optional<std::int64_t> read_ns;
+    // Which counter total_usage was read from, where the reader can tell: not in the Engine API;
+    // the inode of a cgroup's CPU file (cgroup_stats.hpp). A container that restarted has a new
+    // cgroup, whose counter began again at 0: two readings with different ids open no window.
+    std::optional<std::uint64_t> counter_id;
 };
 
 // memory_stats. The Engine leaves out a field that is 0, and writes "memory_stats": {} when it

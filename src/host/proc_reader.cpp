@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace hicloud::host {
@@ -38,14 +39,20 @@ bool is_missing(int error) {
 struct read_result {
     std::string text;
     int error = 0;
+    ino_t inode = 0;  // of the descriptor read from, when asked for
 };
 
-read_result read_whole(std::string const& path, std::size_t max_bytes) {
+read_result read_whole(std::string const& path, std::size_t max_bytes, bool want_inode = false) {
     // O_NONBLOCK: no effect on /proc or regular files, but a FIFO where a wrong --proc-root
     // leads cannot hold the sampling cycle forever.
     file_descriptor const fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) return {{}, errno};
     read_result result;
+    if (want_inode) {
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) return {{}, errno};
+        result.inode = st.st_ino;
+    }
     // /proc files report a size of 0, so read until the end rather than by st_size.
     char buffer[64 * 1024];
     for (;;) {
@@ -110,12 +117,26 @@ core::failure proc_reader::relocate(core::failure failure, std::string_view name
     return failure;
 }
 
+namespace {
+
+// Why a file outside the proc root could not be read.
+core::failure text_file_failure(std::string const& path, std::size_t max_bytes, int error) {
+    if (error == EFBIG) return core::failure{"cannot read " + path + ": larger than " + std::to_string(max_bytes) + " bytes"};
+    return core::failure{"cannot read " + path + ": " + reason(error)};
+}
+
+}  // namespace
+
 core::outcome<std::string> read_text_file(std::string const& path, std::size_t max_bytes) {
     auto result = read_whole(path, max_bytes);
-    if (result.error == EFBIG)
-        return core::failure{"cannot read " + path + ": larger than " + std::to_string(max_bytes) + " bytes"};
-    if (result.error != 0) return core::failure{"cannot read " + path + ": " + reason(result.error)};
+    if (result.error != 0) return text_file_failure(path, max_bytes, result.error);
     return core::outcome<std::string>(boost::system::in_place_value, std::move(result.text));
+}
+
+core::outcome<identified_text> read_identified_text_file(std::string const& path, std::size_t max_bytes) {
+    auto result = read_whole(path, max_bytes, true);
+    if (result.error != 0) return text_file_failure(path, max_bytes, result.error);
+    return identified_text{std::move(result.text), static_cast<std::uint64_t>(result.inode)};
 }
 
 core::outcome<cpu_times> read_cpu_times(proc_reader const& proc) {

@@ -54,6 +54,16 @@ private:
 // Errors name `path` and the system's reason.
 core::outcome<std::string> read_text_file(std::string const& path, std::size_t max_bytes);
 
+// A file's text and the inode of the descriptor it was read from: which file it was, where a
+// file at the same path may be made afresh (a cgroup's counters, when the container restarts).
+struct identified_text {
+    std::string text;
+    std::uint64_t inode = 0;
+};
+
+// As read_text_file, with the inode taken (fstat) from the same descriptor as the text.
+core::outcome<identified_text> read_identified_text_file(std::string const& path, std::size_t max_bytes);
+
 // stat, then parse_cpu_times.
 core::outcome<cpu_times> read_cpu_times(proc_reader const& proc);
 

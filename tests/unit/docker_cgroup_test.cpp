@@ -1,3 +1,4 @@
+#include "docker/cgroup_reader.hpp"
 #include "docker/cgroup_stats.hpp"
 #include "docker/stats.hpp"
 
@@ -9,10 +10,13 @@
 #include "support/expected_figure.hpp"
 #include "support/fixture_cases.hpp"
 #include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 using hicloud::docker::cgroup_files;
 using hicloud::docker::host_counters_of;
@@ -23,6 +27,7 @@ using hicloud::docker::reading_of;
 using hicloud::test::check_expected_figure;
 using hicloud::test::fixture_cases;
 using hicloud::test::read_file;
+using hicloud::test::temp_dir;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -135,7 +140,7 @@ TEST_CASE("reading_of: every cgroup_files case gives docker stats' figures", "[d
         REQUIRE(before.has_value());
         REQUIRE(after.has_value());
         cgroup_files files{file_of(dir, "cpu"), file_of(dir, "memory_usage"), file_of(dir, "memory_limit"),
-                           file_of(dir, "memory_stat")};
+                           file_of(dir, "memory_stat"), std::nullopt};
         auto const first = reading_of(unified, files, *before, 0);
         files.cpu = file_of(dir, "cpu.after");
         auto second = reading_of(unified, files, *after, 1'000'000'000);
@@ -159,7 +164,8 @@ TEST_CASE("reading_of: a missing file is named in its part's error", "[docker][c
     REQUIRE(host.has_value());
     cgroup_files const files{hicloud::core::failure{"cannot read /sys/fs/cgroup/x/cpu.stat: No such file or directory"},
                              text("1048576\n"), text("max\n"),
-                             hicloud::core::failure{"cannot read /sys/fs/cgroup/x/memory.stat: Permission denied"}};
+                             hicloud::core::failure{"cannot read /sys/fs/cgroup/x/memory.stat: Permission denied"},
+                             std::nullopt};
     auto const r = reading_of(true, files, *host, 0);
     CHECK(r.cpu_error == "cannot read /sys/fs/cgroup/x/cpu.stat: No such file or directory");
     CHECK(r.memory_error == "cannot read /sys/fs/cgroup/x/memory.stat: Permission denied");
@@ -206,4 +212,32 @@ TEST_CASE("locate_cgroup: a short or odd container id is no key to a cgroup", "[
         REQUIRE_FALSE(found.has_value());
         CHECK_THAT(found.error().message, Catch::Contains("is not one to find a cgroup by"));
     }
+}
+
+// --- reading the files: which counter a reading came from ---
+
+TEST_CASE("cgroup_reader: a reading names its CPU file, and a cgroup made afresh has another", "[docker][cgroup]") {
+    temp_dir dir;
+    hicloud::docker::cgroup_reader const reader("/proc");
+    hicloud::docker::cgroup_dirs const dirs{false, dir.path(""), std::nullopt};
+    hicloud::docker::host_counters const host{100'000'000'000, 2, 8u << 30};
+    dir.write("cpuacct.usage", "1000000000\n");
+    auto const first = reader.read(dirs, host);
+    REQUIRE(first.cpu_error.empty());
+    REQUIRE(first.cpu.counter_id);
+    struct stat file {};
+    REQUIRE(::stat(dir.path("cpuacct.usage").c_str(), &file) == 0);
+    CHECK(*first.cpu.counter_id == file.st_ino);
+    CHECK(reader.read(dirs, host).cpu.counter_id == first.cpu.counter_id);  // the same file again
+
+    // The container restarted: its cgroup's files were made anew (written beside, then moved over
+    // the old one, so both exist at once and cannot share an inode).
+    dir.write("cpuacct.usage.new", "1500000000\n");
+    fs::rename(dir.path("cpuacct.usage.new"), dir.path("cpuacct.usage"));
+    hicloud::docker::host_counters const later{101'000'000'000, 2, 8u << 30};
+    auto const second = reader.read(dirs, later);
+    REQUIRE(second.cpu_error.empty());
+    CHECK(second.cpu.total_usage == 1'500'000'000u);
+    CHECK(second.cpu.counter_id != first.cpu.counter_id);
+    CHECK_FALSE(hicloud::docker::cpu_percent(first.cpu, second.cpu).has_value());
 }

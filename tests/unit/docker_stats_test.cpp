@@ -240,6 +240,25 @@ TEST_CASE("window_opening: the reading kept at the previous call, else the frame
     CHECK(window_opening(kept, stopped).has_value());
 }
 
+TEST_CASE("cpu_percent: no window spans two cgroups of a container", "[docker]") {
+    // cgroup files read before and after a restart: the new cgroup's counter began again at 0 and
+    // has passed the old one's kept reading, so only the counters' ids tell them apart.
+    auto before = cpu(1'000'000'000, 100'000'000'000, 2);
+    auto after = cpu(1'500'000'000, 101'000'000'000, 2);
+    before.counter_id = 41;
+    after.counter_id = 41;
+    CHECK(cpu_percent(before, after).value() == Approx(100.0));  // 0.5 s of 1 s on 2 CPUs
+    after.counter_id = 77;
+    CHECK(cpu_percent(before, after).error().message ==
+          "the readings are of two cgroups' counters (the container restarted between them)");
+    // The sampler then opens no window with the kept reading: the frame's own, or a fresh one.
+    stats_reading newest;
+    newest.cpu = after;
+    CHECK_FALSE(window_opening(before, newest));
+    // Readings of the Engine API carry no id, and pair as before.
+    CHECK(cpu_percent(cpu(1'000'000'000, 100'000'000'000, 2), cpu(1'500'000'000, 101'000'000'000, 2)).has_value());
+}
+
 TEST_CASE("parse_stats: optional fields that are null are absent", "[docker]") {
     auto const r = parse_ok(body_with(
         R"({"cpu_usage":{"total_usage":7,"percpu_usage":null},"system_cpu_usage":null,"online_cpus":null})",
