@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <exception>
@@ -27,6 +28,7 @@ struct stats_sampler::stream {
     std::shared_ptr<line_stream> lines;
     std::shared_ptr<asio::steady_timer> wake;  // the sampler's, cancelled at each news
     std::optional<stats_reading> newest;
+    stream_counters counters;                         // which counter each frame is of
     std::chrono::steady_clock::time_point newest_at;  // when it arrived
     std::size_t frames = 0;
     bool ended = false;  // the coroutine is done: the engine ended the stream, it failed, or it was closed
@@ -118,6 +120,7 @@ asio::awaitable<void> read_stream(std::shared_ptr<stats_sampler::stream> s, std:
                 s->why = "stats of " + s->name + ": " + reading.error().message;
                 break;
             }
+            s->counters.number(*reading);
             s->newest = std::move(*reading);
             s->newest_at = std::chrono::steady_clock::now();
             ++s->frames;
@@ -155,6 +158,21 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
     if (kept && can_open_window(*kept, newest.cpu)) return *kept;
     if (newest.precpu.system_usage) return newest.precpu;
     return std::nullopt;
+}
+
+void stream_counters::number(stats_reading& frame) {
+    // Ids unique in the process: a counter is never taken for another stream's.
+    static std::atomic<std::uint64_t> next_id{1};
+    auto const previous = id_;
+    if (frame.cpu_error.empty() && frame.cpu.system_usage) {
+        if (stopped_ || (last_total_ && frame.cpu.total_usage < *last_total_)) id_ = next_id++;
+        last_total_ = frame.cpu.total_usage;
+        stopped_ = false;
+    } else if (frame.cpu_error.empty()) {
+        stopped_ = true;  // an empty frame: the container is not running
+    }
+    frame.cpu.counter_id = id_;
+    frame.precpu.counter_id = previous;
 }
 
 stats_sampler::stats_sampler(bool streams, std::optional<std::string> cgroup_proc_root) : streams_wanted_(streams) {

@@ -51,6 +51,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -70,6 +71,23 @@ bool has_one_shot_stats(std::string_view api_version);
 // figure to give (an empty frame: the container stopped, cpu_error) needs no window: its own
 // precpu_stats, for figures_of to say why.
 std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept, stats_reading const& newest);
+
+// Numbers the counters a stream's frames come from, so that no CPU window spans a restart. The
+// Engine keeps one stream across a restart, and the new counter begins again at 0: a frame whose
+// total_usage is below the previous frame's, or the first with figures after an empty frame (the
+// container was stopped), begins a new counter with an id of its own. number() sets the frame's
+// cpu.counter_id, and its precpu.counter_id to the previous frame's counter, which precpu_stats is.
+// Until a stream sees a restart its frames carry no id, as one-shot readings do, so a reading kept
+// from a one-shot call still opens the window of a new stream's first frame.
+class stream_counters {
+public:
+    void number(stats_reading& frame);
+
+private:
+    std::optional<std::uint64_t> id_;
+    std::optional<std::uint64_t> last_total_;  // of the newest frame with figures
+    bool stopped_ = false;                     // an empty frame came since
+};
 
 class stats_sampler {
 public:

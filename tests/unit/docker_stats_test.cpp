@@ -240,6 +240,51 @@ TEST_CASE("window_opening: the reading kept at the previous call, else the frame
     CHECK(window_opening(kept, stopped).has_value());
 }
 
+TEST_CASE("stream_counters: a restart inside a stream begins a new counter (Docker 20.10's frames)", "[docker]") {
+    // tests/fixtures/docker_stats_stream/captured_docker20_restart: frames 0-4 before `docker
+    // restart`, 5 and 6 after it, one stream.
+    std::istringstream lines(hicloud::test::read_fixture_file("docker_stats_stream/captured_docker20_restart/frames.jsonl"));
+    hicloud::docker::stream_counters counters;
+    std::vector<stats_reading> frames;
+    for (std::string line; std::getline(lines, line);) {
+        auto frame = parse_stats(line);
+        REQUIRE(frame.has_value());
+        counters.number(*frame);
+        frames.push_back(*frame);
+    }
+    REQUIRE(frames.size() == 7);
+    CHECK_FALSE(frames[4].cpu.counter_id);  // no restart seen yet: no id, as one-shot readings
+    REQUIRE(frames[5].cpu.counter_id);
+    CHECK(frames[5].precpu.counter_id == frames[4].cpu.counter_id);  // its precpu_stats is frame 4
+    CHECK(frames[6].cpu.counter_id == frames[5].cpu.counter_id);
+    CHECK(frames[6].precpu.counter_id == frames[5].cpu.counter_id);
+
+    // A daemon kept frame 0 (the container a fifth of a second old) and reads frame 6 after the
+    // restart: the counter rose, 0.21 s to 1.79 s, but is another one. The window is frame 6's own.
+    REQUIRE(frames[6].cpu.total_usage > frames[0].cpu.total_usage);
+    auto const opening = window_opening(frames[0].cpu, frames[6]);
+    REQUIRE(opening);
+    CHECK(opening->total_usage == frames[5].cpu.total_usage);
+    CHECK(cpu_percent(*opening, frames[6].cpu).value() == Approx(100.2894284577));
+    CHECK_FALSE(cpu_percent(frames[0].cpu, frames[6].cpu).has_value());  // not 26.2 %
+    // Within one counter the kept reading still opens the window.
+    CHECK(window_opening(frames[1].cpu, frames[3])->total_usage == frames[1].cpu.total_usage);
+}
+
+TEST_CASE("stream_counters: a frame with figures after an empty one begins a new counter", "[docker]") {
+    hicloud::docker::stream_counters counters;
+    stats_reading running;
+    running.cpu = cpu(5'000'000'000, 100'000'000'000, 2);
+    counters.number(running);
+    stats_reading stopped;  // the engine's empty frame: the container is not running
+    counters.number(stopped);
+    stats_reading started;  // already above the old counter's last figure
+    started.cpu = cpu(6'000'000'000, 110'000'000'000, 2);
+    counters.number(started);
+    CHECK(started.cpu.counter_id != running.cpu.counter_id);
+    CHECK_FALSE(window_opening(running.cpu, started));
+}
+
 TEST_CASE("cpu_percent: no window spans two cgroups of a container", "[docker]") {
     // cgroup files read before and after a restart: the new cgroup's counter began again at 0 and
     // has passed the old one's kept reading, so only the counters' ids tell them apart.
