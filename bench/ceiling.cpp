@@ -19,9 +19,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <set>
 #include <stdexcept>
 #include <string>
-#include <set>
 #include <thread>
 #include <utility>
 #include <vector>

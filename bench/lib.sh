@@ -117,12 +117,16 @@ ingest_header() {
   echo "(cpu_db, cpu_srv, cpu_cli: CPU ms per stored sample of mariadbd, the server and the client: wrk or the ceiling's)"
 }
 
-# settle_rollups: waits (up to 2 minutes) until the servers have rolled up every pending minute, so
-# the next run's window holds the rollups of its own rows, not those of the run before it.
+# settle_rollups: waits (up to 2 minutes) until the servers have rolled up every pending minute of
+# $HICLOUD_DB_NAME, so that a run's figures hold the rollups of its own rows, not those of another.
 settle_rollups() {
-  local i
+  local i n
   for i in $(seq 1 240); do
-    [ "$(sql "$HICLOUD_DB_NAME" -e 'SELECT COUNT(*) FROM rollup_pending')" = 0 ] && return 0
+    n=$(sql "$HICLOUD_DB_NAME" -e 'SELECT COUNT(*) FROM rollup_pending') || {
+      echo "bench: cannot count $HICLOUD_DB_NAME.rollup_pending" >&2
+      return 1
+    }
+    [ "$n" = 0 ] && return 0
     sleep 0.5
   done
   echo "  (rollups not settled after 2 minutes: the next run shares its window with them)"
@@ -130,15 +134,16 @@ settle_rollups() {
 
 # run_http NAME PORT CONNECTIONS SERVER_PID: wrk posting bench/ingest.lua's samples for $duration
 # seconds (each agent's a second apart, from $ingest_time when set, "YYYY-MM-DD HH:MM:SS" UTC);
-# prints a line of ingest_header's table and sets rate, p99, db_ms and client_ms (CPU ms per
-# stored sample of mariadbd and of wrk).
+# prints a line of ingest_header's table and sets rate, p99, db_ms, server_ms and client_ms (CPU
+# ms per stored sample of mariadbd, the server and wrk). With settle_in_run set, the CPU is read
+# once the run's rows are rolled up (settle_rollups): each run is charged its own rollups.
 run_http() {
   local name=$1 port=$2 conns=$3 pid=$4 threads=$(($3 < 2 ? 1 : 2)) id="c$3x$RANDOM$RANDOM" out
   local db0 db1 srv0 srv1
   db0=$(cpu_of "$db_pid"); srv0=$(cpu_of "$pid")
   # `times` last: the subshell's children's CPU, i.e. wrk's ("0m1.230s 0m0.450s").
   out=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s bench/ingest.lua "http://127.0.0.1:$port" -- "$id" \
-    ${ingest_time:+"$ingest_time"}; times)
+    ${ingest_time:+"$ingest_time"} && LC_ALL=C times)
   local total secs non2xx timeouts acked p50 stored crows client
   client=$(tail -n 1 <<<"$out" | awk '{ split($0, f, /[ms ]+/); printf "%.2f", f[1] * 60 + f[2] + f[3] * 60 + f[4] }')
   total=$(awk '/requests in/{print $1}' <<<"$out")
@@ -147,12 +152,14 @@ run_http() {
   timeouts=$(awk '/Socket errors/{gsub(/,/,""); print $NF}' <<<"$out"); timeouts=${timeouts:-0}
   acked=$((total - non2xx))
   p50=$(ms "$(awk '$1=="50%"{print $2}' <<<"$out")"); p99=$(ms "$(awk '$1=="99%"{print $2}' <<<"$out")")
+  [ -z "${settle_in_run:-}" ] || settle_rollups
   db1=$(cpu_of "$db_pid"); srv1=$(cpu_of "$pid")  # before counting, which costs the database too
   read -r stored crows < <(settled_rows_of "$id")
   rate=$(awk -v a="$acked" -v s="$secs" 'BEGIN { printf "%.0f", a/s }')
   db_ms=$(per_sample "$db0" "$db1" "$stored") client_ms=$(per_sample 0 "$client" "$stored")
+  server_ms=$(per_sample "$srv0" "$srv1" "$stored")
   awk -v n="$name, $conns conn" -v r="$rate" -v s="$secs" -v st="$stored" -v cr="$crows" -v p50="$p50" -v p99="$p99" \
-    -v a="$acked" -v cd="$db_ms" -v cs="$(per_sample "$srv0" "$srv1" "$stored")" -v cc="$client_ms" \
+    -v a="$acked" -v cd="$db_ms" -v cs="$server_ms" -v cc="$client_ms" \
     'BEGIN { printf "%-26s %10d %10.0f %8.2f %8.2f %8.2f %8.2f %8.2f %9d %16s\n", n, r, (st + cr)/s, p50, p99, cd, cs, cc, a, st "+" cr }'
   # wrk stops counting at the deadline while up to one request per connection is still in flight
   # (and a request it timed out may still commit): acked <= stored <= acked + connections + timeouts.

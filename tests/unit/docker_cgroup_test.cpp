@@ -220,7 +220,7 @@ TEST_CASE("cgroup_reader: a reading names its CPU file, and a cgroup made afresh
     temp_dir dir;
     hicloud::docker::cgroup_reader const reader("/proc");
     hicloud::docker::cgroup_dirs const dirs{false, dir.path(""), std::nullopt};
-    hicloud::docker::host_counters const host{100'000'000'000, 2, 8u << 30};
+    hicloud::docker::host_counters const host{100'000'000'000, 2, 8ull << 30};
     dir.write("cpuacct.usage", "1000000000\n");
     auto const first = reader.read(dirs, host);
     REQUIRE(first.cpu_error.empty());
@@ -234,7 +234,7 @@ TEST_CASE("cgroup_reader: a reading names its CPU file, and a cgroup made afresh
     // the old one, so both exist at once and cannot share an inode).
     dir.write("cpuacct.usage.new", "1500000000\n");
     fs::rename(dir.path("cpuacct.usage.new"), dir.path("cpuacct.usage"));
-    hicloud::docker::host_counters const later{101'000'000'000, 2, 8u << 30};
+    hicloud::docker::host_counters const later{101'000'000'000, 2, 8ull << 30};
     auto const second = reader.read(dirs, later);
     REQUIRE(second.cpu_error.empty());
     CHECK(second.cpu.total_usage == 1'500'000'000u);
