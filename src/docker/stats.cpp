@@ -274,7 +274,7 @@ core::outcome<double> cpu_percent(cpu_reading const& previous, cpu_reading const
     if (basis == cpu_basis::wall_time && *current.read_ns <= *previous.read_ns)
         return core::failure{"the reading's time did not move forward"};
     if (previous.counter_id != current.counter_id)
-        return core::failure{"the readings are of two cgroups' counters (the container restarted between them)"};
+        return core::failure{"the readings are of two counters (the container restarted between them)"};
     if (current.total_usage < previous.total_usage)
         return core::failure{"total_usage went back (the container restarted)"};
     // Subtracted as integers: the counters pass 2^53, their differences do not.

@@ -33,9 +33,10 @@ struct cpu_reading {
     // epoch. Absent when missing, not such a time, or Go's zero time (year 1) that an engine writes
     // for "no previous reading".
     std::optional<std::int64_t> read_ns;
-    // Which counter total_usage was read from, where the reader can tell: not in the Engine API;
-    // the inode of a cgroup's CPU file (cgroup_stats.hpp). A container that restarted has a new
-    // cgroup, whose counter began again at 0: two readings with different ids open no window.
+    // Which counter total_usage was read from, where the reader can tell (not in the Engine API):
+    // the inode of a cgroup's CPU file (cgroup_stats.hpp), or a stats stream's number for the
+    // counter after a restart it saw (concurrent_stats.hpp's stream_counters). A container that
+    // restarted has a new counter, begun again at 0: two readings with different ids open no window.
     std::optional<std::uint64_t> counter_id;
 };
 
@@ -90,9 +91,10 @@ enum class cpu_basis {
 // (Δ total_usage / Δ system_usage) × CPUs of `current` × 100 (docker/cli stats_helpers.go), so a
 // container busy on two CPUs shows 200; 0 when total_usage did not move (a paused container).
 // Unknown (the failure says why) when either reading lacks system_usage (a first read, a zeroed
-// precpu_stats), when system_usage did not move forward, when total_usage went back (the
-// container restarted and its counter began again), and when the result is more than the CPUs
-// could do (above 110 % of CPUs × 100: counters read far apart, seen at 1827 % on 12 CPUs).
+// precpu_stats), when system_usage did not move forward, when total_usage went back or the two
+// readings name different counters (counter_id: the container restarted and its counter began
+// again), and when the result is more than the CPUs could do (above 110 % of CPUs × 100: counters
+// read far apart, seen at 1827 % on 12 CPUs).
 // `previous` is the body's precpu_stats, or in one-shot mode the cpu_stats the agent kept.
 // With cpu_basis::wall_time (Podman): Δ total_usage / Δ read_ns × 100, the same scale (100 = one
 // full CPU), unknown when either reading lacks its time or the time did not move forward, and
