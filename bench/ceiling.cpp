@@ -277,20 +277,15 @@ long stream(options const& o, int s, std::chrono::steady_clock::time_point deadl
     for (; std::chrono::steady_clock::now() < deadline; ++t) {
         fill(v, o, s, t);
         cursor at;
-        if (o.bulk) {
-            bind_columns(binds, columns, v, at, server_kinds, o.batch);
-            if (mysql_stmt_bind_param(server_stmt, binds.data()) || mysql_stmt_execute(server_stmt))
-                fail(server_stmt, "server rows");
-            bind_columns(binds, columns, v, at, container_kinds, o.batch * containers_per_sample);
-            if (mysql_stmt_bind_param(container_stmt, binds.data()) || mysql_stmt_execute(container_stmt))
-                fail(container_stmt, "container rows");
-        } else if (o.prepared) {
-            bind_rows(binds, lengths, v, at, server_kinds, o.batch);
-            if (mysql_stmt_bind_param(server_stmt, binds.data()) || mysql_stmt_execute(server_stmt))
-                fail(server_stmt, "server rows");
-            bind_rows(binds, lengths, v, at, container_kinds, o.batch * containers_per_sample);
-            if (mysql_stmt_bind_param(container_stmt, binds.data()) || mysql_stmt_execute(container_stmt))
-                fail(container_stmt, "container rows");
+        // Binds one table's rows (column arrays in bulk mode, else row by row) and runs its statement.
+        auto const execute = [&](MYSQL_STMT* stmt, char const* kinds, int count, char const* what) {
+            if (o.bulk) bind_columns(binds, columns, v, at, kinds, count);
+            else bind_rows(binds, lengths, v, at, kinds, count);
+            if (mysql_stmt_bind_param(stmt, binds.data()) || mysql_stmt_execute(stmt)) fail(stmt, what);
+        };
+        if (o.prepared) {
+            execute(server_stmt, server_kinds, o.batch, "server rows");
+            execute(container_stmt, container_kinds, o.batch * containers_per_sample, "container rows");
         } else {
             sql = server_head;
             text_rows(sql, v, at, server_kinds, o.batch);

@@ -8,8 +8,10 @@ namespace {
 // A cgroup file is a line or a few dozen; memory.stat about 1.5 KiB.
 constexpr std::size_t max_cgroup_file_bytes = 64 << 10;
 
+std::string path_in(std::string const& dir, std::string_view name) { return dir + "/" + std::string(name); }
+
 core::outcome<std::string> read_in(std::string const& dir, std::string_view name) {
-    return host::read_text_file(dir + "/" + std::string(name), max_cgroup_file_bytes);
+    return host::read_text_file(path_in(dir, name), max_cgroup_file_bytes);
 }
 
 }  // namespace
@@ -46,7 +48,8 @@ stats_reading cgroup_reader::read(cgroup_dirs const& dirs, host_counters const& 
                              .count();
     auto const absent = core::failure{"the memory cgroup is not mounted (a kernel booted without it?)"};
     cgroup_files files{core::failure{}, absent, absent, absent, std::nullopt};
-    if (auto cpu = host::read_identified_text_file(dirs.cpu + (dirs.unified ? "/cpu.stat" : "/cpuacct.usage"),
+    // Read with its inode: which counter the reading is of (cpu_reading::counter_id).
+    if (auto cpu = host::read_identified_text_file(path_in(dirs.cpu, dirs.unified ? "cpu.stat" : "cpuacct.usage"),
                                                    max_cgroup_file_bytes)) {
         files.cpu = core::outcome<std::string>(boost::system::in_place_value, std::move(cpu->text));
         files.cpu_inode = cpu->inode;
