@@ -86,6 +86,16 @@ void test_cluster::restart(std::string const& part) const { run_script("restart"
 cluster_database::cluster_database(test_cluster const& cluster)
     : cluster_(cluster), name_(unique_name("hicloud_cluster_test")) {
     cluster_.admin_connection(1)->execute("CREATE DATABASE " + db::quoted_identifier(name_));
+    // Galera applies the CREATE on the other nodes a moment after node 1 answers: a client of node 2
+    // could be told the database does not exist. wsrep_sync_wait makes each node's read wait for it.
+    for (int n : {2, 3}) {
+        auto c = cluster_.admin_connection(n);
+        c->execute("SET SESSION wsrep_sync_wait = 1");
+        if (c->execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", {std::string_view(name_)})
+                .empty())
+            throw std::runtime_error("node " + std::to_string(n) + " does not see database " + name_ +
+                                     " that node 1 created");
+    }
 }
 
 cluster_database::~cluster_database() {

@@ -44,7 +44,8 @@ private:
     std::map<std::string, std::string> values_;
 };
 
-// A fresh database on the cluster, dropped when this object goes away.
+// A fresh database on the cluster, there on every node once constructed; dropped when this object
+// goes away.
 class cluster_database {
 public:
     explicit cluster_database(test_cluster const& cluster);
