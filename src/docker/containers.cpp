@@ -1,5 +1,7 @@
 #include "docker/containers.hpp"
 
+#include "docker/go_time.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -97,9 +99,11 @@ container_details parse_container_details(std::string_view body, std::string_vie
     // Whether it runs decides whether setup starts it: a guess either way would be wrong.
     if (!running || !running->is_bool())
         throw engine_error("Docker " + std::string(call) + ": no State.Running in the answer");
-    container_details details{running->as_bool(), false, 0};
+    container_details details{running->as_bool(), false, 0, std::nullopt};
     if (auto const* pid = state->as_object().if_contains("Pid"); pid && pid->is_int64() && pid->as_int64() > 0)
         details.pid = pid->as_int64();
+    if (auto const* started = state->as_object().if_contains("StartedAt"); started && started->is_string())
+        details.started_at_ns = go_time_ns(started->get_string());
     auto const [key, value] = key_and_value(label);
     if (auto const* config = o.if_contains("Config"); config && config->is_object())
         if (auto const* labels = config->as_object().if_contains("Labels"); labels && labels->is_object())

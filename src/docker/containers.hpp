@@ -42,6 +42,9 @@ struct container_details {
     bool running = false;
     bool labelled = false;  // carries the label asked about, with that value
     std::int64_t pid = 0;   // State.Pid: the init process's, in the engine's pid namespace; 0 when none
+    // State.StartedAt: when the container's current or last run began, nanoseconds since the Unix
+    // epoch on the engine's clock (go_time.hpp); nullopt when it never ran or the time is unreadable.
+    std::optional<std::int64_t> started_at_ns;
 };
 
 // Parses the body of GET /containers/{name}/json; `call` names the request in errors.

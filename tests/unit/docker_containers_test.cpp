@@ -60,6 +60,23 @@ TEST_CASE("docker containers: captured inspections tell running and labelled", "
     CHECK_FALSE(exited.labelled);
 }
 
+TEST_CASE("docker containers: State.StartedAt is when the run began, to the nanosecond, and absent when it never did",
+          "[docker-api]") {
+    // 2026-11-27T03:16:31Z is 1,795,749,391 s after the epoch (Python's datetime.timestamp()).
+    CHECK(parse_container_details(fixture("container_inspect_running_labelled_docker20.json"), "l", "c").started_at_ns ==
+          1'795'749'391'478'354'338);
+    CHECK(parse_container_details(fixture("container_inspect_exited_docker20.json"), "l", "c").started_at_ns ==
+          1'795'749'385'620'723'304);  // an exited container's last run
+    auto const started = [](std::string const& value) {
+        return parse_container_details(R"({"State":{"Running":false,"StartedAt":)" + value + "}}", "l", "c").started_at_ns;
+    };
+    CHECK(started(R"("2026-11-27T12:16:31.478354338+09:00")") == 1'795'749'391'478'354'338);  // a host's own zone
+    CHECK_FALSE(started(R"("0001-01-01T00:00:00Z")"));  // created, never started: Go's zero time
+    CHECK_FALSE(started(R"("yesterday")"));
+    CHECK_FALSE(started("1795749391"));
+    CHECK_FALSE(parse_container_details(R"({"State":{"Running":true}})", "l", "c").started_at_ns);
+}
+
 TEST_CASE("docker containers: an inspection of the wrong shape names the call, never guesses", "[docker-api]") {
     CHECK_THROWS_WITH(parse_container_details("[]", "l", "GET /containers/a/json"),
                       "Docker GET /containers/a/json: expected a JSON object");
