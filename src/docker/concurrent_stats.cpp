@@ -160,6 +160,10 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
     return std::nullopt;
 }
 
+bool same_run(cpu_reading const& kept, std::optional<std::int64_t> started_at_ns) {
+    return kept.read_ns && started_at_ns && *started_at_ns < *kept.read_ns;
+}
+
 void stream_counters::number(stats_reading& frame) {
     // Ids unique in the process: a counter is never taken for another stream's.
     static std::atomic<std::uint64_t> next_id{1};
@@ -352,16 +356,34 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
 
     // Each reading gets the one that opens its CPU window: the engine's own precpu_stats, else
     // the reading kept from the previous call; those with neither are read again a second later.
-    std::vector<std::size_t> again;
+    std::vector<std::size_t> again, kept_may_open;
     for (auto const i : one_shot_read) {
         auto& r = *first[i];
         if (!r || !r->cpu_error.empty() || !r->cpu.system_usage || has_own_window(*r, basis)) continue;
         auto const kept = previous_.find(listed[i].id);
         if (kept != previous_.end() && can_open_window(kept->second, r->cpu))
-            r->precpu = kept->second;
+            kept_may_open.push_back(i);
         else
             again.push_back(i);
     }
+    // Asked after the reading, so that a restart before it shows; one after it costs a fresh window.
+    std::vector<std::optional<std::int64_t>> started_at(listed.size());
+    co_await run_bounded(kept_may_open, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
+        try {
+            if (auto const details = co_await inspect_container(engine, listed[i].id, {}))
+                started_at[i] = details->started_at_ns;
+        } catch (std::exception const&) {
+            // Unknown: the window is taken afresh, and the second reading says what is wrong.
+        }
+    });
+    for (auto const i : kept_may_open) {
+        auto const& kept = previous_.at(listed[i].id);
+        if (same_run(kept, started_at[i]))
+            (*first[i])->precpu = kept;
+        else
+            again.push_back(i);
+    }
+    std::sort(again.begin(), again.end());  // in listing order, as the others are read
     std::vector<std::optional<reading_or_reason>> second(listed.size());
     if (!again.empty()) {
         asio::steady_timer window(executor, started + 1s);

@@ -22,7 +22,9 @@
 // a call each: `stream=false`, with `one-shot=true` from API 1.41 for one reading without the
 // engine's second collection, the other taken by the sampler itself (the reading kept from the
 // previous call, or, for a container read for the first time, a second reading a second after
-// the first). An engine that fills precpu_stats although asked for one-shot is taken at its word.
+// the first). A kept reading is used only when the container has not started since it was taken
+// (same_run: one GET /containers/{id}/json after the reading, as many at once as stats calls).
+// An engine that fills precpu_stats although asked for one-shot is taken at its word.
 // Podman's figures are on cpu_basis::wall_time (stats.hpp): its system_cpu_usage is busy time only.
 //
 // Cgroup files (Docker engines, when the sampler is given the host's /proc). A running or
@@ -71,6 +73,13 @@ bool has_one_shot_stats(std::string_view api_version);
 // figure to give (an empty frame: the container stopped, cpu_error) needs no window: its own
 // precpu_stats, for figures_of to say why.
 std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept, stats_reading const& newest);
+
+// Whether a reading kept from an earlier call is of the container's current run, so that it can
+// open a one-shot reading's CPU window: the run began (inspect's State.StartedAt) before the engine
+// took the kept reading (its "read"), both on the engine's clock. A restart in between begins a new
+// counter, which nothing in a one-shot answer tells, and its total can be above the kept one. False
+// when either time is unknown: the window is then taken afresh.
+bool same_run(cpu_reading const& kept, std::optional<std::int64_t> started_at_ns);
 
 // Numbers the counters a stream's frames come from, so that no CPU window spans a restart. The
 // Engine keeps one stream across a restart, and the new counter begins again at 0: a frame whose

@@ -274,7 +274,8 @@ namespace {
 // reading, precpu_stats empty (its stream, a frame every 5 s, is not used). Each call of a
 // container advances its counters by one step: half a CPU (0.5 s of CPU time) in a second of its
 // read time (and 2 s of the host's CPU time on 2 CPUs), so any two readings of it give 50 %,
-// however far apart they are taken. Counts the stats calls of each container.
+// however far apart they are taken. Each container started before its first reading. Counts the
+// stats calls of each container.
 class one_shot_engine {
 public:
     explicit one_shot_engine(std::string listing)
@@ -282,6 +283,8 @@ public:
               if (target == "/version")
                   return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Podman Engine","Version":"4.9.3"}]})"};
               if (target == "/v1.41/containers/json?all=1") return {200, listing};
+              if (target.starts_with("/v1.41/containers/") && target.ends_with("/json"))  // before every reading
+                  return {200, R"({"State":{"Running":true,"Pid":1,"StartedAt":"2026-11-30T11:00:00Z"}})"};
               std::smatch m;
               if (!std::regex_match(target, m, std::regex(R"(/v1\.41/containers/(\w+)/stats\?stream=false&one-shot=true)")))
                   return {404, R"({"message":"no such container"})"};

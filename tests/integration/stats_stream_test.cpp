@@ -1,7 +1,8 @@
 // docker::stats_sampler's stats streams against a scripted engine, in this process: the frames
 // dockerd pushes (and the ways public bug reports saw streams go wrong: a stream that stops
 // sending, a frame split over reads, a frame too large, a container that dies mid-stream, a first
-// frame with a zeroed precpu_stats), one call of the sampler after another, as a daemon's ticks.
+// frame with a zeroed precpu_stats), one call of the sampler after another, as a daemon's ticks;
+// and one-shot calls across a restart.
 #include "docker/client.hpp"
 #include "docker/concurrent_stats.hpp"
 #include "support/scripted_engine.hpp"
@@ -13,8 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -364,4 +367,74 @@ TEST_CASE("stats streams: Podman's containers are read by one-shot calls", "[age
         sampler.close();
     });
     CHECK(count_requests(engine, "stream=true") == 0);
+}
+
+TEST_CASE("one-shot stats: a reading kept from before a restart opens no window, though the new counter is above it",
+          "[agent][stream]") {
+    // Read a call each (stream=false), as at an interval over 2 s and on Podman. The first run is
+    // idle (0.02 s of CPU at the kept reading, 12:00:01); the container restarts at 12:00:05 and the
+    // new run is busy on one CPU, its counter begun again and at 3 s by 12:00:08. Against the kept
+    // reading that would be (3 - 0.02) s over 14 s of host time on 2 CPUs: 42.6 %, where the run
+    // is at 100 %. Readings in order: {total_usage s, read time s after 12:00:00, host time step}.
+    struct answer {
+        double total;
+        int read_second;
+    };
+    std::vector<answer> const answers{{0.01, 0}, {0.02, 1}, {3.0, 8}, {4.0, 9}, {5.0, 10}};
+    std::atomic<std::size_t> reads{0};
+    std::atomic<bool> restarted{false};
+    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
+        if (target == "/v1.41/containers/aaa/json")
+            return {200, std::string(R"({"State":{"Running":true,"Pid":1,"StartedAt":")") +
+                             (restarted ? "2026-11-30T12:00:05.5Z" : "2026-11-30T11:00:00.123456789Z") + R"("}})"};
+        if (target != "/v1.41/containers/aaa/stats?stream=false&one-shot=true" || reads >= answers.size())
+            return {404, R"({"message":"no such container"})"};
+        auto const a = answers[reads++];
+        char read[32];
+        std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", a.read_second);
+        return {200, frame(at(a.read_second, a.total), std::nullopt, 10485760, read)};
+    });
+    on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
+        docker::stats_sampler sampler(false);
+        auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));  // two readings a second apart
+        restarted = true;
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        INFO(unknown_of(f[0]));
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // a fresh window: 12:00:08 to 12:00:09
+        CHECK(reads == 4);
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // the kept reading of the new run: one call
+        CHECK(reads == 5);
+        sampler.close();
+    });
+    CHECK(count_requests(engine, "GET /v1.41/containers/aaa/json") == 2);  // once a call with a kept reading
+}
+
+TEST_CASE("one-shot stats: without the container's start time a kept reading is not trusted", "[agent][stream]") {
+    // An engine whose inspection fails (or has no StartedAt): every call takes a fresh window.
+    std::atomic<int> reads{0};
+    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
+        if (target == "/v1.41/containers/aaa/json") return {500, R"({"message":"inspection broke"})"};
+        if (target == "/v1.41/containers/bbb/json") return {200, R"({"State":{"Running":true,"StartedAt":"soon"}})"};
+        if (target.ends_with("/stats?stream=false&one-shot=true")) {
+            auto const n = ++reads;
+            char read[32];
+            std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", n);
+            return {200, frame(at(n, 0.5 * n), std::nullopt, 10485760, read)};
+        }
+        return {404, R"({"message":"no such container"})"};
+    });
+    on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
+        docker::stats_sampler sampler(false);
+        for (int call = 0; call < 2; ++call) {
+            auto const f = co_await sampler.sample(client, listing(container("aaa"), container("bbb")), 100);
+            CHECK(f[0].cpu_percent.value_or(-1) == Approx(50.0));
+            CHECK(f[1].cpu_percent.value_or(-1) == Approx(50.0));
+        }
+        sampler.close();
+    });
+    CHECK(reads == 8);  // two readings of each container at each call
 }

@@ -240,6 +240,17 @@ TEST_CASE("window_opening: the reading kept at the previous call, else the frame
     CHECK(window_opening(kept, stopped).has_value());
 }
 
+TEST_CASE("same_run: a kept reading is of the current run only when the run began before it", "[docker]") {
+    cpu_reading kept;
+    kept.read_ns = 1'000'000'000'000;
+    CHECK(same_run(kept, 999'999'999'999));
+    CHECK_FALSE(same_run(kept, 1'000'000'000'000));  // the same nanosecond: not shown to be before
+    CHECK_FALSE(same_run(kept, 1'000'000'000'001));  // restarted after the reading
+    CHECK_FALSE(same_run(kept, std::nullopt));       // no start time (never started, unreadable)
+    kept.read_ns.reset();
+    CHECK_FALSE(same_run(kept, 1));  // a reading without its time
+}
+
 TEST_CASE("stream_counters: a restart inside a stream begins a new counter (Docker 20.10's frames)", "[docker]") {
     // tests/fixtures/docker_stats_stream/captured_docker20_restart: frames 0-4 before `docker
     // restart`, 5 and 6 after it, one stream.
