@@ -23,6 +23,11 @@ struct sampler_state {
     trouble_log unknown_figures{"figures unknown; sent as null", "figures known again"};
     std::string stats_source_said{};  // what was last logged about where container stats come from
     trouble_log engine_trouble{"no container figures: the container engine cannot be read", "the container engine answers again"};
+    // Without a container's start time, a reading kept from the previous cycle cannot be told from
+    // one before a restart: the container is read twice a cycle instead, a second apart.
+    trouble_log start_times{"cannot tell whether containers restarted since their last stats reading: each is read "
+                            "twice a cycle, a second apart",
+                            "containers' start times are read again"};
 };
 
 // One sample: the host's CPU window is the time since the previous cycle, or at least a second

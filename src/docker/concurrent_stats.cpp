@@ -135,6 +135,13 @@ asio::awaitable<void> read_stream(std::shared_ptr<stats_sampler::stream> s, std:
     s->news();
 }
 
+// Leaves `f` without a CPU figure, for `reason` ("cpu: ...") alone.
+void without_cpu(figures& f, std::string reason) {
+    f.cpu_percent.reset();
+    std::erase_if(f.unknown, [](std::string const& u) { return u.starts_with("cpu: "); });
+    f.unknown.insert(f.unknown.begin(), std::move(reason));
+}
+
 // Whether a stream has given what a figure needs: a reading whose CPU window can be opened, or
 // nothing more to wait for.
 bool stream_ready(stats_sampler::stream const& s, std::optional<cpu_reading> const& kept) {
@@ -160,8 +167,9 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
     return std::nullopt;
 }
 
-bool same_run(cpu_reading const& kept, std::optional<std::int64_t> started_at_ns) {
-    return kept.read_ns && started_at_ns && *started_at_ns < *kept.read_ns;
+bool same_run(cpu_reading const& from, cpu_reading const& to, std::optional<std::int64_t> started_at_ns) {
+    if (!started_at_ns || !from.read_ns || !to.read_ns) return false;
+    return *started_at_ns < *from.read_ns || *started_at_ns > *to.read_ns;
 }
 
 void stream_counters::number(stats_reading& frame) {
@@ -355,31 +363,39 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     co_await read_bounded(engine, listed, one_shot_read, one_shot, max_in_flight, first);
 
     // Each reading gets the one that opens its CPU window: the engine's own precpu_stats, else
-    // the reading kept from the previous call; those with neither are read again a second later.
+    // the reading kept from the previous call if no run of the container began between the two
+    // (same_run); those with neither are read again a second later.
     std::vector<std::size_t> again, kept_may_open;
+    std::vector<std::optional<cpu_reading>> kept_of(listed.size());
     for (auto const i : one_shot_read) {
         auto& r = *first[i];
         if (!r || !r->cpu_error.empty() || !r->cpu.system_usage || has_own_window(*r, basis)) continue;
         auto const kept = previous_.find(listed[i].id);
-        if (kept != previous_.end() && can_open_window(kept->second, r->cpu))
+        if (kept != previous_.end() && can_open_window(kept->second, r->cpu)) {
+            kept_of[i] = kept->second;
             kept_may_open.push_back(i);
-        else
+        } else {
             again.push_back(i);
-    }
-    // Asked after the reading, so that a restart before it shows; one after it costs a fresh window.
-    std::vector<std::optional<std::int64_t>> started_at(listed.size());
-    co_await run_bounded(kept_may_open, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
-        try {
-            if (auto const details = co_await inspect_container(engine, listed[i].id, {}))
-                started_at[i] = details->started_at_ns;
-        } catch (std::exception const&) {
-            // Unknown: the window is taken afresh, and the second reading says what is wrong.
         }
+    }
+    // Asked after the reading: a restart before it shows as a later StartedAt.
+    std::vector<std::optional<std::int64_t>> started_at(listed.size());
+    start_time_trouble_.clear();
+    co_await run_bounded(kept_may_open, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
+        std::string trouble;
+        try {
+            auto const details = co_await inspect_container(engine, listed[i].id, {});
+            if (details) started_at[i] = details->started_at_ns;  // none: removed since, read again
+            if (details && !details->started_at_ns) trouble = "the engine's State.StartedAt is missing or unreadable";
+        } catch (std::exception const& e) {
+            trouble = e.what();
+        }
+        if (!trouble.empty() && start_time_trouble_.empty())
+            start_time_trouble_ = "container " + listed[i].name + ": " + trouble;
     });
     for (auto const i : kept_may_open) {
-        auto const& kept = previous_.at(listed[i].id);
-        if (same_run(kept, started_at[i]))
-            (*first[i])->precpu = kept;
+        if (same_run(*kept_of[i], (*first[i])->cpu, started_at[i]))
+            (*first[i])->precpu = *kept_of[i];
         else
             again.push_back(i);
     }
@@ -395,13 +411,18 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
 
     std::map<std::string, cpu_reading, std::less<>> kept;
     for (auto const i : one_shot_read) {
-        auto const& r = second[i] ? *second[i] : *first[i];
-        if (!r) {
-            result[i].unknown = {r.error().message};
+        auto const& one = *first[i];
+        if (!one) {
+            result[i].unknown = {one.error().message};
             continue;
         }
-        result[i] = figures_of(*r, listed[i].state, basis);
-        if (r->cpu_error.empty() && r->cpu.system_usage) kept[listed[i].id] = r->cpu;
+        // A second reading that failed (the container removed meanwhile) leaves the first's memory.
+        bool const second_failed = second[i] && !*second[i];
+        auto const& r = second[i] && *second[i] ? **second[i] : *one;
+        result[i] = figures_of(r, listed[i].state, basis);
+        if (second_failed)
+            without_cpu(result[i], "cpu: the reading a second after the first failed: " + second[i]->error().message);
+        if (r.cpu_error.empty() && r.cpu.system_usage) kept[listed[i].id] = r.cpu;
     }
 
     // Cgroup files: each reading against the one kept from the previous call, else against its
@@ -466,10 +487,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         } else {
             // One frame so far: its memory, and no CPU figure yet.
             result[i] = figures_of(reading, listed[i].state, basis);
-            result[i].cpu_percent.reset();
-            std::erase_if(result[i].unknown, [](std::string const& u) { return u.starts_with("cpu: "); });
-            result[i].unknown.insert(result[i].unknown.begin(), "cpu: one reading from the stats stream so far; "
-                                                                "CPU needs two");
+            without_cpu(result[i], "cpu: one reading from the stats stream so far; CPU needs two");
         }
         if (reading.cpu_error.empty() && reading.cpu.system_usage) kept[id] = reading.cpu;
     }

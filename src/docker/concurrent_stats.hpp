@@ -20,11 +20,13 @@
 // stream may send nothing for them, moby#27772), and every container on Podman (its compat
 // stream sends a frame every 5 s, and a first one whose precpu_stats is milliseconds old) are read
 // a call each: `stream=false`, with `one-shot=true` from API 1.41 for one reading without the
-// engine's second collection, the other taken by the sampler itself (the reading kept from the
-// previous call, or, for a container read for the first time, a second reading a second after
-// the first). A kept reading is used only when the container has not started since it was taken
-// (same_run: one GET /containers/{id}/json after the reading, as many at once as stats calls).
-// An engine that fills precpu_stats although asked for one-shot is taken at its word.
+// engine's second collection, the other taken by the sampler itself: the reading kept from the
+// previous call, if the container did not start between the two (same_run: one
+// GET /containers/{id}/json after the stats calls, as many at once); else (a container read for
+// the first time, one that restarted, one whose start time cannot be had: start_time_trouble) a
+// second reading a second after the first. If that second reading fails, the first's memory stays
+// and CPU is unknown. An engine that fills precpu_stats although asked for one-shot is taken at
+// its word.
 // Podman's figures are on cpu_basis::wall_time (stats.hpp): its system_cpu_usage is busy time only.
 //
 // Cgroup files (Docker engines, when the sampler is given the host's /proc). A running or
@@ -74,12 +76,14 @@ bool has_one_shot_stats(std::string_view api_version);
 // precpu_stats, for figures_of to say why.
 std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept, stats_reading const& newest);
 
-// Whether a reading kept from an earlier call is of the container's current run, so that it can
-// open a one-shot reading's CPU window: the run began (inspect's State.StartedAt) before the engine
-// took the kept reading (its "read"), both on the engine's clock. A restart in between begins a new
-// counter, which nothing in a one-shot answer tells, and its total can be above the kept one. False
-// when either time is unknown: the window is then taken afresh.
-bool same_run(cpu_reading const& kept, std::optional<std::int64_t> started_at_ns);
+// Whether two readings of a container, `from` taken before `to`, are of one run of it, so that
+// their counters can be subtracted: the latest run began (inspect's State.StartedAt, asked after
+// `to` was taken) before `from`, or after `to` (both are of the run before). A restart between
+// them begins a new counter, which nothing in a one-shot answer tells, and whose total can be
+// above `from`'s. The times are the engine's clock ("read", StartedAt); a step of that clock
+// backwards across a restart would hide it. False when a time is unknown: the window is then taken
+// afresh.
+bool same_run(cpu_reading const& from, cpu_reading const& to, std::optional<std::int64_t> started_at_ns);
 
 // Numbers the counters a stream's frames come from, so that no CPU window spans a restart. The
 // Engine keeps one stream across a restart, and the new counter begins again at 0: a frame whose
@@ -135,6 +139,10 @@ public:
     // and why the first of the others could not be (empty when none failed, or without a reader).
     std::size_t read_from_cgroups() const { return read_from_cgroups_; }
     std::string const& cgroup_trouble() const { return cgroup_trouble_; }
+    // Of the previous call's one-shot readings with a kept reading, why the first container's start
+    // time could not be had ("container web: ..."; empty when none failed): each such container was
+    // read twice, a second apart, and is every call until that is mended.
+    std::string const& start_time_trouble() const { return start_time_trouble_; }
 
     struct stream;  // one container's stream, shared with the coroutine that reads it
 
@@ -162,6 +170,7 @@ private:
     std::map<std::string, cpu_reading, std::less<>> cgroup_previous_;  // by container id
     std::size_t read_from_cgroups_ = 0;
     std::string cgroup_trouble_;
+    std::string start_time_trouble_;
 };
 
 // One stats_sampler's first call, by one-shot calls: every container read afresh (hicloud

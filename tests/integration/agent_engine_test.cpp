@@ -3,6 +3,7 @@
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/scripted_engine.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -274,17 +275,20 @@ namespace {
 // reading, precpu_stats empty (its stream, a frame every 5 s, is not used). Each call of a
 // container advances its counters by one step: half a CPU (0.5 s of CPU time) in a second of its
 // read time (and 2 s of the host's CPU time on 2 CPUs), so any two readings of it give 50 %,
-// however far apart they are taken. Each container started before its first reading. Counts the
-// stats calls of each container.
+// however far apart they are taken. Each container started before its first reading (its
+// StartedAt is 11:00, its readings' times from 12:00 on). Counts the stats calls of each container.
 class one_shot_engine {
 public:
-    explicit one_shot_engine(std::string listing)
-        : engine_([this, listing = std::move(listing)](std::string const& target) -> std::pair<int, std::string> {
+    // `inspect_fails`: GET /containers/{id}/json answers 500.
+    explicit one_shot_engine(std::string listing, bool inspect_fails = false)
+        : engine_([this, listing = std::move(listing), inspect_fails](std::string const& target) -> std::pair<int, std::string> {
               if (target == "/version")
                   return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Podman Engine","Version":"4.9.3"}]})"};
               if (target == "/v1.41/containers/json?all=1") return {200, listing};
-              if (target.starts_with("/v1.41/containers/") && target.ends_with("/json"))  // before every reading
+              if (target.starts_with("/v1.41/containers/") && target.ends_with("/json")) {
+                  if (inspect_fails) return {500, R"({"message":"inspection is broken here"})"};
                   return {200, R"({"State":{"Running":true,"Pid":1,"StartedAt":"2026-11-30T11:00:00Z"}})"};
+              }
               std::smatch m;
               if (!std::regex_match(target, m, std::regex(R"(/v1\.41/containers/(\w+)/stats\?stream=false&one-shot=true)")))
                   return {404, R"({"message":"no such container"})"};
@@ -352,6 +356,28 @@ TEST_CASE("agent: with one-shot stats (Podman) a daemon reads each container onc
     CHECK(cycles >= 4);
     CHECK(engine.calls("aaa") == cycles + 1);
     CHECK_THAT(r.err, !Catch::Contains("ticks skipped"));
+}
+
+TEST_CASE("agent: a daemon that cannot read containers' start times reads them twice a cycle, and says so once",
+          "[agent]") {
+    one_shot_engine engine(R"([{"Id":"aaa","Names":["/web"],"State":"running"}])", true);
+    auto const r = test::run_process(test::hicloud_binary(), {"agent", "--dry-run", "--interval", "2"},
+                                     {"HICLOUD_CONFIG=", "HICLOUD_AGENT_DOCKER_HOST=" + engine.host()},
+                                     std::chrono::seconds(60), std::chrono::milliseconds(6500));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    std::istringstream lines(r.out);
+    std::string line;
+    int cycles = 0;
+    while (std::getline(lines, line)) {
+        ++cycles;
+        CHECK(boost::json::parse(line).at("container_stats").as_array().at(0).at("con_cpu_percent").to_number<double>() ==
+              Approx(50.0));
+    }
+    CHECK(cycles >= 3);
+    CHECK(engine.calls("aaa") == 2 * cycles);  // each cycle a fresh window
+    CHECK(test::occurrences(r.err, "cannot tell whether containers restarted since their last stats reading") == 1);
+    CHECK_THAT(r.err, Catch::Contains("inspection is broken here") && Catch::Contains("container web"));
 }
 
 TEST_CASE("agent: a daemon keeps one stats stream per running container and stores a sample every tick", "[agent]") {

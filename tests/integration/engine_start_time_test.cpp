@@ -1,6 +1,6 @@
 // The engines' word on restarts that one-shot stats calls rely on (concurrent_stats.hpp's
-// same_run): inspect's State.StartedAt and a stats answer's "read" are on one clock, so a reading
-// taken before a restart is before the new run's StartedAt, and one taken after is after it.
+// same_run): inspect's State.StartedAt and a stats answer's "read" are on one clock, so readings
+// taken before a restart are before the new run's StartedAt, and those taken after are after it.
 // Against the test dockerd and the test Podman.
 #include "docker/client.hpp"
 #include "docker/concurrent_stats.hpp"
@@ -52,16 +52,19 @@ TEST_CASE("engine start time: a reading before a restart is of another run by St
             io,
             [&]() -> asio::awaitable<void> {
                 co_await engine.negotiate();
-                auto const before = co_await one_shot_reading(engine, c.name);
+                auto const a1 = co_await one_shot_reading(engine, c.name);
+                auto const a2 = co_await one_shot_reading(engine, c.name);
                 auto const first_run = co_await started_at(engine, c.name);
-                CHECK(docker::same_run(before, first_run));
+                CHECK(docker::same_run(a1, a2, first_run));  // the run began before both
 
                 auto const restart = test::engine_run(e, {"restart", "-t", "0", c.name});
                 REQUIRE(restart.exit_code == 0);
+                auto const b1 = co_await one_shot_reading(engine, c.name);
                 auto const second_run = co_await started_at(engine, c.name);
                 CHECK(second_run > first_run);
-                CHECK_FALSE(docker::same_run(before, second_run));
-                CHECK(docker::same_run(co_await one_shot_reading(engine, c.name), second_run));
+                CHECK_FALSE(docker::same_run(a2, b1, second_run));  // the restart is between them
+                CHECK(docker::same_run(a1, a2, second_run));        // both before it: the old run's
+                CHECK(docker::same_run(b1, co_await one_shot_reading(engine, c.name), second_run));
             },
             [](std::exception_ptr failure) {
                 if (failure) std::rethrow_exception(failure);

@@ -369,51 +369,103 @@ TEST_CASE("stats streams: Podman's containers are read by one-shot calls", "[age
     CHECK(count_requests(engine, "stream=true") == 0);
 }
 
-TEST_CASE("one-shot stats: a reading kept from before a restart opens no window, though the new counter is above it",
-          "[agent][stream]") {
-    // Read a call each (stream=false), as at an interval over 2 s and on Podman. The first run is
-    // idle (0.02 s of CPU at the kept reading, 12:00:01); the container restarts at 12:00:05 and the
-    // new run is busy on one CPU, its counter begun again and at 3 s by 12:00:08. Against the kept
-    // reading that would be (3 - 0.02) s over 14 s of host time on 2 CPUs: 42.6 %, where the run
-    // is at 100 %. Readings in order: {total_usage s, read time s after 12:00:00, host time step}.
+namespace {
+
+// A Docker engine answering one-shot stats calls for container "aaa" from `answers` in turn:
+// {total_usage s, read time in seconds after 12:00:00, which is also the host-time step}. Its
+// StartedAt is 11:00 until `restart_at` is set, then that time; `restart_after_reads` sets it by
+// itself once that many readings were answered.
+class restarting_engine {
+public:
     struct answer {
         double total;
         int read_second;
     };
-    std::vector<answer> const answers{{0.01, 0}, {0.02, 1}, {3.0, 8}, {4.0, 9}, {5.0, 10}};
-    std::atomic<std::size_t> reads{0};
-    std::atomic<bool> restarted{false};
-    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
+    restarting_engine(std::vector<answer> answers, std::string restart_at, std::size_t restart_after_reads = 0)
+        : answers_(std::move(answers)), restart_at_(std::move(restart_at)), restart_after_(restart_after_reads),
+          engine_([this](std::string const& target) { return answer_for(target); }) {}
+
+    scripted_engine const& scripted() const { return engine_; }
+    std::size_t reads() const { return reads_; }
+    void restart() { restarted_ = true; }
+    std::size_t inspections() const { return count_requests(engine_, "GET /v1.41/containers/aaa/json"); }
+
+private:
+    std::pair<int, std::string> answer_for(std::string const& target) {
         if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
         if (target == "/v1.41/containers/aaa/json")
-            return {200, std::string(R"({"State":{"Running":true,"Pid":1,"StartedAt":")") +
-                             (restarted ? "2026-11-30T12:00:05.5Z" : "2026-11-30T11:00:00.123456789Z") + R"("}})"};
-        if (target != "/v1.41/containers/aaa/stats?stream=false&one-shot=true" || reads >= answers.size())
+            return {200, R"({"State":{"Running":true,"Pid":1,"StartedAt":")" +
+                             (restarted_ ? restart_at_ : std::string("2026-11-30T11:00:00.123456789Z")) + R"("}})"};
+        if (target != "/v1.41/containers/aaa/stats?stream=false&one-shot=true" || reads_ >= answers_.size())
             return {404, R"({"message":"no such container"})"};
-        auto const a = answers[reads++];
+        auto const a = answers_[reads_++];
+        if (restart_after_ > 0 && reads_ == restart_after_) restarted_ = true;
         char read[32];
         std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", a.read_second);
         return {200, frame(at(a.read_second, a.total), std::nullopt, 10485760, read)};
-    });
-    on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
+    }
+
+    std::vector<answer> answers_;
+    std::string restart_at_;
+    std::size_t restart_after_;
+    std::atomic<std::size_t> reads_{0};
+    std::atomic<bool> restarted_{false};
+    scripted_engine engine_;  // last: its thread calls answer_for, which reads the members above
+};
+
+}  // namespace
+
+TEST_CASE("one-shot stats: a reading kept from before a restart opens no window, though the new counter is above it",
+          "[agent][stream]") {
+    // Read a call each (stream=false), as at an interval over 2 s and on Podman. The first run is
+    // idle (0.02 s of CPU at the kept reading, 12:00:01); the container restarts at 12:00:05.5 and
+    // the new run is busy on one CPU, its counter begun again and at 3 s by 12:00:08. Against the
+    // kept reading that would be (3 - 0.02) s over 14 s of host time on 2 CPUs: 42.6 %, where the
+    // run is at 100 %.
+    restarting_engine engine({{0.01, 0}, {0.02, 1}, {3.0, 8}, {4.0, 9}, {5.0, 10}}, "2026-11-30T12:00:05.5Z");
+    on_loop(engine.scripted(), [&](docker::client& client) -> asio::awaitable<void> {
         docker::stats_sampler sampler(false);
         auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
         CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));  // two readings a second apart
-        restarted = true;
+        engine.restart();
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         INFO(unknown_of(f[0]));
         CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // a fresh window: 12:00:08 to 12:00:09
-        CHECK(reads == 4);
+        CHECK(engine.reads() == 4);
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // the kept reading of the new run: one call
-        CHECK(reads == 5);
+        CHECK(engine.reads() == 5);
+        CHECK(sampler.start_time_trouble().empty());
         sampler.close();
     });
-    CHECK(count_requests(engine, "GET /v1.41/containers/aaa/json") == 2);  // once a call with a kept reading
+    CHECK(engine.inspections() == 2);  // once a call with a kept reading
 }
 
-TEST_CASE("one-shot stats: without the container's start time a kept reading is not trusted", "[agent][stream]") {
-    // An engine whose inspection fails (or has no StartedAt): every call takes a fresh window.
+TEST_CASE("one-shot stats: a restart after the reading, before the inspection, leaves the window of the run before",
+          "[agent][stream]") {
+    // The container restarts at 12:00:08.5, after the reading of 12:00:08 (0.5 s, the old run) and
+    // before it is inspected: that reading and the kept one (12:00:01) are of the old run, 0.48 s
+    // over 14 s of host time on 2 CPUs, 6.86 %. The next call's reading (12:00:10, the new run at
+    // 0.9 s) is not paired with the old run's: a fresh window, 1.9 - 0.9 s over a second, 100 %.
+    restarting_engine engine({{0.01, 0}, {0.02, 1}, {0.5, 8}, {0.9, 10}, {1.9, 11}}, "2026-11-30T12:00:08.5Z", 3);
+    on_loop(engine.scripted(), [&](docker::client& client) -> asio::awaitable<void> {
+        docker::stats_sampler sampler(false);
+        auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        INFO(unknown_of(f[0]));
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(0.48 / 14 * 2 * 100));
+        CHECK(engine.reads() == 3);
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));
+        CHECK(engine.reads() == 5);
+        sampler.close();
+    });
+}
+
+TEST_CASE("one-shot stats: without the container's start time a kept reading is not trusted, and the sampler says why",
+          "[agent][stream]") {
+    // An engine whose inspection fails, or has no StartedAt it can read: every call takes a fresh window.
     std::atomic<int> reads{0};
     scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
         if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
@@ -434,7 +486,39 @@ TEST_CASE("one-shot stats: without the container's start time a kept reading is 
             CHECK(f[0].cpu_percent.value_or(-1) == Approx(50.0));
             CHECK(f[1].cpu_percent.value_or(-1) == Approx(50.0));
         }
+        CHECK_THAT(sampler.start_time_trouble(),
+                   Catch::Contains("container name-") &&
+                       (Catch::Contains("inspection broke") || Catch::Contains("State.StartedAt is missing or unreadable")));
         sampler.close();
     });
     CHECK(reads == 8);  // two readings of each container at each call
+}
+
+TEST_CASE("one-shot stats: a container removed between its two readings keeps the first's memory, CPU unknown",
+          "[agent][stream]") {
+    // Inspected after the second call's reading, it is gone (404), and so is its second reading.
+    std::atomic<int> reads{0};
+    scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
+        if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
+        if (target == "/v1.41/containers/aaa/json" || reads >= 3) return {404, R"({"message":"No such container: aaa"})"};
+        if (target.ends_with("/stats?stream=false&one-shot=true")) {
+            auto const n = ++reads;
+            char read[32];
+            std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", n);
+            return {200, frame(at(n, 0.5 * n), std::nullopt, 20971520, read)};
+        }
+        return {404, R"({"message":"no such path"})"};
+    });
+    on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
+        docker::stats_sampler sampler(false);
+        auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(50.0));
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK_FALSE(f[0].cpu_percent);
+        CHECK(f[0].memory_used_bytes == std::optional<std::uint64_t>(20971520));
+        CHECK_THAT(unknown_of(f[0]), Catch::StartsWith("cpu: the reading a second after the first failed: ") &&
+                                         Catch::Contains("No such container"));
+        CHECK(sampler.start_time_trouble().empty());  // a container gone is no trouble
+        sampler.close();
+    });
 }

@@ -240,15 +240,19 @@ TEST_CASE("window_opening: the reading kept at the previous call, else the frame
     CHECK(window_opening(kept, stopped).has_value());
 }
 
-TEST_CASE("same_run: a kept reading is of the current run only when the run began before it", "[docker]") {
-    cpu_reading kept;
-    kept.read_ns = 1'000'000'000'000;
-    CHECK(same_run(kept, 999'999'999'999));
-    CHECK_FALSE(same_run(kept, 1'000'000'000'000));  // the same nanosecond: not shown to be before
-    CHECK_FALSE(same_run(kept, 1'000'000'000'001));  // restarted after the reading
-    CHECK_FALSE(same_run(kept, std::nullopt));       // no start time (never started, unreadable)
-    kept.read_ns.reset();
-    CHECK_FALSE(same_run(kept, 1));  // a reading without its time
+TEST_CASE("same_run: two readings are of one run unless the latest began between them", "[docker]") {
+    cpu_reading from, to;
+    from.read_ns = 1'000'000'000'000;
+    to.read_ns = 1'003'000'000'000;
+    CHECK(same_run(from, to, 999'999'999'999));        // the run began before both
+    CHECK_FALSE(same_run(from, to, 1'001'000'000'000));  // restarted between them
+    CHECK_FALSE(same_run(from, to, 1'000'000'000'000));  // at the nanosecond of `from`: not shown to be before
+    CHECK_FALSE(same_run(from, to, 1'003'000'000'000));  // nor at that of `to`
+    CHECK(same_run(from, to, 1'003'000'000'001));        // restarted after both: both of the run before
+    CHECK_FALSE(same_run(from, to, std::nullopt));       // no start time (never started, unreadable)
+    to.read_ns.reset();
+    CHECK_FALSE(same_run(from, to, 1));  // a reading without its time
+    CHECK_FALSE(same_run(to, from, 1));
 }
 
 TEST_CASE("stream_counters: a restart inside a stream begins a new counter (Docker 20.10's frames)", "[docker]") {
