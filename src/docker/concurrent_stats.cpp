@@ -191,6 +191,25 @@ stats_sampler::stats_sampler(bool streams, std::optional<std::string> cgroup_pro
     if (cgroup_proc_root) cgroups_ = std::make_unique<cgroup_reader>(std::move(*cgroup_proc_root));
 }
 
+asio::awaitable<std::vector<std::optional<std::int64_t>>> stats_sampler::start_times(
+    client& engine, std::vector<container_summary> const& listed, std::vector<std::size_t> const& which,
+    std::size_t max_in_flight) {
+    std::vector<std::optional<std::int64_t>> started_at(listed.size());
+    co_await run_bounded(which, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
+        std::string trouble;
+        try {
+            auto const details = co_await inspect_container(engine, listed[i].id, {});
+            if (details) started_at[i] = details->started_at_ns;  // none: removed since
+            if (details && !details->started_at_ns) trouble = "the engine's State.StartedAt is missing or unreadable";
+        } catch (std::exception const& e) {
+            trouble = e.what();
+        }
+        if (!trouble.empty() && start_time_trouble_.empty())
+            start_time_trouble_ = "container " + listed[i].name + ": " + trouble;
+    });
+    co_return started_at;
+}
+
 asio::awaitable<std::vector<std::size_t>> stats_sampler::read_cgroups(client& engine,
                                                                       std::vector<container_summary> const& listed,
                                                                       std::vector<std::size_t> const& which,
@@ -292,6 +311,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<figures> result(listed.size());
     std::vector<std::size_t> streamed, one_shot_read;  // indexes of `listed` that may have a process
     std::set<std::string_view> wanted;                 // ids of those streamed
+    std::set<std::string_view> opened;                 // ids of the streams opened by this call
     // Podman's compat stream sends a frame every 5 s, the first with a precpu_stats milliseconds old.
     bool const streaming = streams_wanted_ && engine.kind() != engine_kind::podman;
     auto const basis = cpu_basis_of(engine.kind());
@@ -301,6 +321,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<std::size_t> direct;
     std::vector<bool> is_direct(listed.size());
     read_from_cgroups_ = 0;
+    start_time_trouble_.clear();
     if (cgroups_ && engine.kind() != engine_kind::podman) {
         std::vector<std::size_t> live;
         for (std::size_t i = 0; i < listed.size(); ++i)
@@ -349,6 +370,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
             s->wake = wake_;
             if (auto const b = broke.find(c.id); b != broke.end()) s->why = b->second;
             streams_.emplace(c.id, s);
+            opened.insert(c.id);
             asio::co_spawn(executor, read_stream(s, engine.deadline()), asio::detached);
         }
         streamed.push_back(i);
@@ -379,20 +401,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         }
     }
     // Asked after the reading: a restart before it shows as a later StartedAt.
-    std::vector<std::optional<std::int64_t>> started_at(listed.size());
-    start_time_trouble_.clear();
-    co_await run_bounded(kept_may_open, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
-        std::string trouble;
-        try {
-            auto const details = co_await inspect_container(engine, listed[i].id, {});
-            if (details) started_at[i] = details->started_at_ns;  // none: removed since, read again
-            if (details && !details->started_at_ns) trouble = "the engine's State.StartedAt is missing or unreadable";
-        } catch (std::exception const& e) {
-            trouble = e.what();
-        }
-        if (!trouble.empty() && start_time_trouble_.empty())
-            start_time_trouble_ = "container " + listed[i].name + ": " + trouble;
-    });
+    auto const started_at = co_await start_times(engine, listed, kept_may_open, max_in_flight);
     for (auto const i : kept_may_open) {
         if (same_run(*kept_of[i], (*first[i])->cpu, started_at[i]))
             (*first[i])->precpu = *kept_of[i];
@@ -463,6 +472,18 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<std::string> ids;
     for (auto const i : streamed) ids.push_back(listed[i].id);
     co_await wait_for_streams(ids, wait_until);
+    // A stream opened by this call has no frame of its own before the reading kept from the
+    // previous call (a one-shot call's, an earlier stream's) to show a restart since: that
+    // reading opens its window only if same_run says so, as for one-shot calls.
+    std::vector<std::size_t> new_stream_kept;
+    for (auto const i : streamed) {
+        auto const& s = *streams_.at(listed[i].id);
+        auto const previous = previous_.find(listed[i].id);
+        if (opened.contains(listed[i].id) && s.newest && s.newest->cpu_error.empty() && previous != previous_.end() &&
+            can_open_window(previous->second, s.newest->cpu))
+            new_stream_kept.push_back(i);
+    }
+    auto const stream_started_at = co_await start_times(engine, listed, new_stream_kept, max_in_flight);
     for (auto const i : streamed) {
         auto const& id = listed[i].id;
         auto const& s = *streams_.at(id);
@@ -480,8 +501,12 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
             continue;
         }
         auto const previous = previous_.find(id);
+        std::optional<cpu_reading> kept_reading;
+        if (previous != previous_.end()) kept_reading = previous->second;
         auto reading = *s.newest;
-        if (auto const opening = window_opening(previous == previous_.end() ? std::nullopt : std::optional(previous->second), reading)) {
+        bool const checked = std::find(new_stream_kept.begin(), new_stream_kept.end(), i) != new_stream_kept.end();
+        if (checked && !same_run(*kept_reading, reading.cpu, stream_started_at[i])) kept_reading.reset();
+        if (auto const opening = window_opening(kept_reading, reading)) {
             reading.precpu = *opening;
             result[i] = figures_of(reading, listed[i].state, basis);
         } else {

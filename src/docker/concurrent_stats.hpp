@@ -10,7 +10,10 @@
 // parsed as it arrives and only the newest reading is kept, so a call takes what is there. CPU:
 // the newest reading against the one kept at the previous call (a daemon's previous tick: the
 // figure covers the whole interval, as the host's does), or, when there is none or no newer frame
-// came since, against the frame's own precpu_stats; memory from the newest reading. A stream seen
+// came since, against the frame's own precpu_stats; memory from the newest reading. A restart
+// inside a stream is told by its frames (stream_counters); a stream opened by the call has no
+// frame before the kept reading (from a one-shot call, or a stream that ended), which then opens
+// the window only if same_run says so (one GET /containers/{id}/json). A stream seen
 // for the first time needs two frames (dockerd's first has an empty precpu_stats): the call waits
 // for them until `wait_until`. A stream that ends, fails or sends nothing within the client's
 // deadline is dropped, and opened again at the next call; its container's figures are unknown
@@ -91,7 +94,10 @@ bool same_run(cpu_reading const& from, cpu_reading const& to, std::optional<std:
 // container was stopped), begins a new counter with an id of its own. number() sets the frame's
 // cpu.counter_id, and its precpu.counter_id to the previous frame's counter, which precpu_stats is.
 // Until a stream sees a restart its frames carry no id, as one-shot readings do, so a reading kept
-// from a one-shot call still opens the window of a new stream's first frame.
+// from a one-shot call can still open the window of a new stream's first frame (if same_run).
+// Not told: a restart with no empty frame between whose new counter is already above the previous
+// frame's, that is, whose old run had used less CPU in all than the new one did before its first
+// frame (about a second).
 class stream_counters {
 public:
     void number(stats_reading& frame);
@@ -154,6 +160,13 @@ private:
                                                                   std::vector<std::size_t> const& which,
                                                                   std::size_t max_in_flight,
                                                                   std::vector<stats_reading>& out);
+    // The start times (State.StartedAt) of the containers of `listed` (indexes `which`), as many
+    // inspected at once as stats calls; nullopt where unknown, the first failure's reason in
+    // start_time_trouble_ (a container gone is no failure).
+    boost::asio::awaitable<std::vector<std::optional<std::int64_t>>> start_times(client& engine,
+                                                                                std::vector<container_summary> const& listed,
+                                                                                std::vector<std::size_t> const& which,
+                                                                                std::size_t max_in_flight);
     boost::asio::awaitable<void> wait_for_streams(std::vector<std::string> const& ids,
                                                   std::chrono::steady_clock::time_point wait_until);
     std::map<std::string, std::shared_ptr<stream>, std::less<>> streams_;  // by container id

@@ -369,6 +369,53 @@ TEST_CASE("stats streams: Podman's containers are read by one-shot calls", "[age
     CHECK(count_requests(engine, "stream=true") == 0);
 }
 
+TEST_CASE("stats streams: a stream opened again does not pair its first frame with the old run's kept reading",
+          "[agent][stream]") {
+    // An engine that ends the stream when the container stops. The first run is idle (0.02 s of CPU
+    // at the kept frame, 12:00:01); the container restarts at 12:00:05.5, and the new stream's first
+    // frame (12:00:08, no precpu_stats) has the new run at 3 s. Paired with the kept frame that
+    // would be 42.6 %; the new run's CPU needs the new stream's second frame, which the next call has.
+    std::atomic<int> opens{0};
+    std::atomic<bool> restarted{false};
+    scripted_engine engine(
+        [&](std::string const& target) -> std::pair<int, std::string> {
+            if (target == "/v1.41/containers/aaa/json")
+                return {200, std::string(R"({"State":{"Running":true,"Pid":1,"StartedAt":")") +
+                                 (restarted ? "2026-11-30T12:00:05.5Z" : "2026-11-30T11:00:00Z") + R"("}})"};
+            return docker_engine()(target);
+        },
+        [&](std::string const&, stream_writer& out) {
+            if (++opens == 1) {
+                out.write(frame(at(0, 0.01), std::nullopt, 10485760, "2026-11-30T12:00:00Z"));
+                out.write(frame(at(1, 0.02), at(0, 0.01), 10485760, "2026-11-30T12:00:01Z", "2026-11-30T12:00:00Z"));
+                return true;  // ends: the container stopped
+            }
+            out.write(frame(at(8, 3.0), std::nullopt, 20971520, "2026-11-30T12:00:08Z"));
+            out.pause(2000ms);  // long enough for the call that opened the stream to be done
+            out.write(frame(at(9, 4.0), at(8, 3.0), 20971520, "2026-11-30T12:00:09Z", "2026-11-30T12:00:08Z"));
+            out.hold();
+            return true;
+        });
+    on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
+        docker::stats_sampler sampler;
+        auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));
+        restarted = true;
+        co_await sleep_for(300ms);  // the end of the stream is read meanwhile
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        INFO(unknown_of(f[0]));
+        CHECK(opens == 2);
+        CHECK_FALSE(f[0].cpu_percent);
+        CHECK_THAT(unknown_of(f[0]), Catch::StartsWith("cpu: one reading from the stats stream so far"));
+        CHECK(f[0].memory_used_bytes == std::optional<std::uint64_t>(20971520));
+        co_await sleep_for(2500ms);
+        f = co_await sampler.sample(client, listing(container("aaa")), 100);
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // 12:00:08 to 12:00:09 of the new run
+        sampler.close();
+    });
+    CHECK(count_requests(engine, "GET /v1.41/containers/aaa/json") == 1);  // only for the stream opened again
+}
+
 namespace {
 
 // A Docker engine answering one-shot stats calls for container "aaa" from `answers` in turn:
