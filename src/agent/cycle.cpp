@@ -55,9 +55,11 @@ asio::awaitable<report::sample> take_sample(sampler_state& a, settings const& se
         containers = co_await sample_containers(a.engine, a.container_stats, settings.docker_stats_in_flight, stats_wait_until,
                                               unknown);
         log_stats_source(a);
-        std::map<std::string, std::string> start_time_trouble;
-        if (auto const& why = a.container_stats.start_time_trouble(); !why.empty()) start_time_trouble["containers"] = why;
-        a.start_times.cycle(start_time_trouble);
+        if (a.container_stats.start_times_asked()) {  // else nothing is known either way
+            std::map<std::string, std::string> start_time_trouble;
+            if (auto const& why = a.container_stats.start_time_trouble(); !why.empty()) start_time_trouble["containers"] = why;
+            a.start_times.cycle(start_time_trouble);
+        }
     } catch (std::exception const& e) {
         docker_failed = true;
         a.engine_ready = false;

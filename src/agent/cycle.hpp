@@ -24,7 +24,8 @@ struct sampler_state {
     std::string stats_source_said{};  // what was last logged about where container stats come from
     trouble_log engine_trouble{"no container figures: the container engine cannot be read", "the container engine answers again"};
     // Without a container's start time, a reading kept from the previous cycle cannot be told from
-    // one before a restart: the container is read twice a cycle instead, a second apart.
+    // one before a restart, and is not used: the container is read twice a cycle instead, a second
+    // apart (one-shot calls), or its new stream's own second frame is waited for.
     trouble_log start_times{"cannot tell whether containers restarted since their last stats reading: each is read "
                             "twice a cycle, a second apart",
                             "containers' start times are read again"};

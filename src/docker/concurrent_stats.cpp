@@ -195,18 +195,20 @@ asio::awaitable<std::vector<std::optional<std::int64_t>>> stats_sampler::start_t
     client& engine, std::vector<container_summary> const& listed, std::vector<std::size_t> const& which,
     std::size_t max_in_flight) {
     std::vector<std::optional<std::int64_t>> started_at(listed.size());
+    std::vector<std::string> trouble(listed.size());
     co_await run_bounded(which, max_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
-        std::string trouble;
         try {
             auto const details = co_await inspect_container(engine, listed[i].id, {});
             if (details) started_at[i] = details->started_at_ns;  // none: removed since
-            if (details && !details->started_at_ns) trouble = "the engine's State.StartedAt is missing or unreadable";
+            if (details && !details->started_at_ns) trouble[i] = "the engine's State.StartedAt is missing or unreadable";
         } catch (std::exception const& e) {
-            trouble = e.what();
+            trouble[i] = e.what();
         }
-        if (!trouble.empty() && start_time_trouble_.empty())
-            start_time_trouble_ = "container " + listed[i].name + ": " + trouble;
     });
+    start_times_asked_ = start_times_asked_ || !which.empty();
+    // The first in listing order, not in the order the answers came: the same trouble reads the same.
+    for (auto const i : which)
+        if (!trouble[i].empty() && start_time_trouble_.empty()) start_time_trouble_ = "container " + listed[i].name + ": " + trouble[i];
     co_return started_at;
 }
 
@@ -281,11 +283,11 @@ void stats_sampler::close() {
 }
 
 asio::awaitable<void> stats_sampler::wait_for_streams(std::vector<std::string> const& ids,
-                                                      std::chrono::steady_clock::time_point wait_until) {
+                                                      std::chrono::steady_clock::time_point wait_until, bool use_kept) {
     for (;;) {
         bool all = true;
         for (auto const& id : ids) {
-            auto const kept = previous_.find(id);
+            auto const kept = use_kept ? previous_.find(id) : previous_.end();
             if (!stream_ready(*streams_.at(id), kept == previous_.end() ? std::nullopt : std::optional(kept->second))) {
                 all = false;
                 break;
@@ -322,6 +324,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     std::vector<bool> is_direct(listed.size());
     read_from_cgroups_ = 0;
     start_time_trouble_.clear();
+    start_times_asked_ = false;
     if (cgroups_ && engine.kind() != engine_kind::podman) {
         std::vector<std::size_t> live;
         for (std::size_t i = 0; i < listed.size(); ++i)
@@ -471,19 +474,38 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     // Streams: what they have, once each has two readings or gave up, or at `wait_until`.
     std::vector<std::string> ids;
     for (auto const i : streamed) ids.push_back(listed[i].id);
-    co_await wait_for_streams(ids, wait_until);
+    co_await wait_for_streams(ids, wait_until, true);
     // A stream opened by this call has no frame of its own before the reading kept from the
-    // previous call (a one-shot call's, an earlier stream's) to show a restart since: that
-    // reading opens its window only if same_run says so, as for one-shot calls.
-    std::vector<std::size_t> new_stream_kept;
+    // previous call (a one-shot call's, an earlier stream's) to show a restart since: that reading
+    // opens the window of the frame there now only if same_run says so, as for one-shot calls.
+    // Else (refused, or no frame yet to check) the stream's own frames are waited for.
+    std::vector<std::size_t> to_check;
+    std::vector<std::optional<stats_reading>> checked_frame(listed.size());
+    std::set<std::string_view> without_kept;
+    kept_of.assign(listed.size(), std::nullopt);
     for (auto const i : streamed) {
-        auto const& s = *streams_.at(listed[i].id);
-        auto const previous = previous_.find(listed[i].id);
-        if (opened.contains(listed[i].id) && s.newest && s.newest->cpu_error.empty() && previous != previous_.end() &&
-            can_open_window(previous->second, s.newest->cpu))
-            new_stream_kept.push_back(i);
+        auto const& id = listed[i].id;
+        auto const& s = *streams_.at(id);
+        auto const previous = previous_.find(id);
+        if (!opened.contains(id) || previous == previous_.end()) continue;
+        if (s.newest && s.newest->cpu_error.empty() && can_open_window(previous->second, s.newest->cpu)) {
+            checked_frame[i] = *s.newest;  // newer frames may come during the inspection: unchecked
+            kept_of[i] = previous->second;
+            to_check.push_back(i);
+        } else {
+            without_kept.insert(id);
+        }
     }
-    auto const stream_started_at = co_await start_times(engine, listed, new_stream_kept, max_in_flight);
+    auto const stream_started_at = co_await start_times(engine, listed, to_check, max_in_flight);
+    for (auto const i : to_check)
+        if (!same_run(*kept_of[i], checked_frame[i]->cpu, stream_started_at[i])) {
+            checked_frame[i].reset();
+            without_kept.insert(listed[i].id);
+        }
+    if (!without_kept.empty()) {
+        std::vector<std::string> refused(without_kept.begin(), without_kept.end());
+        co_await wait_for_streams(refused, wait_until, false);
+    }
     for (auto const i : streamed) {
         auto const& id = listed[i].id;
         auto const& s = *streams_.at(id);
@@ -502,10 +524,8 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         }
         auto const previous = previous_.find(id);
         std::optional<cpu_reading> kept_reading;
-        if (previous != previous_.end()) kept_reading = previous->second;
-        auto reading = *s.newest;
-        bool const checked = std::find(new_stream_kept.begin(), new_stream_kept.end(), i) != new_stream_kept.end();
-        if (checked && !same_run(*kept_reading, reading.cpu, stream_started_at[i])) kept_reading.reset();
+        if (previous != previous_.end() && !without_kept.contains(id)) kept_reading = previous->second;
+        auto reading = checked_frame[i] ? *checked_frame[i] : *s.newest;
         if (auto const opening = window_opening(kept_reading, reading)) {
             reading.precpu = *opening;
             result[i] = figures_of(reading, listed[i].state, basis);

@@ -13,7 +13,8 @@
 // came since, against the frame's own precpu_stats; memory from the newest reading. A restart
 // inside a stream is told by its frames (stream_counters); a stream opened by the call has no
 // frame before the kept reading (from a one-shot call, or a stream that ended), which then opens
-// the window only if same_run says so (one GET /containers/{id}/json). A stream seen
+// the window of the frame there only if same_run says so (one GET /containers/{id}/json); else
+// the call waits for the stream's own second frame, as for a new one. A stream seen
 // for the first time needs two frames (dockerd's first has an empty precpu_stats): the call waits
 // for them until `wait_until`. A stream that ends, fails or sends nothing within the client's
 // deadline is dropped, and opened again at the next call; its container's figures are unknown
@@ -84,8 +85,8 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
 // `to` was taken) before `from`, or after `to` (both are of the run before). A restart between
 // them begins a new counter, which nothing in a one-shot answer tells, and whose total can be
 // above `from`'s. The times are the engine's clock ("read", StartedAt); a step of that clock
-// backwards across a restart would hide it. False when a time is unknown: the window is then taken
-// afresh.
+// backwards across a restart would hide it, and so would a second restart after `to` when the
+// first was between the two. False when a time is unknown: the window is then taken afresh.
 bool same_run(cpu_reading const& from, cpu_reading const& to, std::optional<std::int64_t> started_at_ns);
 
 // Numbers the counters a stream's frames come from, so that no CPU window spans a restart. The
@@ -145,9 +146,11 @@ public:
     // and why the first of the others could not be (empty when none failed, or without a reader).
     std::size_t read_from_cgroups() const { return read_from_cgroups_; }
     std::string const& cgroup_trouble() const { return cgroup_trouble_; }
-    // Of the previous call's one-shot readings with a kept reading, why the first container's start
-    // time could not be had ("container web: ..."; empty when none failed): each such container was
-    // read twice, a second apart, and is every call until that is mended.
+    // Whether the previous call needed containers' start times (same_run), and why the first
+    // container's, in listing order, could not be had ("container web: ..."; empty when none
+    // failed). Without it a kept reading is not used: a one-shot container is read twice, a second
+    // apart, and a stream opened by the call waits for its own second frame.
+    bool start_times_asked() const { return start_times_asked_; }
     std::string const& start_time_trouble() const { return start_time_trouble_; }
 
     struct stream;  // one container's stream, shared with the coroutine that reads it
@@ -162,13 +165,15 @@ private:
                                                                   std::vector<stats_reading>& out);
     // The start times (State.StartedAt) of the containers of `listed` (indexes `which`), as many
     // inspected at once as stats calls; nullopt where unknown, the first failure's reason in
-    // start_time_trouble_ (a container gone is no failure).
+    // start_time_trouble_ unless one is there (a container gone is no failure).
     boost::asio::awaitable<std::vector<std::optional<std::int64_t>>> start_times(client& engine,
                                                                                 std::vector<container_summary> const& listed,
                                                                                 std::vector<std::size_t> const& which,
                                                                                 std::size_t max_in_flight);
+    // Until each stream of `ids` can give a figure: against the kept reading when `use_kept`,
+    // else by its own frames; or until `wait_until`.
     boost::asio::awaitable<void> wait_for_streams(std::vector<std::string> const& ids,
-                                                  std::chrono::steady_clock::time_point wait_until);
+                                                  std::chrono::steady_clock::time_point wait_until, bool use_kept);
     std::map<std::string, std::shared_ptr<stream>, std::less<>> streams_;  // by container id
     std::map<std::string, cpu_reading, std::less<>> previous_;             // by container id
     // Cancelled at each stream's news, to wake wait_for_streams; made on the loop of the first call.
@@ -184,6 +189,7 @@ private:
     std::size_t read_from_cgroups_ = 0;
     std::string cgroup_trouble_;
     std::string start_time_trouble_;
+    bool start_times_asked_ = false;
 };
 
 // One stats_sampler's first call, by one-shot calls: every container read afresh (hicloud
