@@ -271,6 +271,15 @@ TEST_CASE("agent: at most --docker-stats-in-flight stats streams are open, the o
 
 namespace {
 
+// The first container's con_cpu_percent in each sample a --dry-run daemon printed, a line each.
+std::vector<double> first_container_cpu(std::string const& out) {
+    std::vector<double> cpu;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);)
+        cpu.push_back(boost::json::parse(line).at("container_stats").as_array().at(0).at("con_cpu_percent").to_number<double>());
+    return cpu;
+}
+
 // Podman's compat API 1.41, whose stats calls answer as dockerd does for one-shot=true: one
 // reading, precpu_stats empty (its stream, a frame every 5 s, is not used). Each call of a
 // container advances its counters by one step: half a CPU (0.5 s of CPU time) in a second of its
@@ -344,15 +353,10 @@ TEST_CASE("agent: with one-shot stats (Podman) a daemon reads each container onc
                                      std::chrono::seconds(60), std::chrono::milliseconds(4500));
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    std::istringstream lines(r.out);
-    std::string line;
-    int cycles = 0;
-    while (std::getline(lines, line)) {
-        ++cycles;
-        auto const c = boost::json::parse(line).at("container_stats").as_array().at(0);
-        CHECK(c.at("con_cpu_percent").to_number<double>() == Approx(50.0));
-    }
+    auto const cpu = first_container_cpu(r.out);
+    for (auto const percent : cpu) CHECK(percent == Approx(50.0));
     // A cycle at start and one at each second after: 4 or 5 in 4.5 s; the first reads twice.
+    int const cycles = static_cast<int>(cpu.size());
     CHECK(cycles >= 4);
     CHECK(engine.calls("aaa") == cycles + 1);
     CHECK_THAT(r.err, !Catch::Contains("ticks skipped"));
@@ -366,14 +370,9 @@ TEST_CASE("agent: a daemon that cannot read containers' start times reads them t
                                      std::chrono::seconds(60), std::chrono::milliseconds(6500));
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    std::istringstream lines(r.out);
-    std::string line;
-    int cycles = 0;
-    while (std::getline(lines, line)) {
-        ++cycles;
-        CHECK(boost::json::parse(line).at("container_stats").as_array().at(0).at("con_cpu_percent").to_number<double>() ==
-              Approx(50.0));
-    }
+    auto const cpu = first_container_cpu(r.out);
+    for (auto const percent : cpu) CHECK(percent == Approx(50.0));
+    int const cycles = static_cast<int>(cpu.size());
     CHECK(cycles >= 3);
     CHECK(engine.calls("aaa") == 2 * cycles);  // each cycle a fresh window
     CHECK(test::occurrences(r.err, "cannot tell whether containers restarted since their last stats reading") == 1);

@@ -468,6 +468,19 @@ TEST_CASE("stats streams: a frame that comes while the call inspects another con
 
 namespace {
 
+// "2026-11-30T12:00:SSZ", `second` seconds past 12:00 (under a minute).
+std::string read_at(int second) {
+    char read[32];
+    std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", second);
+    return read;
+}
+
+// A one-shot answer (no precpu_stats) taken `n` seconds past 12:00 of a container half a CPU busy:
+// any two of them give 50 %.
+std::pair<int, std::string> half_busy_reading(int n, std::uint64_t memory = 10485760) {
+    return {200, frame(at(n, 0.5 * n), std::nullopt, memory, read_at(n))};
+}
+
 // A Docker engine answering one-shot stats calls for container "aaa" from `answers` in turn:
 // {total_usage s, read time in seconds after 12:00:00, which is also the host-time step}. Its
 // StartedAt is 11:00 until `restart_at` is set, then that time; `restart_after_reads` sets it by
@@ -497,9 +510,7 @@ private:
             return {404, R"({"message":"no such container"})"};
         auto const a = answers_[reads_++];
         if (restart_after_ > 0 && reads_ == restart_after_) restarted_ = true;
-        char read[32];
-        std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", a.read_second);
-        return {200, frame(at(a.read_second, a.total), std::nullopt, 10485760, read)};
+        return {200, frame(at(a.read_second, a.total), std::nullopt, 10485760, read_at(a.read_second))};
     }
 
     std::vector<answer> answers_;
@@ -568,12 +579,7 @@ TEST_CASE("one-shot stats: without the container's start time a kept reading is 
         if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
         if (target == "/v1.41/containers/aaa/json") return {500, R"({"message":"inspection broke"})"};
         if (target == "/v1.41/containers/bbb/json") return {200, R"({"State":{"Running":true,"StartedAt":"soon"}})"};
-        if (target.ends_with("/stats?stream=false&one-shot=true")) {
-            auto const n = ++reads;
-            char read[32];
-            std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", n);
-            return {200, frame(at(n, 0.5 * n), std::nullopt, 10485760, read)};
-        }
+        if (target.ends_with("/stats?stream=false&one-shot=true")) return half_busy_reading(++reads);
         return {404, R"({"message":"no such container"})"};
     });
     on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
@@ -598,12 +604,7 @@ TEST_CASE("one-shot stats: a container removed between its two readings keeps th
     scripted_engine engine([&](std::string const& target) -> std::pair<int, std::string> {
         if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
         if (target == "/v1.41/containers/aaa/json" || reads >= 3) return {404, R"({"message":"No such container: aaa"})"};
-        if (target.ends_with("/stats?stream=false&one-shot=true")) {
-            auto const n = ++reads;
-            char read[32];
-            std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", n);
-            return {200, frame(at(n, 0.5 * n), std::nullopt, 20971520, read)};
-        }
+        if (target.ends_with("/stats?stream=false&one-shot=true")) return half_busy_reading(++reads, 20971520);
         return {404, R"({"message":"no such path"})"};
     });
     on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
