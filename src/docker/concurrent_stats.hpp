@@ -84,9 +84,10 @@ std::optional<cpu_reading> window_opening(std::optional<cpu_reading> const& kept
 // their counters can be subtracted: the latest run began (inspect's State.StartedAt, asked after
 // `to` was taken) before `from`, or after `to` (both are of the run before). A restart between
 // them begins a new counter, which nothing in a one-shot answer tells, and whose total can be
-// above `from`'s. The times are the engine's clock ("read", StartedAt); a step of that clock
-// backwards across a restart would hide it, and so would a second restart after `to` when the
-// first was between the two. False when a time is unknown: the window is then taken afresh.
+// above `from`'s: the difference would miss the old run's whole CPU time. The times are the
+// engine's clock ("read", StartedAt); a step of that clock backwards across a restart would hide
+// it, and so would a second restart after `to` when the first was between the two. False when a
+// time is unknown: the window is then taken afresh.
 bool same_run(cpu_reading const& from, cpu_reading const& to, std::optional<std::int64_t> started_at_ns);
 
 // Numbers the counters a stream's frames come from, so that no CPU window spans a restart. The

@@ -60,6 +60,19 @@ pass at(int second, double busy_total_seconds) {
     return {static_cast<std::uint64_t>(busy_total_seconds * 1e9), 1000000000000ull + 2000000000ull * second};
 }
 
+// "2026-11-30T12:00:SSZ", `second` seconds past 12:00 (under a minute).
+std::string read_at(int second) {
+    char read[32];
+    std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", second);
+    return read;
+}
+
+// A one-shot answer (no precpu_stats) taken `n` seconds past 12:00 of a container half a CPU busy:
+// any two of them give 50 %.
+std::pair<int, std::string> half_busy_reading(int n, std::uint64_t memory = 10485760) {
+    return {200, frame(at(n, 0.5 * n), std::nullopt, memory, read_at(n))};
+}
+
 scripted_engine::script docker_engine(std::string listing = "[]") {
     return [listing](std::string const& target) -> std::pair<int, std::string> {
         if (target == "/version") return {200, R"({"ApiVersion":"1.41","Components":[{"Name":"Engine"}]})"};
@@ -373,11 +386,11 @@ TEST_CASE("stats streams: Podman's containers are read by one-shot calls", "[age
 }
 
 // An engine that ends each container's first stream after two frames (as an engine that ends it
-// when the container stops), the first run idle: 0.02 s of CPU by the second frame, 12:00:01.
-// The container restarts at 12:00:05.5 (`restarted`), and the stream opened again sends the new
-// run's first frame (12:00:08, 3 s of CPU, no precpu_stats) at once, or 600 ms later for
-// `late_id`, then its second (12:00:09, 4 s) after `second_frame_after`. Inspecting `slow_id`
-// takes 800 ms.
+// when the container stops). The container is busy on one CPU throughout: its first run's counter
+// is at 11 s by the second frame (12:00:01); it restarts at 12:00:05.5 (`restarted`), and the
+// stream opened again sends the new run's first frame (12:00:31, 25.5 s, no precpu_stats) at once,
+// or 600 ms later for `late_id`, then its second (12:00:32, 26.5 s) after `second_frame_after`.
+// Inspecting `slow_id` takes 800 ms.
 scripted_engine ending_streams_engine(std::atomic<bool> const& restarted, std::map<std::string, int>& opens,
                                       std::mutex& opens_mutex, std::chrono::milliseconds second_frame_after,
                                       std::string late_id = {}, std::string slow_id = {}) {
@@ -396,14 +409,14 @@ scripted_engine ending_streams_engine(std::atomic<bool> const& restarted, std::m
                 open = ++opens[target];
             }
             if (open == 1) {
-                out.write(frame(at(0, 0.01), std::nullopt, 10485760, "2026-11-30T12:00:00Z"));
-                out.write(frame(at(1, 0.02), at(0, 0.01), 10485760, "2026-11-30T12:00:01Z", "2026-11-30T12:00:00Z"));
+                out.write(frame(at(0, 10.0), std::nullopt, 10485760, read_at(0)));
+                out.write(frame(at(1, 11.0), at(0, 10.0), 10485760, read_at(1), read_at(0)));
                 return true;  // ends: the container stopped
             }
             if (!late_id.empty() && target.find("/" + late_id + "/") != std::string::npos && !out.pause(600ms)) return true;
-            out.write(frame(at(8, 3.0), std::nullopt, 20971520, "2026-11-30T12:00:08Z"));
+            out.write(frame(at(31, 25.5), std::nullopt, 20971520, read_at(31)));
             if (!out.pause(second_frame_after)) return true;
-            out.write(frame(at(9, 4.0), at(8, 3.0), 20971520, "2026-11-30T12:00:09Z", "2026-11-30T12:00:08Z"));
+            out.write(frame(at(32, 26.5), at(31, 25.5), 20971520, read_at(32), read_at(31)));
             out.hold();
             return true;
         });
@@ -417,8 +430,9 @@ asio::awaitable<void> until_streams_ended(scripted_engine const& engine) {
 
 TEST_CASE("stats streams: a stream opened again does not pair the new run's frame with the old run's kept reading",
           "[agent][stream]") {
-    // Paired with the kept frame, the new run's first frame would give (3 - 0.02) s over 14 s of
-    // host time on 2 CPUs: 42.6 %, where it is at 100 %. The call waits for the stream's second frame.
+    // Paired with the kept frame, the new run's first frame would give (25.5 - 11) s of CPU over
+    // 30 s of host time on 2 CPUs, 48.3 %, for a container busy throughout: the difference of two
+    // counters misses the old run's whole CPU time. The call waits for the stream's second frame.
     std::atomic<bool> restarted{false};
     std::map<std::string, int> opens;
     std::mutex opens_mutex;
@@ -426,12 +440,12 @@ TEST_CASE("stats streams: a stream opened again does not pair the new run's fram
     on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
         docker::stats_sampler sampler;
         auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));
         restarted = true;
         co_await until_streams_ended(engine);
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         INFO(unknown_of(f[0]));
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // 12:00:08 to 12:00:09 of the new run
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // 12:00:31 to 12:00:32 of the new run
         CHECK(f[0].memory_used_bytes == std::optional<std::uint64_t>(20971520));
         CHECK(sampler.start_time_trouble().empty());
         sampler.close();
@@ -444,7 +458,7 @@ TEST_CASE("stats streams: a frame that comes while the call inspects another con
           "[agent][stream]") {
     // Both containers' streams are opened again after a restart. bbb's first frame comes after the
     // call stopped waiting (300 ms), while aaa's inspection (800 ms) runs: it was not checked, and
-    // must not open its window at the old run's kept reading (42.6 %). Neither stream's second
+    // must not open its window at the old run's kept reading (48.3 %). Neither stream's second
     // frame comes in time: no CPU figure for either. (Case from a review of this code.)
     std::atomic<bool> restarted{false};
     std::map<std::string, int> opens;
@@ -453,8 +467,8 @@ TEST_CASE("stats streams: a frame that comes while the call inspects another con
     on_loop(engine, [&](docker::client& client) -> asio::awaitable<void> {
         docker::stats_sampler sampler;
         auto f = co_await sampler.sample(client, listing(container("aaa"), container("bbb")), 100);
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));
-        CHECK(f[1].cpu_percent.value_or(-1) == Approx(1.0));
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));
+        CHECK(f[1].cpu_percent.value_or(-1) == Approx(100.0));
         restarted = true;
         co_await until_streams_ended(engine);
         f = co_await sampler.sample(client, listing(container("aaa"), container("bbb")), 100,
@@ -467,19 +481,6 @@ TEST_CASE("stats streams: a frame that comes while the call inspects another con
 }
 
 namespace {
-
-// "2026-11-30T12:00:SSZ", `second` seconds past 12:00 (under a minute).
-std::string read_at(int second) {
-    char read[32];
-    std::snprintf(read, sizeof read, "2026-11-30T12:00:%02dZ", second);
-    return read;
-}
-
-// A one-shot answer (no precpu_stats) taken `n` seconds past 12:00 of a container half a CPU busy:
-// any two of them give 50 %.
-std::pair<int, std::string> half_busy_reading(int n, std::uint64_t memory = 10485760) {
-    return {200, frame(at(n, 0.5 * n), std::nullopt, memory, read_at(n))};
-}
 
 // A Docker engine answering one-shot stats calls for container "aaa" from `answers` in turn:
 // {total_usage s, read time in seconds after 12:00:00, which is also the host-time step}. Its
@@ -525,20 +526,20 @@ private:
 
 TEST_CASE("one-shot stats: a reading kept from before a restart opens no window, though the new counter is above it",
           "[agent][stream]") {
-    // Read a call each (stream=false), as at an interval over 2 s and on Podman. The first run is
-    // idle (0.02 s of CPU at the kept reading, 12:00:01); the container restarts at 12:00:05.5 and
-    // the new run is busy on one CPU, its counter begun again and at 3 s by 12:00:08. Against the
-    // kept reading that would be (3 - 0.02) s over 14 s of host time on 2 CPUs: 42.6 %, where the
-    // run is at 100 %.
-    restarting_engine engine({{0.01, 0}, {0.02, 1}, {3.0, 8}, {4.0, 9}, {5.0, 10}}, "2026-11-30T12:00:05.5Z");
+    // Read a call each (stream=false), as at an interval over 2 s and on Podman. The container is
+    // busy on one CPU throughout: its first run's counter is at 11 s by the kept reading (12:00:01);
+    // it restarts at 12:00:05.5, and the new run's counter, begun again, is at 25.5 s by 12:00:31.
+    // Against the kept reading that would be (25.5 - 11) s over 30 s of host time on 2 CPUs, 48.3 %:
+    // the difference of two counters misses the old run's whole CPU time.
+    restarting_engine engine({{10.0, 0}, {11.0, 1}, {25.5, 31}, {26.5, 32}, {27.5, 33}}, "2026-11-30T12:00:05.5Z");
     on_loop(engine.scripted(), [&](docker::client& client) -> asio::awaitable<void> {
         docker::stats_sampler sampler(false);
         auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));  // two readings a second apart
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // two readings a second apart
         engine.restart();
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         INFO(unknown_of(f[0]));
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // a fresh window: 12:00:08 to 12:00:09
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // a fresh window: 12:00:31 to 12:00:32
         CHECK(engine.reads() == 4);
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));  // the kept reading of the new run: one call
@@ -551,18 +552,19 @@ TEST_CASE("one-shot stats: a reading kept from before a restart opens no window,
 
 TEST_CASE("one-shot stats: a restart after the reading, before the inspection, leaves the window of the run before",
           "[agent][stream]") {
-    // The container restarts at 12:00:08.5, after the reading of 12:00:08 (0.5 s, the old run) and
-    // before it is inspected: that reading and the kept one (12:00:01) are of the old run, 0.48 s
-    // over 14 s of host time on 2 CPUs, 6.86 %. The next call's reading (12:00:10, the new run at
-    // 0.9 s) is not paired with the old run's: a fresh window, 1.9 - 0.9 s over a second, 100 %.
-    restarting_engine engine({{0.01, 0}, {0.02, 1}, {0.5, 8}, {0.9, 10}, {1.9, 11}}, "2026-11-30T12:00:08.5Z", 3);
+    // Busy on one CPU throughout, the container restarts at 12:00:31.5, after the reading of
+    // 12:00:31 (41 s, the old run) and before it is inspected: that reading and the kept one
+    // (12:00:01, 11 s) are of the old run, 30 s over 30 s, 100 %. (Refused, the fresh window would
+    // pair the new run's 1.5 s with the old run's 41 s: no figure.) The next call's reading
+    // (12:00:33, 1.5 s) is below the kept 41 s: a fresh window, 2.5 - 1.5 s over a second, 100 %.
+    restarting_engine engine({{10.0, 0}, {11.0, 1}, {41.0, 31}, {1.5, 33}, {2.5, 34}}, "2026-11-30T12:00:31.5Z", 3);
     on_loop(engine.scripted(), [&](docker::client& client) -> asio::awaitable<void> {
         docker::stats_sampler sampler(false);
         auto f = co_await sampler.sample(client, listing(container("aaa")), 100);
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(1.0));
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         INFO(unknown_of(f[0]));
-        CHECK(f[0].cpu_percent.value_or(-1) == Approx(0.48 / 14 * 2 * 100));
+        CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));
         CHECK(engine.reads() == 3);
         f = co_await sampler.sample(client, listing(container("aaa")), 100);
         CHECK(f[0].cpu_percent.value_or(-1) == Approx(100.0));
