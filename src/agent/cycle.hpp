@@ -26,8 +26,8 @@ struct sampler_state {
     // Without a container's start time, a reading kept from the previous cycle cannot be told from
     // one before a restart, and is not used: the container is read twice a cycle instead, a second
     // apart (one-shot calls), or its new stream's own second frame is waited for.
-    trouble_log start_times{"cannot tell whether containers restarted since their last stats reading: each is read "
-                            "twice a cycle, a second apart",
+    trouble_log start_times{"cannot tell whether containers restarted since their last stats reading: their CPU "
+                            "windows are taken afresh, about a second long",
                             "containers' start times are read again"};
 };
 
