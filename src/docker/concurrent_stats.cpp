@@ -481,8 +481,8 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     // Else (refused, or no frame yet to check) the stream's own frames are waited for.
     std::vector<std::size_t> to_check;
     std::vector<std::optional<stats_reading>> checked_frame(listed.size());
+    std::vector<std::optional<cpu_reading>> stream_kept(listed.size());
     std::set<std::string_view> without_kept;
-    kept_of.assign(listed.size(), std::nullopt);
     for (auto const i : streamed) {
         auto const& id = listed[i].id;
         auto const& s = *streams_.at(id);
@@ -490,7 +490,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
         if (!opened.contains(id) || previous == previous_.end()) continue;
         if (s.newest && s.newest->cpu_error.empty() && can_open_window(previous->second, s.newest->cpu)) {
             checked_frame[i] = *s.newest;  // newer frames may come during the inspection: unchecked
-            kept_of[i] = previous->second;
+            stream_kept[i] = previous->second;
             to_check.push_back(i);
         } else {
             without_kept.insert(id);
@@ -498,7 +498,7 @@ asio::awaitable<std::vector<figures>> stats_sampler::sample(client& engine, std:
     }
     auto const stream_started_at = co_await start_times(engine, listed, to_check, max_in_flight);
     for (auto const i : to_check)
-        if (!same_run(*kept_of[i], checked_frame[i]->cpu, stream_started_at[i])) {
+        if (!same_run(*stream_kept[i], checked_frame[i]->cpu, stream_started_at[i])) {
             checked_frame[i].reset();
             without_kept.insert(listed[i].id);
         }
