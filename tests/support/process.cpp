@@ -1,5 +1,6 @@
 #include "support/process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -17,6 +18,15 @@ std::string hicloud_binary() {
     return path;
 }
 
+std::vector<std::string> with_sanitizer_options(std::vector<std::string> env) {
+    for (std::string const name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
+        char const* value = std::getenv(name.c_str());
+        bool const set = std::any_of(env.begin(), env.end(), [&](auto const& e) { return e.starts_with(name + "="); });
+        if (value && !set) env.push_back(name + "=" + value);
+    }
+    return env;
+}
+
 process_result run_process(std::string const& program, std::vector<std::string> const& args,
                            std::vector<std::string> const& env, std::chrono::seconds deadline,
                            std::chrono::milliseconds terminate_after, std::atomic<pid_t>* child) {
@@ -26,8 +36,9 @@ process_result run_process(std::string const& program, std::vector<std::string> 
     std::vector<char*> argv{const_cast<char*>(program.c_str())};
     for (auto const& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    auto const child_env = with_sanitizer_options(env);
     std::vector<char*> envp;
-    for (auto const& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (auto const& e : child_env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
 
     auto const start = std::chrono::steady_clock::now();

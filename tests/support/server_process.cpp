@@ -34,7 +34,7 @@ server_process::server_process(std::vector<std::string> const& args, std::vector
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> env_copy = env;
+    std::vector<std::string> env_copy = with_sanitizer_options(env);
     std::vector<char*> envp;
     for (auto& e : env_copy) envp.push_back(e.data());
     envp.push_back(nullptr);
