@@ -11,6 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
 #include <boost/url/url_view.hpp>
@@ -92,10 +93,37 @@ core::outcome<server_url> parse_http_url(std::string_view url) {
     return s;
 }
 
-delivery classify(unsigned status) {
-    if (status >= 200 && status < 300) return delivery::delivered;
-    if (status >= 400 && status < 500 && status != 408 && status != 429) return delivery::rejected;
+namespace {
+
+// For an answer that is a JSON object, whether its "success" is true; nullopt for any other body
+// (a proxy's HTML page, an empty one).
+std::optional<bool> json_success(std::string_view body) {
+    boost::system::error_code ec;
+    auto const answer = boost::json::parse(body, ec);
+    if (ec || !answer.is_object()) return std::nullopt;
+    auto const* success = answer.as_object().if_contains("success");
+    return success && success->is_bool() ? std::optional<bool>(success->as_bool()) : std::optional<bool>(false);
+}
+
+bool refuses_the_content(unsigned status) { return status == 400 || status == 413 || status == 422; }
+
+bool says_not_now(unsigned status) { return status >= 500 || status == 408 || status == 429; }
+
+}  // namespace
+
+delivery classify(unsigned status, std::string_view body) {
+    if (status >= 200 && status < 300) return json_success(body) == true ? delivery::delivered : delivery::retry_later;
+    if (refuses_the_content(status) && json_success(body).has_value()) return delivery::rejected;
     return delivery::retry_later;
+}
+
+std::string setup_hint(unsigned status, std::string_view body) {
+    if (status < 200 || says_not_now(status) || classify(status, body) != delivery::retry_later) return "";
+    if (status < 300) return "the answer is not HiCloud's {\"success\":true}: is agent.url a HiCloud server?";
+    if (status == 401) return "the server asks for a token it knows: set agent.token (server.tokens_file lists them)";
+    if (status == 403) return "agent.token is not this agent's: server.tokens_file ties each token to one agent_id";
+    if (status == 404 || status == 405) return "agent.url's path is not the server's: HiCloud's is /monitor_info";
+    return "the answer is not HiCloud's: is agent.url a HiCloud server, and does a proxy in front pass requests on?";
 }
 
 core::outcome<asio::ssl::context> make_tls_context(tls_files const& files) {
@@ -168,9 +196,9 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& tcp
     auto const& res = parser.get();
     std::string refused;
     if (auto const it = res.find("HiCloud-Refused-Entries"); it != res.end()) refused = std::string(it->value().substr(0, 20));
-    co_return exchange_result{{classify(res.result_int()),
+    co_return exchange_result{{classify(res.result_int(), res.body()),
                                where + ": " + std::to_string(res.result_int()) + " " + res.body().substr(0, 300), refused,
-                               res.result_int()},
+                               res.result_int(), setup_hint(res.result_int(), res.body())},
                               false,
                               res.keep_alive()};
 }

@@ -43,11 +43,24 @@ struct delivery_outcome {
     // A delivered sample's HiCloud-Refused-Entries: how many container entries the server left out.
     std::string refused_entries{};
     unsigned status = 0;  // the answer's HTTP status; 0 when none came
+    std::string mend{};   // retry_later because the setup is wrong: what to mend (setup_hint)
 };
 
-// 2xx: delivered. A 4xx (but 408 and 429) means the sample itself is bad: rejected, never
-// retried. 5xx, 408, 429, a refused connection or the deadline: retry_later.
-delivery classify(unsigned status);
+// What an answer means for the sample. HiCloud's server, and the original it replaces, answer a
+// stored sample 200 with {"success":true,...}, and refuse one with the same envelope and
+// "success": false (SPEC §4):
+// - delivered: a 2xx whose body is a JSON object with "success": true;
+// - rejected, never retried: 400, 413 or 422 whose body is a JSON object: the server read this
+//   sample and refused it;
+// - retry_later: everything else. 5xx, 408 and 429 say "not now". 401, 403, 404, 405, a 2xx that
+//   is not that answer (another service at agent.url) or a proxy's HTML page say the setup is
+//   wrong, not the sample: it is kept, and sent once agent.url or agent.token is mended.
+delivery classify(unsigned status, std::string_view body);
+
+// What to mend when an answer came but classify(status, body) is retry_later for a reason other
+// than "not now" ("agent.url's path is not the server's ..."); "" for 5xx, 408, 429 and answers
+// classify does not retry.
+std::string setup_hint(unsigned status, std::string_view body);
 
 // The TLS files of https delivery (PEM): `ca` checks the server's certificate (empty: the
 // system's CA store), which must also name the URL's host; `cert` and `key` (both or neither)

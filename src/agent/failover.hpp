@@ -1,10 +1,11 @@
 #pragma once
 // The servers of agent.url, for a site without a balancer: a sample goes to the server that took
-// the previous one; when that one cannot take it now (no connection, the deadline, 5xx, 408, 429),
-// to the next in the list, and so on, each server once per sample. A refusal (4xx) is the sample's
-// fault and goes to no other server. Only when every server failed does the sample go to the spool,
-// as with one server (forward.hpp). The agent returns to an earlier server of the list only when
-// the one it uses fails (or the agent starts again: --once starts at the first every run).
+// the previous one; when that one cannot take it now (no connection, the deadline, 5xx, 408, 429,
+// an answer saying the setup is wrong: classify), to the next in the list, and so on, each server
+// once per sample. A refusal of its content (classify: rejected) is the sample's fault and goes to
+// no other server. Only when every server failed does the sample go to the spool, as with one
+// server (forward.hpp). The agent returns to an earlier server of the list only when the one it
+// uses fails (or the agent starts again: --once starts at the first every run).
 // Re-sending a sample to another server is safe: its Idempotency-Key makes it stored once.
 #include "agent/delivery.hpp"
 

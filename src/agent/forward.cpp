@@ -40,7 +40,7 @@ asio::awaitable<drain_outcome> drain(spool& spool, post_function const& post,
             core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
             set_aside(spool, s);
         } else {
-            out.failure = r.detail;
+            out.failure = r;
             break;
         }
     }
@@ -56,10 +56,14 @@ asio::awaitable<fate> forward(spool& spool, backoff& pacing, post_function const
     auto const drain_until = drain_budget == std::chrono::milliseconds::max()
                                  ? std::chrono::steady_clock::time_point::max()
                                  : std::chrono::steady_clock::now() + drain_budget;
-    auto const note_failure = [&](std::string const& why) {
+    auto const note_failure = [&](delivery_outcome const& why) {
         auto const delay = pacing.failed(std::chrono::steady_clock::now());
-        core::log::warn("the server cannot take samples now; spooling",
-                        {{"error", why}, {"retry_in_ms", std::to_string(delay.count())}});
+        auto const retry_in = std::to_string(delay.count());
+        if (why.mend.empty())
+            core::log::warn("the server cannot take samples now; spooling", {{"error", why.detail}, {"retry_in_ms", retry_in}});
+        else  // it will not mend itself
+            core::log::error("the answer says the agent's setup is wrong; spooling until it is mended",
+                             {{"error", why.detail}, {"mend", why.mend}, {"retry_in_ms", retry_in}});
         server_up = false;
     };
     if (server_up && drain_lock) {
@@ -80,7 +84,7 @@ asio::awaitable<fate> forward(spool& spool, backoff& pacing, post_function const
             set_aside(spool, spool.put(key, body));  // kept aside for a person to look at
             co_return fate::rejected;
         }
-        note_failure(r.detail);
+        note_failure(r);
     }
     if (!drain_lock) {
         spool.put(key, body);

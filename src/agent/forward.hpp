@@ -26,11 +26,11 @@ using post_function =
 
 struct drain_outcome {
     std::size_t sent = 0;                // samples taken from the backlog, whatever became of them
-    std::optional<std::string> failure;  // why the server could not take one; the drain stopped there
+    std::optional<delivery_outcome> failure;  // why the server could not take one; the drain stopped there
 };
 
 // Re-sends the spool oldest first: a delivered sample is removed, a refused one moved to rejected/.
-// Stops at the first the server cannot take (retry_later: its detail in `failure`), when
+// Stops at the first the server cannot take (retry_later: its outcome in `failure`), when
 // `stopping` is set (read before each sample), or once `until` (steady clock) is past — but only
 // after one sample at least, so a slow cycle still makes progress. For the drain lock's holder.
 // Throws what the spool throws.
@@ -39,8 +39,9 @@ boost::asio::awaitable<drain_outcome> drain(spool& spool, post_function const& p
 
 // The fate of the new sample (`body`, its Idempotency-Key `key`). Unless `pacing` says to wait,
 // drains the spool (when this agent gets the drain lock) for `drain_budget` at most
-// (milliseconds::max(): no limit), then posts the sample: delivered; or refused (4xx), kept in
-// rejected/; or the server cannot take it now, spooled — dropping the oldest samples when the disk
+// (milliseconds::max(): no limit), then posts the sample: delivered; or refused (classify), kept in
+// rejected/; or the server cannot take it now, or the setup is wrong (an error naming what to
+// mend), spooled — dropping the oldest samples when the disk
 // or the spool's bounds are full, unless another agent holds the drain lock. A failure counts in
 // `pacing`, a delivery of the new sample resets it. Throws spool_error when the disk refuses it.
 boost::asio::awaitable<fate> forward(spool& spool, backoff& pacing, post_function const& post,

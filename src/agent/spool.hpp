@@ -3,9 +3,9 @@
 // each under $HICLOUD_HOME/spool, written atomically (temp file, fsync,
 // rename, fsync of the folder) so a crash leaves a whole sample or none. File
 // names sort oldest first. Bounded by count and bytes: the oldest are dropped,
-// and the count is logged. Samples the server refused (4xx) go to rejected/, which
-// has bounds of its own: an agent with a wrong token refuses every sample, and
-// nobody may look for days.
+// and the count is logged. Samples the server refused for their content (classify) go
+// to rejected/, which has bounds of its own: an agent whose every sample is refused
+// may run for days before anybody looks.
 //
 // Putting a sample is safe from several agents at once (unique names, atomic
 // rename). Re-sending and trimming are not — overlapping cron runs would post

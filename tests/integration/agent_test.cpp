@@ -4,7 +4,9 @@
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
+#include "support/sha256.hpp"
 #include "support/test_database.hpp"
+#include "support/webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -287,22 +289,74 @@ TEST_CASE("agent: a user without access to the Docker socket is told how to get 
     CHECK(json::parse(r.out).at("ser_cpu_count").as_int64() > 0);  // the host sample is still made
 }
 
-TEST_CASE("agent: a sample the server refuses (4xx) is moved aside, never retried", "[agent][mysql]") {
+TEST_CASE("agent: a sample the server refuses for its content (422) is moved aside and never retried", "[agent][mysql]") {
     test::scratch_database database;
     auto const db_env = test::hicloud_admin_env(database.name());
     REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
-    auto const tokens = fs::temp_directory_path() / test::unique_name("hicloud_tokens");
-    std::ofstream(tokens) << "someone-else 0000000000000000000000000000000000000000000000000000000000000000\n";
-    test::server_process server({"--tokens-file", tokens.string()}, db_env);
+    // A constraint no host meets: the database refuses the sample, the server answers 422.
+    database.connect()->execute("ALTER TABLE server ADD CONSTRAINT no_cpus CHECK (ser_cpu_count <= 0)");
+    test::server_process server({}, db_env);
     temp_home home;
     auto env = agent_env(home.path);
     env.push_back("HICLOUD_AGENT_URL=http://127.0.0.1:" + std::to_string(server.port()) + "/monitor_info");
     auto const r = test::run_process(test::hicloud_binary(), {"agent", "--once"}, env);
-    fs::remove(tokens);
+    INFO(r.err);
     CHECK(r.exit_code == 1);
-    CHECK_THAT(r.err, Catch::Contains("the server refused the sample; it is not retried") && Catch::Contains("401"));
+    CHECK_THAT(r.err, Catch::Contains("the server refused the sample; it is not retried") && Catch::Contains("422") &&
+                          Catch::Contains("no_cpus"));
     CHECK(home.spooled() == 0);
     CHECK(std::distance(fs::directory_iterator(home.path / "spool" / "rejected"), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("agent: a wrong agent.url or agent.token keeps every sample and all go once it is mended",
+          "[agent][mysql]") {
+    test::scratch_database database;
+    auto const db_env = test::hicloud_admin_env(database.name());
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
+    temp_home home;
+    auto const tokens = home.path / "tokens";
+    std::ofstream(tokens) << "agent-test " << test::sha256_hex("right-token") << "\n";
+    std::ofstream(home.path / "right-token") << "right-token\n";
+    std::ofstream(home.path / "other-token") << "other-token\n";
+    test::server_process server({"--tokens-file", tokens.string()}, db_env);
+    test::webhook_receiver not_hicloud({});  // answers 200 "ok" to anything
+    auto const base = "http://127.0.0.1:" + std::to_string(server.port());
+    struct attempt {
+        std::string url, token_file, said;
+    };
+    std::vector<attempt> const wrong{
+        {base + "/monitor_inf", "right-token", "agent.url's path is not the server's: HiCloud's is /monitor_info"},
+        {base, "right-token", "agent.url's path is not the server's"},  // GET-only / answers 405
+        {base + "/monitor_info", "", "set agent.token"},
+        {base + "/monitor_info", "other-token", "the server asks for a token it knows"},
+        {not_hicloud.url(), "right-token", "is agent.url a HiCloud server?"},
+    };
+    auto const run = [&](std::string const& url, std::string const& token_file) {
+        auto env = agent_env(home.path);
+        env.push_back("HICLOUD_AGENT_URL=" + url);
+        if (!token_file.empty()) env.push_back("HICLOUD_AGENT_TOKEN_FILE=" + (home.path / token_file).string());
+        return test::run_process(test::hicloud_binary(), {"agent", "--once"}, env);
+    };
+    std::size_t n = 0;
+    for (auto const& a : wrong) {
+        INFO(a.url << " with " << a.token_file);
+        auto const r = run(a.url, a.token_file);
+        INFO(r.err);
+        CHECK(r.exit_code == 3);  // spooled
+        CHECK_THAT(r.err, Catch::Contains("the answer says the agent's setup is wrong; spooling until it is mended") &&
+                              Catch::Contains(a.said));
+        CHECK(home.spooled() == ++n);
+        CHECK_FALSE(fs::exists(home.path / "spool" / "rejected"));
+    }
+    // It got the oldest waiting sample, and the drain stopped there: nothing else was sent in vain.
+    CHECK(not_hicloud.requests().size() == 1);
+    // Mended: the backlog goes first, then the new sample, each stored once.
+    auto const r = run(base + "/monitor_info", "right-token");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(home.spooled() == 0);
+    CHECK(*database.connect()->query("SELECT COUNT(DISTINCT idempotency_key) FROM server WHERE agent_id = 'agent-test'")
+               .at(0).at(0) == std::to_string(wrong.size() + 1));
 }
 
 TEST_CASE("agent: a daemon drains a long backlog a part per cycle, sampling all along", "[agent][mysql]") {

@@ -48,17 +48,68 @@ TEST_CASE("parse_server_url: http and https, default ports, IPv6, and what is re
     CHECK(parse_server_url("HTTPS://host/").value().https);  // schemes are case-insensitive (RFC 3986)
 }
 
-TEST_CASE("classify: 2xx delivered, 4xx rejected (but 408, 429), the rest retried", "[agent]") {
-    CHECK(classify(200) == delivery::delivered);
-    CHECK(classify(204) == delivery::delivered);
-    CHECK(classify(400) == delivery::rejected);
-    CHECK(classify(401) == delivery::rejected);
-    CHECK(classify(413) == delivery::rejected);
-    CHECK(classify(408) == delivery::retry_later);
-    CHECK(classify(429) == delivery::retry_later);
-    CHECK(classify(500) == delivery::retry_later);
-    CHECK(classify(503) == delivery::retry_later);
-    CHECK(classify(302) == delivery::retry_later);
+namespace {
+
+// HiCloud's answers (SPEC §4; server/api.cpp's envelope), the original's pretty-printed success
+// (seed README), and what other things at a wrong URL answer.
+std::string const success = R"({"data":"","pageInfo":{},"resultCode":"0","resultMessage":"Success","success":true})";
+std::string const original_success =
+    "{\n    \"data\": \"\",\n    \"pageInfo\": {},\n    \"resultCode\": \"0\",\n    \"resultMessage\": \"Success\",\n"
+    "    \"success\": true\n}";
+std::string refusal(int code, std::string const& message) {
+    return R"({"data":"","pageInfo":{},"resultCode":")" + std::to_string(code) + R"(","resultMessage":")" + message +
+           R"(","success":false})";
+}
+// A FastAPI validation error: the original server's 422.
+std::string const fastapi_422 = R"({"detail":[{"loc":["body","ser_cpu_percent"],"msg":"value is not a valid float"}]})";
+// nginx in front, asked in plain HTTP on its TLS port.
+std::string const nginx_400 = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>"
+                              "\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n";
+
+}  // namespace
+
+TEST_CASE("classify: HiCloud's success delivers, its refusal of the content rejects, anything else is kept", "[agent]") {
+    CHECK(classify(200, success) == delivery::delivered);
+    CHECK(classify(200, original_success) == delivery::delivered);
+    // The sample was read and refused: kept aside, never re-sent.
+    CHECK(classify(400, refusal(400, "ser_cpu_percent: expected a number or null")) == delivery::rejected);
+    CHECK(classify(413, refusal(413, "body: 70000 bytes, at most 65536 (server.max_body)")) == delivery::rejected);
+    CHECK(classify(422, refusal(422, "the database refused the sample")) == delivery::rejected);
+    CHECK(classify(422, fastapi_422) == delivery::rejected);
+    // Not now.
+    for (unsigned status : {408u, 429u, 500u, 502u, 503u, 504u}) CHECK(classify(status, refusal(int(status), "busy")) == delivery::retry_later);
+    // The setup is wrong, not the sample: kept for after the mend.
+    CHECK(classify(401, refusal(401, "Authorization: unknown token")) == delivery::retry_later);
+    CHECK(classify(403, refusal(403, "agent_id: the token belongs to another agent")) == delivery::retry_later);
+    CHECK(classify(404, refusal(404, "no such path: /monitor_inf")) == delivery::retry_later);
+    CHECK(classify(405, refusal(405, "method GET not allowed")) == delivery::retry_later);
+    CHECK(classify(400, nginx_400) == delivery::retry_later);
+    CHECK(classify(413, "<html><body>413 Request Entity Too Large</body></html>") == delivery::retry_later);
+    CHECK(classify(302, "") == delivery::retry_later);
+    // A 2xx that is not HiCloud's answer: something else is listening at agent.url.
+    CHECK(classify(200, "ok") == delivery::retry_later);
+    CHECK(classify(200, "") == delivery::retry_later);
+    CHECK(classify(204, "") == delivery::retry_later);
+    CHECK(classify(200, R"({"status":"ok"})") == delivery::retry_later);
+    CHECK(classify(200, R"({"success":"true"})") == delivery::retry_later);
+    CHECK(classify(200, refusal(0, "x")) == delivery::retry_later);
+    CHECK(classify(200, "[true]") == delivery::retry_later);
+}
+
+TEST_CASE("setup_hint: what to mend when the answer says the setup is wrong, nothing otherwise", "[agent]") {
+    CHECK(setup_hint(200, success).empty());
+    CHECK(setup_hint(422, refusal(422, "x")).empty());
+    CHECK(setup_hint(503, refusal(503, "database unavailable")).empty());
+    CHECK(setup_hint(429, "").empty());
+    CHECK(setup_hint(408, "").empty());
+    CHECK_THAT(setup_hint(200, "ok"), Catch::Contains("is agent.url a HiCloud server?"));
+    CHECK_THAT(setup_hint(401, refusal(401, "Authorization: unknown token")), Catch::Contains("agent.token"));
+    CHECK_THAT(setup_hint(403, refusal(403, "agent_id: the token belongs to another agent")),
+               Catch::Contains("agent.token is not this agent's"));
+    CHECK_THAT(setup_hint(404, refusal(404, "no such path: /monitor_inf")), Catch::Contains("HiCloud's is /monitor_info"));
+    CHECK_THAT(setup_hint(405, refusal(405, "x")), Catch::Contains("HiCloud's is /monitor_info"));
+    CHECK_THAT(setup_hint(400, nginx_400), Catch::Contains("does a proxy in front pass requests on?"));
+    CHECK_THAT(setup_hint(302, ""), Catch::Contains("is agent.url a HiCloud server"));
 }
 
 TEST_CASE("new_sample_key: a random version 4 UUID", "[agent]") {

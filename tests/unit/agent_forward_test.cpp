@@ -216,7 +216,7 @@ TEST_CASE("drain: says why the server could not take a sample", "[agent]") {
     auto const out = run(drain(f.box, f.server.post(), std::chrono::steady_clock::time_point::max(), not_stopping));
     CHECK(out.sent == 1);
     REQUIRE(out.failure);
-    CHECK(*out.failure == "scripted");
+    CHECK(out.failure->detail == "scripted");
     CHECK(waiting_keys(f.box) == strings{"a", "b"});
 }
 
