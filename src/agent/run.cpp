@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -112,6 +113,15 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
         a.stopping = true;
         tick.cancel();
     });
+    // SIGHUP's default ends the process without a word. An operator sends it to reload, as the
+    // server does; the agent reads its settings only at start, and says so rather than die.
+    asio::signal_set hangups(io, SIGHUP);
+    std::function<void(boost::system::error_code, int)> on_hangup = [&](boost::system::error_code ec, int) {
+        if (ec) return;
+        core::log::warn("SIGHUP ignored: the agent reads its settings only when it starts; restart it to apply a change");
+        hangups.async_wait(on_hangup);
+    };
+    hangups.async_wait(on_hangup);
 
     asio::co_spawn(
         io,
@@ -167,6 +177,7 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
         },
         [&](std::exception_ptr e, int code) {
             signals.cancel();
+            hangups.cancel();
             if (e) {
                 core::log::error(core::message_of(e));
                 exit_code = 1;

@@ -1,11 +1,13 @@
 // hicloud agent against the real dockerd (scripts/test-dockerd) and, for delivery, the real server.
 #include "agent/spool.hpp"
 #include "support/docker_cli.hpp"
+#include "support/eventually.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
 #include "support/sha256.hpp"
 #include "support/test_database.hpp"
+#include "support/text.hpp"
 #include "support/webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,6 +16,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <future>
 #include <fstream>
@@ -278,6 +282,38 @@ TEST_CASE("agent: --interval samples on multiples of the interval and SIGTERM en
         CHECK(std::stoi(stamps[i].substr(17)) % 2 == 0);
         CHECK(stamps[i] != stamps[i - 1]);
     }
+}
+
+namespace {
+
+// Whether process `pid` has a handler for `signal` (/proc/PID/status, SigCgt).
+bool catches(pid_t pid, int signal) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("SigCgt:")) return (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1)) & 1;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("agent: SIGHUP is logged and ignored and the daemon samples on", "[docker][agent]") {
+    temp_home home;
+    std::atomic<pid_t> pid{0};
+    auto daemon = std::async(std::launch::async, [&] {
+        return test::run_process(test::hicloud_binary(), {"agent", "--interval", "1", "--dry-run"}, agent_env(home.path),
+                                 std::chrono::seconds(60), std::chrono::milliseconds(0), &pid);
+    });
+    REQUIRE(test::eventually([&] { return pid != 0 && catches(pid, SIGHUP); }));
+    kill(pid, SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    kill(pid, SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    kill(pid, SIGTERM);
+    auto const r = daemon.get();
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(test::occurrences(r.err, "SIGHUP ignored: the agent reads its settings only when it starts") == 2);
+    CHECK(test::occurrences(r.out, "\"ser_get_datetime\"") >= 3);  // it sampled on after both
 }
 
 TEST_CASE("agent: a user without access to the Docker socket is told how to get it", "[docker][agent]") {
