@@ -102,7 +102,13 @@ int run(asio::io_context& io, settings const& s, asio::ssl::context tls, std::os
                                          s.cgroup_stats ? std::optional(s.proc_root) : std::nullopt)},
                   std::move(tls)};
     std::optional<spool> spool;
-    if (!s.dry_run) spool.emplace(hicloud_home() / "spool", s.spool, s.rejected);
+    if (!s.dry_run) try {
+            spool.emplace(hicloud_home() / "spool", s.spool, s.rejected);
+        } catch (std::exception const& e) {
+            throw std::runtime_error(std::string(e.what()) +
+                                     " (the spool keeps what the server cannot take now: set HICLOUD_HOME to a folder "
+                                     "this user can write; the default is /var/lib/hicloud for root, else ~/.hicloud)");
+        }
 
     int exit_code = 1;
     asio::system_timer tick(io);

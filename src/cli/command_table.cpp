@@ -25,10 +25,11 @@ constexpr command table[] = {
     {"agent", "sample the host and its containers and send them to the server",
      "Takes a sample of the host (CPU, memory from /proc) and of every Docker container (CPU and memory\n"
      "as `docker stats` computes them) and POSTs it to agent.url. What the server cannot take now is kept\n"
-     "in $HICLOUD_HOME/spool and re-sent, oldest first, with the same Idempotency-Key, so it is stored\n"
-     "once. --once (the default) exits 0 when delivered, 3 when only spooled, 1 on failure; --interval N\n"
-     "samples at every multiple of N seconds until SIGTERM (SIGHUP is ignored: restart it to apply a\n"
-     "changed setting); --dry-run prints the JSON instead.",
+     "in $HICLOUD_HOME/spool (HICLOUD_HOME: /var/lib/hicloud for root, else ~/.hicloud) and re-sent,\n"
+     "oldest first, with the same Idempotency-Key, so it is stored once. --once (the default) exits 0\n"
+     "when delivered, 3 when only spooled, 1 on failure; --interval N samples at every multiple of N\n"
+     "seconds until SIGTERM (SIGHUP is ignored: restart it to apply a changed setting); --dry-run prints\n"
+     "the JSON instead.",
      "[--once | --interval SECONDS] [--dry-run] [OPTIONS]", agent::options, needs_nothing, run_agent},
     {"containers", "create, list and remove test containers (nginx, redis, busybox, alpine)",
      "setup creates and starts nginx-container, redis-container, busybox-container and alpine-container\n"

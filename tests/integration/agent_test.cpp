@@ -325,6 +325,14 @@ TEST_CASE("agent: a user without access to the Docker socket is told how to get 
     CHECK(json::parse(r.out).at("ser_cpu_count").as_int64() > 0);  // the host sample is still made
 }
 
+TEST_CASE("agent: a spool folder it cannot create is named with the way out", "[agent]") {
+    auto const r = test::run_process("/usr/sbin/runuser", {"-u", "nobody", "--", test::hicloud_binary(), "agent", "--once"},
+                                     {"HICLOUD_CONFIG=", "HOME=/nonexistent", "HICLOUD_AGENT_URL=http://127.0.0.1:1/monitor_info"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("spool: cannot create /nonexistent/.hicloud/spool: Permission denied") &&
+                          Catch::Contains("set HICLOUD_HOME to a folder this user can write"));
+}
+
 TEST_CASE("agent: a sample the server refuses for its content (422) is moved aside and never retried", "[agent][mysql]") {
     test::scratch_database database;
     auto const db_env = test::hicloud_admin_env(database.name());
