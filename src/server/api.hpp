@@ -94,7 +94,9 @@ std::optional<response> refused_read(api_context const& ctx, request const& req)
 // POST /monitor_info: admit_monitor_info, then the ingest queue; 200 once the sample is committed,
 // 503 (Retry-After: 1) when the queue is full or the database failed, 422 when it refuses the values.
 void post_monitor_info(api_context& ctx, request const& req, responder respond);
-// GET /health (and HEAD): `SELECT 1` on the pool, then health_response.
+// GET /health (and HEAD): a read of the tables samples go to (none of their rows) on the pool,
+// then health_response: unhealthy when the database is down, was never migrated, or is a Galera
+// node not ready for clients (1047 on any table, though it answers a table-less SELECT 1).
 void get_health(api_context& ctx, request const& req, responder respond);
 
 }  // namespace hicloud::server

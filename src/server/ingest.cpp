@@ -3,6 +3,7 @@
 #include "core/failure.hpp"
 #include "core/log.hpp"
 #include "db/pool.hpp"
+#include "server/database_failure.hpp"
 #include "server/metrics.hpp"
 #include "server/sample_store.hpp"
 
@@ -206,7 +207,7 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
 void ingest::finish(std::vector<entry_ptr> const& batch, std::exception_ptr error, batch_outcome const& outcome) {
     std::vector<std::pair<callback, ingest_result>> replies;
     std::vector<std::function<void()>> now_idle;
-    std::string const failure = error ? core::message_of(error) : outcome.failure;
+    std::string const failure = error ? database_failure_text(error) : outcome.failure;
     std::size_t refused = 0;
     {
         std::unique_lock lock(mutex_);

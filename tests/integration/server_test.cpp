@@ -200,13 +200,24 @@ TEST_CASE("server: tables a migration behind answer a long name 503, and store i
 TEST_CASE("server: on a database without tables it starts, says to run hicloud migrate, and answers samples 503",
           "[mysql][server][schema]") {
     test::scratch_database empty;
-    test::server_process server({}, test::hicloud_admin_env(empty.name()));
+    auto const env = test::hicloud_admin_env(empty.name());
+    test::server_process server({}, env);
     auto const log = log_once_it_says(server, "no HiCloud tables");
     CHECK_THAT(log, Catch::Contains("ERROR") && Catch::Contains("no migration recorded in schema_migrations") &&
                         Catch::Contains("run `hicloud migrate`") && Catch::Contains(empty.name()));
     auto const answer = http_request(server.port(), "POST", "/monitor_info", sample("a", 1));
     CHECK(answer.status == 503);
     CHECK(answer.headers.count("retry-after") == 1);
+    CHECK_THAT(answer.body, Catch::Contains("doesn't exist (run hicloud migrate)"));
+    // Not healthy: a balancer or an uptime check must see that nothing can be stored.
+    auto const health = http_request(server.port(), "GET", "/health");
+    CHECK(health.status == 503);
+    CHECK_THAT(health.body, Catch::Contains("\"status\":\"unhealthy\"") &&
+                                Catch::Contains("Table '" + empty.name() + ".server' doesn't exist (run hicloud migrate)"));
+    // Migrated while it runs: healthy, and samples are stored.
+    REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, env).exit_code == 0);
+    CHECK(http_request(server.port(), "GET", "/health").status == 200);
+    CHECK(test::eventually([&] { return http_request(server.port(), "POST", "/monitor_info", sample("a", 1)).status == 200; }));
 }
 
 TEST_CASE("server: on a database one migration behind it starts, names the migration, and stores samples",
