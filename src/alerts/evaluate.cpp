@@ -55,9 +55,12 @@ private:
         double const silent = seen_.now - agent.last_seen;
         bool const up = silent <= static_cast<double>(seen_.stale_after.count());
         switch (r.kind) {
-            case rule_kind::agent_silent:
-                return apply(r, agent.agent_id, "", verdict{silent > static_cast<double>(r.hold.count()), silent},
-                             std::chrono::seconds(0));
+            case rule_kind::agent_silent: {
+                auto const hold = static_cast<double>(r.hold.count());
+                // Its samples may wait in its spool for the database that was out of reach.
+                if (silent > hold && seen_.now - seen_.observed_since <= hold) return keep(r, agent.agent_id, "");
+                return apply(r, agent.agent_id, "", verdict{silent > hold, silent}, std::chrono::seconds(0));
+            }
             case rule_kind::host_cpu:
             case rule_kind::host_memory: {
                 auto const v = r.kind == rule_kind::host_cpu ? agent.cpu_percent : agent.memory_percent;

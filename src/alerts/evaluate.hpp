@@ -9,7 +9,10 @@
 //   firing, no longer holds  -> resolved (a notification is due);
 //   resolved, holds again    -> pending or firing anew;
 //   resolved longer than keep_resolved ago, or its rule gone from the file -> deleted.
-// agent_silent fires once the silence passes `for` (the condition holds the duration itself).
+// agent_silent fires once the silence passes `for` (the condition holds the duration itself), and
+// not before `for` has passed since the evaluator could read the database again (observed_since):
+// samples sent while nothing could store them wait in the agents' spools and come in late, so a
+// database outage, or a server restart, alone fires nothing. An alert firing already stays so.
 // Rules about a host's figures or its containers are not evaluated while the agent is stale
 // (no figures are current): such alerts keep their state, and agent_silent speaks instead.
 // A container that left the agent's samples counts as stopped; it is forgotten (resolved) a day
@@ -46,6 +49,9 @@ struct observations {
     double now = 0;  // the database's clock, seconds since the epoch
     std::chrono::seconds stale_after{300};
     std::vector<agent_view> agents;
+    // The database's clock at the first of the evaluations since this evaluator last could not
+    // read it (or took over, or started): agents seen silent before then may only be late.
+    double observed_since = 0;
 };
 
 struct alert {

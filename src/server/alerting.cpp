@@ -58,6 +58,9 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
     std::mutex mutex;
     std::shared_ptr<alerts::rule_set const> rules;
     std::set<std::string> in_flight;  // subject_hash:state of notifications sent or being sent, not yet seen marked
+    // The database's clock at the first of this server's evaluations since it last could not
+    // evaluate (observations::observed_since); nullopt until the next one.
+    std::optional<double> observed_since;
     bool stopped = false;
     std::atomic<std::uint64_t> evaluations{0};
     core::rate_limited_count failures{std::chrono::minutes(1)};
@@ -82,6 +85,7 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
 
     struct tick_result {
         bool leader = false;
+        double now = 0;  // the database's clock
         std::vector<alerts::alert> due;
     };
 
@@ -93,8 +97,13 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
         auto const ttl = every * 3;
         // Containers seen since about the last evaluation, so one that left in between is noticed.
         auto const recent = std::max(every * 2, seconds(30));
+        std::optional<double> since;
+        {
+            std::lock_guard lock(mutex);
+            since = observed_since;
+        }
         pool.async_run<tick_result>(
-            [rules_now, holder = holder, stale = stale_after, ttl, recent](db::connection& c) {
+            [rules_now, holder = holder, stale = stale_after, ttl, recent, since](db::connection& c) {
                 tick_result out;
                 if (!db::take_lease(c, "alerts", holder, ttl)) return out;
                 c.execute("START TRANSACTION");
@@ -104,7 +113,9 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
                         return out;
                     }
                     out.leader = true;
-                    auto const seen = alerts::read_observations(c, stale, recent);
+                    auto seen = alerts::read_observations(c, stale, recent);
+                    seen.observed_since = since.value_or(seen.now);
+                    out.now = seen.now;
                     auto alerts_now = alerts::read_alerts(c);
                     auto const done = alerts::evaluate(*rules_now, seen, alerts_now);
                     alerts::write_changes(c, done);
@@ -131,6 +142,11 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
                 return out;
             },
             [self = shared_from_this(), every](std::exception_ptr e, tick_result r) {
+                {
+                    std::lock_guard lock(self->mutex);
+                    if (e || !r.leader) self->observed_since.reset();
+                    else if (!self->observed_since) self->observed_since = r.now;
+                }
                 if (e) {
                     if (auto const n = self->failures.add())
                         core::log::warn("alert evaluation failed; trying again at the next interval",

@@ -19,6 +19,7 @@
 #include <csignal>
 #include <map>
 #include <string>
+#include <thread>
 
 using namespace hicloud;
 using namespace std::chrono_literals;
@@ -200,6 +201,25 @@ TEST_CASE("alerts: a restarted server sends nothing new, and two servers on one 
     CHECK(all.count.at("hot/ firing") == 2);
     CHECK(all.count.at("hot/ resolved") == 2);
     CHECK(all.requests == 4);
+}
+
+TEST_CASE("alerts: a server started after an agent fell silent waits 'for' before it says so", "[mysql][server][alerts]") {
+    migrated_database db;
+    {
+        test::server_process earlier({}, db.env);
+        post(earlier.port(), cool());
+    }
+    // Silent for longer than 'for' when the server starts: its samples might wait in its spool for
+    // a server to take them, so the alert waits 'for' from the first evaluation.
+    std::this_thread::sleep_for(5s);
+    test::webhook_receiver receiver({});
+    test::temp_dir dir;
+    auto const conf = rules_file(dir, receiver.url(), "[alert.quiet]\nkind = agent_silent\nfor = 4\n");
+    auto const started = std::chrono::steady_clock::now();
+    test::server_process server({"--config", conf}, db.env);
+    REQUIRE(test::eventually([&] { return has(receiver, "quiet/ firing"); }, 30s));
+    CHECK(std::chrono::steady_clock::now() - started >= 4s);
+    CHECK(notifications(receiver).body.at("quiet/ firing").at("value").as_double() >= 9);  // the silence itself
 }
 
 TEST_CASE("alerts: a receiver that fails twice gets the third try, with one Idempotency-Key", "[mysql][server][alerts]") {

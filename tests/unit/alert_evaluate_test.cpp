@@ -106,6 +106,54 @@ TEST_CASE("alert evaluation: an agent silent for longer than 'for' fires, and re
     CHECK(alerts[0].state == alert_state::resolved);
 }
 
+TEST_CASE("alert evaluation: a silence that began while the database was out of reach waits 'for' after it", "[alerts]") {
+    auto const rules = rules_of("[alert.quiet]\nkind = agent_silent\nfor = 30\n");
+    std::vector<alert> alerts;
+    // The database was back at 1000 (observed_since); the agent last reported at 960, before the
+    // outage ended, and its spooled samples are on their way: nothing yet.
+    observations seen{1010, 300s, {agent_view{"web-1", 960}}, 1000};
+    step(rules, seen, alerts);
+    CHECK(alerts.empty());
+    seen.now = 1030;  // 'for' since the database came back, not past it
+    step(rules, seen, alerts);
+    CHECK(alerts.empty());
+    seen.now = 1031;  // past it and still silent: it fires
+    step(rules, seen, alerts);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].state == alert_state::firing);
+    CHECK(alerts[0].value == 71);  // the silence itself, from its last sample
+    alerts[0].notified = alert_state::firing;
+
+    // Another outage while it fires: it stays firing, neither resolved nor notified again.
+    seen.observed_since = 1100;
+    seen.now = 1105;
+    seen.agents[0].last_seen = 960;
+    auto const blind = step(rules, seen, alerts);
+    CHECK(blind.write.empty());
+    CHECK(blind.remove.empty());
+    CHECK(alerts[0].state == alert_state::firing);
+    CHECK_FALSE(alerts[0].due());
+    // A sample in the meantime resolves it at once.
+    seen.agents[0].last_seen = 1104;
+    seen.now = 1106;
+    step(rules, seen, alerts);
+    CHECK(alerts[0].state == alert_state::resolved);
+}
+
+TEST_CASE("alert evaluation: an agent that reports again after the outage never fires", "[alerts]") {
+    auto const rules = rules_of("[alert.quiet]\nkind = agent_silent\nfor = 30\n");
+    std::vector<alert> alerts;
+    observations seen{1000, 300s, {agent_view{"web-1", 950}}, 1000};  // first evaluation after the outage
+    step(rules, seen, alerts);
+    seen.now = 1015;
+    seen.agents[0].last_seen = 1012;  // its backlog came in
+    step(rules, seen, alerts);
+    seen.now = 1040;
+    seen.agents[0].last_seen = 1037;
+    step(rules, seen, alerts);
+    CHECK(alerts.empty());
+}
+
 TEST_CASE("alert evaluation: host rules wait while the agent is stale", "[alerts]") {
     auto const rules = rules_of("[alert.hot]\nkind = host_cpu\nabove = 90\n");
     std::vector<alert> alerts;
