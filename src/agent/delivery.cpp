@@ -17,6 +17,8 @@
 #include <boost/url/url_view.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
@@ -154,6 +156,12 @@ struct exchange_result {
     bool keep_alive = false;        // the server will take another request on it
 };
 
+// OpenSSL read something that is not TLS where the server's hello should be: most often an HTTP
+// answer to the bytes of the client's hello, from a server that speaks plain HTTP.
+bool answers_plain_http(boost::system::error_code const& ec) {
+    return ec.category() == asio::error::get_ssl_category() && ERR_GET_REASON(ec.value()) == SSL_R_WRONG_VERSION_NUMBER;
+}
+
 // The Host field as RFC 9110 (7.2) has it: an IPv6 address in brackets, the port unless the
 // scheme's own. A proxy or virtual host in front of the receiver routes by it.
 std::string host_field(server_url const& url) {
@@ -247,8 +255,10 @@ struct server_connection::impl {
         auto const [handshake_ec] = co_await secure->async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
         if (handshake_ec) {
             close();
-            co_return delivery_outcome{delivery::retry_later,
-                                       where + ": TLS handshake failed: " + handshake_ec.message() + identity.handshake_hint};
+            co_return delivery_outcome{delivery::retry_later, where + ": TLS handshake failed: " + handshake_ec.message() +
+                                                                  (answers_plain_http(handshake_ec)
+                                                                       ? " (it answers in plain HTTP: use an http:// URL)"
+                                                                       : identity.handshake_hint)};
         }
         co_return std::nullopt;
     }

@@ -264,6 +264,19 @@ TEST_CASE("server: https with server.tls_cert: the agent delivers, a wrong CA is
     CHECK(db.count("server") == 1);
 }
 
+TEST_CASE("server: an https agent.url to a plain HTTP server says to use http://", "[mysql][server][listener][tls]") {
+    migrated_database db;
+    test::test_pki pki;
+    test::server_process server({}, db.env);
+    test::temp_dir home;
+    auto const r = agent_over_https(server.port(), home, {"--tls-ca", pki.ca()});
+    INFO(r.err);
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("TLS handshake failed: wrong version number") &&
+                          Catch::Contains("(it answers in plain HTTP: use an http:// URL)") &&
+                          !Catch::Contains("is agent.tls_ca the CA"));
+}
+
 TEST_CASE("server: server.tls_client_ca refuses an agent without a certificate it signed", "[mysql][server][listener][tls]") {
     migrated_database db;
     test::test_pki pki;
