@@ -15,21 +15,31 @@
 namespace hicloud::db {
 namespace {
 
-// Explains the connect errors users meet, in words they can act on.
-std::string connect_hint(unsigned code, std::chrono::seconds connect_timeout, std::string const& where) {
+// Explains the connect errors users meet, in words they can act on. `host` and `socket` are what
+// Connector/C was given (socket: db.socket, if set).
+std::string connect_hint(unsigned code, std::chrono::seconds connect_timeout, std::string const& where,
+                         std::string const& host, std::string const& socket) {
     switch (code) {
         case ER_ACCESS_DENIED_ERROR:
             return " — check db.user and db.password (or db.password_file)";
         case ER_BAD_DB_ERROR:
             return " — create it, or run `hicloud migrate --create-database`";
-        case CR_CONNECTION_ERROR:
+        case CR_CONNECTION_ERROR:  // a Unix socket, or a refused TCP connect
+            if (!socket.empty()) return " — is the server running, with its socket at " + socket + "? (db.socket)";
+            // localhost without db.socket: Connector/C's own default socket, not the distributions'.
+            if (host == "localhost")
+                return " — db.host localhost means a Unix socket: name the server's in db.socket (Debian's is "
+                       "/run/mysqld/mysqld.sock), or use db.host 127.0.0.1 for TCP";
+            [[fallthrough]];
         case CR_CONN_HOST_ERROR:
         case CR_UNKNOWN_HOST:
             return " — is the server running and reachable? (db.host, db.port, db.socket)";
         case CR_SERVER_LOST:
         case CR_SERVER_GONE_ERROR:
+            // Connector/C says this both when nothing answers the TCP connect (a firewall that drops
+            // packets, an address nobody has) and when something accepts but never greets.
             return " — no answer within db.connect_timeout (" + std::to_string(connect_timeout.count()) +
-                   " s); is " + where + " a MySQL/MariaDB server?";
+                   " s): is " + where + " reachable (no firewall dropping the packets), and a MySQL/MariaDB server?";
         default:
             return "";
     }
@@ -159,7 +169,7 @@ void connection::open(settings const& s, std::string const& host, unsigned port,
             std::string message = code == ER_BAD_DB_ERROR
                                       ? "database '" + s.database + "' does not exist on " + endpoint_
                                       : "cannot connect to MySQL at " + endpoint_ + ": " + mysql_error(mysql_);
-            throw error(code, message + connect_hint(code, s.connect_timeout, endpoint_));
+            throw error(code, message + connect_hint(code, s.connect_timeout, endpoint_, host, socket));
         }
         server_version_ = mysql_get_server_info(mysql_);
     } catch (...) {

@@ -355,6 +355,19 @@ TEST_CASE("migrate: a closed port is refused at once, naming host:port", "[mysql
                           Catch::Contains("is the server running"));
 }
 
+TEST_CASE("migrate: db.host localhost without db.socket and a db.socket nobody serves each say what to set",
+          "[mysql][migrate]") {
+    // Connector/C takes localhost to mean its default socket, /tmp/mysql.sock: nobody's here.
+    auto const local = migrate({"--db-host", "localhost"}, test::hicloud_admin_env("unused"));
+    CHECK(local.exit_code == 1);
+    CHECK_THAT(local.err, Catch::Contains("Can't connect to local server through socket") &&
+                              Catch::Contains("db.host localhost means a Unix socket: name the server's in db.socket") &&
+                              Catch::Contains("or use db.host 127.0.0.1 for TCP"));
+    auto const socket = migrate({"--db-socket", "/nonexistent/mysqld.sock"}, test::hicloud_admin_env("unused"));
+    CHECK(socket.exit_code == 1);
+    CHECK_THAT(socket.err, Catch::Contains("is the server running, with its socket at /nonexistent/mysqld.sock? (db.socket)"));
+}
+
 TEST_CASE("migrate: db.host servers are tried in order, past a closed port and one that never answers",
           "[mysql][migrate][hosts]") {
     test::scratch_database database;
