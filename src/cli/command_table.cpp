@@ -52,9 +52,11 @@ constexpr command table[] = {
      "[--dry-run] [OPTIONS]", rollup::prune_options, needs_database, run_prune, rollup::retention_options},
     {"server", "receive samples over HTTP and store them in the database",
      "Listens for agents: POST /monitor_info validates a sample and answers only after it is committed\n"
-     "(concurrent samples share one transaction); GET /health reports whether the database answers.\n"
+     "(concurrent samples share one transaction); GET /health reports whether samples can be stored.\n"
      "A sample re-sent with the same Idempotency-Key header is stored once. SIGTERM or SIGINT stops it\n"
-     "gracefully; SIGHUP re-reads server.tokens_file.",
+     "gracefully. SIGHUP re-reads server.tokens_file, server.read_tokens_file, server.tls_cert/tls_key\n"
+     "and the [alert.*] rules, checks the whole configuration as a start would, and names the settings\n"
+     "that changed: those take effect at the next start. Alert rules: docs/ALERTS.md.",
      "[OPTIONS]", server::options, needs_database, run_server, rollup::retention_options},
 };
 
@@ -84,7 +86,8 @@ int run_command(command const& cmd, std::vector<std::string> const& args, char c
         boost::asio::io_context io;
         std::unique_ptr<db::pool> database;
         if (cmd.needs & needs_database) database = std::make_unique<db::pool>(io.get_executor(), db::settings_from(cfg));
-        command_context ctx{io, cfg, database.get(), out};
+        command_context ctx{io, cfg, database.get(), out,
+                            [&] { return core::config::load(groups, args, envp, every_option_group()); }};
         return cmd.run(ctx);
     } catch (core::config_error const& e) {
         err << prefix << e.what() << " (see hicloud help " << cmd.name << ")\n";

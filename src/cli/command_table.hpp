@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/options.hpp"
 
+#include <functional>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -27,6 +28,9 @@ struct command_context {
     core::config const& config;
     db::pool* database;  // set when the row needs_database
     std::ostream& out;
+    // The configuration loaded again as at the start: the same flags and environment, the file
+    // as it is now. Throws core::config_error as the start would have.
+    std::function<core::config()> reload_config{};
 };
 
 struct command {

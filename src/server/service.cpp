@@ -259,7 +259,7 @@ service::service(boost::asio::io_context& io, db::pool& database, settings s) {
 
 service::~service() = default;
 
-int service::run() {
+int service::run(std::function<void()> on_hangup) {
     auto& io = parts_->io;
     auto& pool = parts_->pool;
     auto const& s = parts_->s;
@@ -356,6 +356,7 @@ int service::run() {
                 core::log::error("reloading agent tokens failed; keeping the previous ones",
                                  {{"error", loaded.error().message}});
             }
+            if (on_hangup) on_hangup();
             wait_for_reload();
         });
     };

@@ -9,10 +9,12 @@
 //     acknowledged sample, then run returns 0. At server.shutdown_timeout after the signal the
 //     process exits with 1 (std::_Exit) whatever it is still waiting for, in the loop or in the
 //     teardown after it;
-//   * SIGHUP: reloads server.tls_cert/tls_key (new connections) and server.tokens_file; a file
-//     that does not load is logged and the previous one kept.
+//   * SIGHUP: reloads server.tls_cert/tls_key (new connections), server.tokens_file,
+//     server.read_tokens_file and the alert rules; a file that does not load is logged and the
+//     previous one kept. Then run's `on_hangup`, if any.
 #include "server/settings.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace boost::asio {
@@ -34,7 +36,8 @@ public:
     service& operator=(service const&) = delete;
 
     // Serves on `io` with server.threads threads until stopped by a signal; returns the exit code.
-    int run();
+    // `on_hangup` runs on the loop at each SIGHUP, after the reloads.
+    int run(std::function<void()> on_hangup = {});
 
 private:
     struct parts;

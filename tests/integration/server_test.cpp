@@ -340,6 +340,28 @@ TEST_CASE("server: agent tokens: 401 without, 401 unknown, 403 another agent's, 
     std::filesystem::remove(file);
 }
 
+TEST_CASE("server: SIGHUP says at once what the next start would refuse and which settings wait for it",
+          "[mysql][server]") {
+    migrated_database db;
+    auto const file = std::filesystem::temp_directory_path() / test::unique_name("hicloud.conf");
+    std::ofstream(file) << "[server]\nqueue_limit = 100\n";
+    test::server_process server({"--config", file.string()}, db.env);
+    auto const hangup = [&](std::string const& text, std::string const& said) {
+        std::ofstream(file) << text;
+        auto const before = test::occurrences(server.log(), "SIGHUP: ");
+        server.signal(SIGHUP);
+        return test::eventually([&] { return test::occurrences(server.log(), "SIGHUP: ") > before; }) &&
+               server.log().find(said) != std::string::npos;
+    };
+    CHECK(hangup("[server]\nqueue_limit = 200\n",
+                 "SIGHUP: these settings changed and take effect at the next start settings=server.queue_limit"));
+    CHECK(hangup("[server]\nqueue_limit = 200\n[db]\npool_sise = 4\n",
+                 "SIGHUP: the configuration has an error the next start will refuse; running on as started"));
+    CHECK_THAT(server.log(), Catch::Contains("pool_sise: unknown key"));
+    CHECK(http_request(server.port(), "POST", "/monitor_info", sample("agent-hup", 1)).status == 200);  // running on
+    std::filesystem::remove(file);
+}
+
 TEST_CASE("server: a client that trickles its headers or its body is cut off", "[mysql][server]") {
     migrated_database db;
     test::server_process server({"--header-timeout", "1", "--body-timeout", "1"}, db.env);
