@@ -115,6 +115,28 @@ void check_config_lines(std::string const& text, std::string const& file) {
     }
 }
 
+// The line of `key` ("section.name") in a config file's text, by check_config_lines' rules; 0 when
+// not found.
+int line_of_key(std::string const& text, std::string_view key) {
+    std::istringstream lines(text);
+    std::string line, section;
+    auto const trimmed = [](std::string s) {
+        auto const first = s.find_first_not_of(" \t\r\n");
+        if (first == std::string::npos) return std::string();
+        return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+    };
+    for (int number = 1; std::getline(lines, line); ++number) {
+        line = trimmed(line.substr(0, line.find('#')));
+        if (line.empty()) continue;
+        if (line.front() == '[' && line.back() == ']') section = trimmed(line.substr(1, line.size() - 2));
+        else if (auto const eq = line.find('='); eq != std::string::npos) {
+            auto const name = trimmed(line.substr(0, eq));
+            if ((section.empty() ? name : section + "." + name) == key) return number;
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 config config::load(std::span<option_group const> groups, std::vector<std::string> const& args,
@@ -162,7 +184,22 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
     } catch (po::unknown_option const& e) {
         // Boost quotes the whole word: --db-password=VALUE would print the value.
         auto const name = e.get_option_name();
-        throw config_error("unrecognised option '" + name.substr(0, name.find('=')) + "'");
+        auto const flag = name.substr(0, name.find('='));
+        // A secret kept off the command line (db.password as --db-password): say where it goes instead.
+        for (auto const* s : c.specs_) {
+            std::string as_flag = "--" + std::string(s->key);
+            std::replace(as_flag.begin(), as_flag.end(), '.', '-');
+            std::replace(as_flag.begin(), as_flag.end(), '_', '-');
+            if (!(s->sources & from_flag) && as_flag == flag) {
+                auto const dot = s->key.find('.');
+                std::string ways = env_name(*s) + ", [" + std::string(s->key.substr(0, dot)) + "] " +
+                                   std::string(s->key.substr(dot + 1));
+                if (auto const* file = by_flag(as_flag.substr(2) + "-file")) ways += " or --" + std::string(file->flag);
+                throw config_error("unrecognised option '" + flag + "': it is not taken on the command line, which ps shows "
+                                   "to every user; use " + ways);
+            }
+        }
+        throw config_error("unrecognised option '" + flag + "'");
     } catch (po::error const& e) {
         throw config_error(e.what());
     }
@@ -205,7 +242,22 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
         std::vector<std::string> seen;
         for (auto const& o : parsed.options) {
             auto const where = describe_file_key(*c.file_, o.string_key);
-            if (o.unregistered) throw config_error(where + ": unknown key");
+            if (o.unregistered) {
+                auto const line = line_of_key(text.str(), o.string_key);
+                auto const at = *c.file_ + (line ? ":" + std::to_string(line) : std::string());
+                auto const dot = o.string_key.find('.');
+                auto const section = o.string_key.substr(0, dot);
+                std::string sections;
+                for (auto const& g : known_in_file)
+                    for (auto const& s : g.options) {
+                        auto const name = "[" + std::string(s.key.substr(0, s.key.find('.'))) + "]";
+                        if (sections.find(name) == std::string::npos) sections += (sections.empty() ? "" : ", ") + name;
+                    }
+                if (dot != std::string::npos && sections.find("[" + section + "]") == std::string::npos)
+                    throw config_error(at + ": [" + section + "]: unknown section (known: " + sections +
+                                       ", [alerts], [alert.NAME])");
+                throw config_error(at + where.substr(c.file_->size()) + ": unknown key");
+            }
             if (std::find(seen.begin(), seen.end(), o.string_key) != seen.end())
                 throw config_error(where + ": set more than once");
             seen.push_back(o.string_key);

@@ -18,9 +18,14 @@ namespace {
 // Explains the connect errors users meet, in words they can act on. `host` and `socket` are what
 // Connector/C was given (socket: db.socket, if set).
 std::string connect_hint(unsigned code, std::chrono::seconds connect_timeout, std::string const& where,
-                         std::string const& host, std::string const& socket) {
+                         std::string const& host, std::string const& socket, std::string const& password) {
     switch (code) {
         case ER_ACCESS_DENIED_ERROR:
+            // `password = "..."` in the file: the quotes are part of the value, as every value is taken as written.
+            if (password.size() >= 2 && (password.front() == '"' || password.front() == '\'') &&
+                password.back() == password.front())
+                return " — check db.user and db.password: the password given begins and ends with a quote, and "
+                       "quotes are part of a value; write it without them";
             return " — check db.user and db.password (or db.password_file)";
         case ER_BAD_DB_ERROR:
             return " — create it, or run `hicloud migrate --create-database`";
@@ -169,7 +174,7 @@ void connection::open(settings const& s, std::string const& host, unsigned port,
             std::string message = code == ER_BAD_DB_ERROR
                                       ? "database '" + s.database + "' does not exist on " + endpoint_
                                       : "cannot connect to MySQL at " + endpoint_ + ": " + mysql_error(mysql_);
-            throw error(code, message + connect_hint(code, s.connect_timeout, endpoint_, host, socket));
+            throw error(code, message + connect_hint(code, s.connect_timeout, endpoint_, host, socket, s.password));
         }
         server_version_ = mysql_get_server_info(mysql_);
     } catch (...) {

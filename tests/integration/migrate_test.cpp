@@ -328,6 +328,11 @@ TEST_CASE("migrate: a wrong password is denied by name, never echoing the passwo
     CHECK_THAT(r.err, Catch::Contains("Access denied for user '" + user + "'"));
     CHECK_THAT(r.err + r.out, !Catch::Contains(wrong));
     CHECK(database.connect()->query("SHOW TABLES").empty());
+    // The right one in quotes, as `password = "..."` in the file gives it: the quotes are named.
+    auto const quoted = migrate({}, test::hicloud_env(database.name(), user, "\"" + test::admin_settings().password + "\""));
+    CHECK(quoted.exit_code == 1);
+    CHECK_THAT(quoted.err, Catch::Contains("the password given begins and ends with a quote, and quotes are part of a value"));
+    CHECK_THAT(quoted.err + quoted.out, !Catch::Contains(test::admin_settings().password));
 }
 
 TEST_CASE("migrate: an unreachable server fails within the connect timeout, naming host:port", "[mysql][migrate]") {

@@ -292,5 +292,5 @@ TEST_CASE("cli: one config file serves every command: another command's key is i
     std::vector<char const*> const envp2{variable2.c_str(), nullptr};
     std::ostringstream out2, err2;
     CHECK(hicloud::cli::run({"hicloud", "server"}, envp2.data(), out2, err2) == 2);
-    CHECK_THAT(err2.str(), Catch::Contains(typo + ": [agnet] id: unknown key"));
+    CHECK_THAT(err2.str(), Catch::Contains(typo + ":4: [agnet]: unknown section (known: "));
 }

@@ -202,20 +202,22 @@ TEST_CASE("config: a missing file named by HICLOUD_CONFIG is an error naming the
 TEST_CASE("config: an unknown key in a known section is an error naming the file and key", "[config]") {
     temp_dir dir;
     auto const file = dir.write("hicloud.conf", "[db]\nport = 4001\nnosuch = 1\n");
-    CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) == file + ": [db] nosuch: unknown key");
+    CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) == file + ":3: [db] nosuch: unknown key");
 }
 
-TEST_CASE("config: an unknown section is an error naming the file and key", "[config]") {
+TEST_CASE("config: an unknown section is an error naming the file and line and the sections there are", "[config]") {
     temp_dir dir;
-    auto const file = dir.write("hicloud.conf", "[nosuch]\nhost = x\n");
-    CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) == file + ": [nosuch] host: unknown key");
+    auto const file = dir.write("hicloud.conf", "[db]\nhost = x\n\n[sever]\n  listen = 1 # a typo\n");
+    auto const message = load_error({}, environment{"HICLOUD_CONFIG=" + file});
+    CHECK_THAT(message, Catch::StartsWith(file + ":5: [sever]: unknown section (known: [") && Catch::Contains("[db]") &&
+                            Catch::EndsWith(", [alerts], [alert.NAME])"));
 }
 
 TEST_CASE("config: a key outside any section is an error naming the file and key", "[config]") {
     temp_dir dir;
     auto const file = dir.write("hicloud.conf", "port = 4001\n[db]\nhost = x\n");
     CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) ==
-          file + ": key 'port' outside any [section]: unknown key");
+          file + ":1: key 'port' outside any [section]: unknown key");
 }
 
 TEST_CASE("config: a key set twice in the file is an error naming the file and key", "[config]") {
@@ -233,7 +235,7 @@ TEST_CASE("config: a key set twice through two [section] headers is an error", "
 TEST_CASE("config: a flag-only option in the file is an unknown key", "[config]") {
     temp_dir dir;
     auto const file = dir.write("hicloud.conf", "[migrate]\nstatus = true\n");
-    CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) == file + ": [migrate] status: unknown key");
+    CHECK(load_error({}, environment{"HICLOUD_CONFIG=" + file}) == file + ":2: [migrate] status: unknown key");
 }
 
 TEST_CASE("config: a file syntax error names the file and line, not the line's text", "[config]") {
@@ -291,7 +293,7 @@ TEST_CASE("config: an unknown key is an error even for a command that does not r
     std::vector<option_group> const groups{hicloud::core::log_options()};
     std::vector<option_group> const known{hicloud::core::log_options(), hicloud::db::options()};
     CHECK(config_error_of([&] { config::load(groups, {}, environment{"HICLOUD_CONFIG=" + file}.envp(), known); }) ==
-          file + ": [db] hots: unknown key");
+          file + ":2: [db] hots: unknown key");
 }
 
 // --- command line ---
@@ -299,6 +301,14 @@ TEST_CASE("config: an unknown key is an error even for a command that does not r
 TEST_CASE("config: an unknown flag is an error", "[config]") {
     auto const message = load_error({"--nosuch", "1"}, no_file);
     CHECK_THAT(message, Catch::Contains("--nosuch"));
+}
+
+TEST_CASE("config: --db-password is refused saying where a password goes, never echoing it", "[config]") {
+    for (auto const& args : {std::vector<std::string>{"--db-password", "s3cret"}, std::vector<std::string>{"--db-password=s3cret"}}) {
+        auto const message = load_error(args, no_file);
+        CHECK(message == "unrecognised option '--db-password': it is not taken on the command line, which ps shows to "
+                         "every user; use HICLOUD_DB_PASSWORD, [db] password or --db-password-file");
+    }
 }
 
 TEST_CASE("config: flags cannot be abbreviated", "[config]") {
