@@ -97,14 +97,29 @@ core::outcome<server_url> parse_http_url(std::string_view url) {
 
 namespace {
 
-// For an answer that is a JSON object, whether its "success" is true; nullopt for any other body
-// (a proxy's HTML page, an empty one).
-std::optional<bool> json_success(std::string_view body) {
+// The answer as a JSON object; nullopt for any other body (a proxy's HTML page, an empty one).
+std::optional<boost::json::object> json_object(std::string_view body) {
     boost::system::error_code ec;
-    auto const answer = boost::json::parse(body, ec);
+    auto answer = boost::json::parse(body, ec);
     if (ec || !answer.is_object()) return std::nullopt;
-    auto const* success = answer.as_object().if_contains("success");
-    return success && success->is_bool() ? std::optional<bool>(success->as_bool()) : std::optional<bool>(false);
+    return std::move(answer.as_object());
+}
+
+// HiCloud's success: {"success": true, ...} (the original server's too).
+bool says_success(std::string_view body) {
+    auto const answer = json_object(body);
+    auto const* success = answer ? answer->if_contains("success") : nullptr;
+    return success && success->is_bool() && success->as_bool();
+}
+
+// A refusal of the sample by the server it is meant for: HiCloud's envelope, "success": false,
+// or the original server's (FastAPI) validation error, {"detail": ...}. Another JSON API's 400
+// at a wrong URL is neither.
+bool says_refused(std::string_view body) {
+    auto const answer = json_object(body);
+    if (!answer) return false;
+    auto const* success = answer->if_contains("success");
+    return (success && success->is_bool() && !success->as_bool()) || answer->contains("detail");
 }
 
 bool refuses_the_content(unsigned status) { return status == 400 || status == 413 || status == 422; }
@@ -114,8 +129,8 @@ bool says_not_now(unsigned status) { return status >= 500 || status == 408 || st
 }  // namespace
 
 delivery classify(unsigned status, std::string_view body) {
-    if (status >= 200 && status < 300) return json_success(body) == true ? delivery::delivered : delivery::retry_later;
-    if (refuses_the_content(status) && json_success(body).has_value()) return delivery::rejected;
+    if (status >= 200 && status < 300) return says_success(body) ? delivery::delivered : delivery::retry_later;
+    if (refuses_the_content(status) && says_refused(body)) return delivery::rejected;
     return delivery::retry_later;
 }
 
@@ -125,6 +140,7 @@ std::string setup_hint(unsigned status, std::string_view body) {
     if (status == 401) return "the server asks for a token it knows: set agent.token (server.tokens_file lists them)";
     if (status == 403) return "agent.token is not this agent's: server.tokens_file ties each token to one agent_id";
     if (status == 404 || status == 405) return "agent.url's path is not the server's: HiCloud's is /monitor_info";
+    if (status == 431) return "the request's headers are larger than the server takes (server.max_header): is agent.token that long?";
     return "the answer is not HiCloud's: is agent.url a HiCloud server, and does a proxy in front pass requests on?";
 }
 

@@ -50,8 +50,9 @@ struct delivery_outcome {
 // stored sample 200 with {"success":true,...}, and refuse one with the same envelope and
 // "success": false (SPEC §4):
 // - delivered: a 2xx whose body is a JSON object with "success": true;
-// - rejected, never retried: 400, 413 or 422 whose body is a JSON object: the server read this
-//   sample and refused it;
+// - rejected, never retried: 400, 413 or 422 whose body is that envelope with "success": false,
+//   or the original server's validation error ({"detail": ...}): the server read this sample and
+//   refused it;
 // - retry_later: everything else. 5xx, 408 and 429 say "not now". 401, 403, 404, 405, a 2xx that
 //   is not that answer (another service at agent.url) or a proxy's HTML page say the setup is
 //   wrong, not the sample: it is kept, and sent once agent.url or agent.token is mended.

@@ -9,7 +9,7 @@ failover::failover(std::vector<std::string> urls) : urls_(std::move(urls)) {}
 boost::asio::awaitable<delivery_outcome> failover::post(post_to_function const& post_to, std::string const& body,
                                                         std::string const& key) {
     delivery_outcome last{delivery::retry_later, "agent.url names no server"};
-    std::string failures;
+    std::string failures, mends;
     for (std::size_t tried = 0; tried < urls_.size(); ++tried) {
         auto const i = (current_ + tried) % urls_.size();
         last = co_await post_to(i, body, key);
@@ -21,8 +21,12 @@ boost::asio::awaitable<delivery_outcome> failover::post(post_to_function const& 
             co_return last;
         }
         failures += (failures.empty() ? "" : "; ") + last.detail;
+        if (!last.mend.empty()) mends += (mends.empty() ? "" : "; ") + urls_[i] + ": " + last.mend;
     }
-    if (urls_.size() > 1) last.detail = "no server of agent.url can take it now: " + failures;
+    if (urls_.size() > 1) {
+        last.detail = "no server of agent.url can take it now: " + failures;
+        last.mend = mends;  // whichever server's setup is wrong, not only the last one tried
+    }
     co_return last;
 }
 

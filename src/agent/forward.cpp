@@ -20,7 +20,8 @@ void set_aside(spool& spool, spooled_sample const& s) {
 }  // namespace
 
 asio::awaitable<drain_outcome> drain(spool& spool, post_function const& post,
-                                     std::chrono::steady_clock::time_point until, bool const& stopping) {
+                                     std::chrono::steady_clock::time_point until, bool const& stopping,
+                                     bool setup_proven) {
     drain_outcome out;
     auto backlog = spool.waiting();
     for (auto& s : backlog) {
@@ -36,11 +37,12 @@ asio::awaitable<drain_outcome> drain(spool& spool, post_function const& post,
         auto const r = co_await post(s.body, s.key);
         if (r.result == delivery::delivered) {
             spool.remove(s);
-        } else if (r.result == delivery::rejected) {
+        } else if (r.result == delivery::rejected || (setup_proven && !r.mend.empty())) {
             core::log::error("the server refused a spooled sample; moved aside", {{"file", s.path.string()}, {"answer", r.detail}});
             set_aside(spool, s);
         } else {
             out.failure = r;
+            out.stuck = std::move(s);
             break;
         }
     }
@@ -66,14 +68,24 @@ asio::awaitable<fate> forward(spool& spool, backoff& pacing, post_function const
                              {{"error", why.detail}, {"mend", why.mend}, {"retry_in_ms", retry_in}});
         server_up = false;
     };
+    // A backlog sample whose answer blames the setup: the new sample tells whether it is the setup
+    // (refused alike) or that sample (the new one delivered).
+    std::optional<drain_outcome> stuck;
     if (server_up && drain_lock) {
-        auto const drained = co_await drain(spool, post, drain_until, stopping);
-        if (drained.failure) note_failure(*drained.failure);
+        auto drained = co_await drain(spool, post, drain_until, stopping);
+        if (drained.failure && drained.failure->mend.empty()) note_failure(*drained.failure);
+        else if (drained.failure) stuck = std::move(drained);
     }
     if (server_up) {
         auto const r = co_await post(body, key);
         if (r.result == delivery::delivered) {
             pacing.delivered();
+            if (stuck) {
+                core::log::error("the server refused a spooled sample but took the new one; moved aside",
+                                 {{"file", stuck->stuck->path.string()}, {"answer", stuck->failure->detail}});
+                set_aside(spool, *stuck->stuck);
+                co_await drain(spool, post, drain_until, stopping, true);
+            }
             if (!r.refused_entries.empty())
                 core::log::warn("the server stored the sample without some container entries; its log names them",
                                 {{"left_out", r.refused_entries}});

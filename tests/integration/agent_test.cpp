@@ -307,7 +307,8 @@ TEST_CASE("agent: SIGHUP is logged and ignored and the daemon samples on", "[doc
     kill(pid, SIGHUP);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     kill(pid, SIGHUP);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    // Long enough after it for a first cycle (a second) and two ticks, even on a loaded host.
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));
     kill(pid, SIGTERM);
     auto const r = daemon.get();
     INFO(r.err);
@@ -359,9 +360,11 @@ TEST_CASE("agent: a wrong agent.url or agent.token keeps every sample and all go
     REQUIRE(test::run_process(test::hicloud_binary(), {"migrate"}, db_env).exit_code == 0);
     temp_home home;
     auto const tokens = home.path / "tokens";
-    std::ofstream(tokens) << "agent-test " << test::sha256_hex("right-token") << "\n";
+    std::ofstream(tokens) << "agent-test " << test::sha256_hex("right-token") << "\nsomeone-else "
+                          << test::sha256_hex("someone-elses-token") << "\n";
     std::ofstream(home.path / "right-token") << "right-token\n";
     std::ofstream(home.path / "other-token") << "other-token\n";
+    std::ofstream(home.path / "someone-elses-token") << "someone-elses-token\n";
     test::server_process server({"--tokens-file", tokens.string()}, db_env);
     test::webhook_receiver not_hicloud({});  // answers 200 "ok" to anything
     auto const base = "http://127.0.0.1:" + std::to_string(server.port());
@@ -373,6 +376,7 @@ TEST_CASE("agent: a wrong agent.url or agent.token keeps every sample and all go
         {base, "right-token", "agent.url's path is not the server's"},  // GET-only / answers 405
         {base + "/monitor_info", "", "set agent.token"},
         {base + "/monitor_info", "other-token", "the server asks for a token it knows"},
+        {base + "/monitor_info", "someone-elses-token", "agent.token is not this agent's"},  // 403
         {not_hicloud.url(), "right-token", "is agent.url a HiCloud server?"},
     };
     auto const run = [&](std::string const& url, std::string const& token_file) {
@@ -392,8 +396,9 @@ TEST_CASE("agent: a wrong agent.url or agent.token keeps every sample and all go
         CHECK(home.spooled() == ++n);
         CHECK_FALSE(fs::exists(home.path / "spool" / "rejected"));
     }
-    // It got the oldest waiting sample, and the drain stopped there: nothing else was sent in vain.
-    CHECK(not_hicloud.requests().size() == 1);
+    // It got the oldest waiting sample, where the drain stopped, and the new one (which tells
+    // whether that one or the setup is at fault): neither counted as delivered.
+    CHECK(not_hicloud.requests().size() == 2);
     // Mended: the backlog goes first, then the new sample, each stored once.
     auto const r = run(base + "/monitor_info", "right-token");
     INFO(r.err);

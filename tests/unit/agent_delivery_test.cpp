@@ -86,6 +86,10 @@ TEST_CASE("classify: HiCloud's success delivers, its refusal of the content reje
     CHECK(classify(400, nginx_400) == delivery::retry_later);
     CHECK(classify(413, "<html><body>413 Request Entity Too Large</body></html>") == delivery::retry_later);
     CHECK(classify(302, "") == delivery::retry_later);
+    // Another JSON API's 400 at a wrong URL is not a refusal of the sample.
+    CHECK(classify(400, R"({"timestamp":"2026-12-01T04:00:00Z","status":400,"error":"Bad Request","path":"/monitor_info"})") ==
+          delivery::retry_later);
+    CHECK(classify(431, refusal(431, "headers: more than 8192 bytes (server.max_header)")) == delivery::retry_later);
     // A 2xx that is not HiCloud's answer: something else is listening at agent.url.
     CHECK(classify(200, "ok") == delivery::retry_later);
     CHECK(classify(200, "") == delivery::retry_later);
@@ -110,6 +114,7 @@ TEST_CASE("setup_hint: what to mend when the answer says the setup is wrong, not
     CHECK_THAT(setup_hint(405, refusal(405, "x")), Catch::Contains("HiCloud's is /monitor_info"));
     CHECK_THAT(setup_hint(400, nginx_400), Catch::Contains("does a proxy in front pass requests on?"));
     CHECK_THAT(setup_hint(302, ""), Catch::Contains("is agent.url a HiCloud server"));
+    CHECK_THAT(setup_hint(431, refusal(431, "x")), Catch::Contains("server.max_header"));
 }
 
 TEST_CASE("new_sample_key: a random version 4 UUID", "[agent]") {

@@ -20,6 +20,7 @@ namespace {
 // which server each post reached, in order.
 struct scripted_servers {
     std::map<std::size_t, std::deque<delivery>> answers;
+    std::map<std::size_t, std::string> mends;  // a server whose answers blame the setup: what to mend
     std::vector<std::size_t> reached;
 
     post_to_function post_to() {
@@ -28,7 +29,8 @@ struct scripted_servers {
             auto& queue = answers[i];
             auto const result = queue.empty() ? delivery::delivered : queue.front();
             if (!queue.empty()) queue.pop_front();
-            co_return delivery_outcome{result, "server " + std::to_string(i) + " said so"};
+            co_return delivery_outcome{result, "server " + std::to_string(i) + " said so", {}, 0,
+                                       result == delivery::retry_later && mends.contains(i) ? mends[i] : ""};
         };
     }
 };
@@ -36,7 +38,9 @@ struct scripted_servers {
 delivery_outcome post(failover& f, scripted_servers& s) {
     asio::io_context io;
     delivery_outcome out;
-    asio::co_spawn(io, f.post(s.post_to(), "{}", "key"), [&](std::exception_ptr e, delivery_outcome o) {
+    // failover::post takes it by reference: it must outlive the coroutine, which runs in io.run().
+    auto const post_to = s.post_to();
+    asio::co_spawn(io, f.post(post_to, "{}", "key"), [&](std::exception_ptr e, delivery_outcome o) {
         if (e) std::rethrow_exception(e);
         out = std::move(o);
     });
@@ -105,4 +109,13 @@ TEST_CASE("failover: when no server can take it, each was tried once and the det
     CHECK_THAT(out.detail, Catch::Contains("no server of agent.url") && Catch::Contains("server 0 said so") &&
                                Catch::Contains("server 1 said so") && Catch::Contains("server 2 said so"));
     CHECK(f.current() == 0);  // the next sample starts where this one did
+}
+
+TEST_CASE("failover: when no server can take it, what to mend is named for each server at fault", "[agent]") {
+    failover f(three);
+    scripted_servers s;
+    for (std::size_t i = 0; i < 3; ++i) s.answers[i] = {delivery::retry_later};
+    s.mends[0] = "agent.url's path is not the server's";  // 404 from the first; the others are down
+    auto const out = post(f, s);
+    CHECK(out.mend == "http://a/m: agent.url's path is not the server's");
 }

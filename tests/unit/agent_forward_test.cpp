@@ -13,6 +13,7 @@
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,11 +27,14 @@ namespace {
 // Answers each post from a script by Idempotency-Key (delivered when not scripted) and records the keys in order.
 struct scripted_server {
     std::map<std::string, delivery> answers;
+    std::set<std::string> blamed_setup;  // keys answered retry_later with a `mend` (a setup-type answer)
     std::vector<std::string> posted;
 
     post_function post() {
         return [this](std::string const&, std::string const& key) -> asio::awaitable<delivery_outcome> {
             posted.push_back(key);
+            if (blamed_setup.contains(key))
+                co_return delivery_outcome{delivery::retry_later, "scripted 403", {}, 403, "agent.token is not this agent's"};
             auto const it = answers.find(key);
             co_return delivery_outcome{it == answers.end() ? delivery::delivered : it->second, "scripted"};
         };
@@ -88,6 +92,29 @@ TEST_CASE("forward: the spool is re-sent oldest first, then the new sample", "[a
     CHECK(f.forward_new() == fate::delivered);
     CHECK(f.server.posted == strings{"a", "b", "c", "new"});
     CHECK(waiting_keys(f.box).empty());
+}
+
+TEST_CASE("forward: a backlog sample blamed on the setup is moved aside once the new one is taken", "[agent]") {
+    // Samples from before agent.id was mended: the server refuses their agent_id, takes the new one.
+    fixture f;
+    f.backlog({"a", "old-1", "old-2", "b"});
+    f.server.blamed_setup = {"old-1", "old-2"};
+    CHECK(f.forward_new() == fate::delivered);
+    CHECK(f.server.posted == strings{"a", "old-1", "new", "old-2", "b"});
+    CHECK(waiting_keys(f.box).empty());
+    CHECK(rejected_count(f.box) == 2);
+    CHECK(f.pacing.failures() == 0);
+}
+
+TEST_CASE("forward: when the new sample is blamed on the setup too the backlog stays, whole", "[agent]") {
+    fixture f;
+    f.backlog({"a", "b"});
+    f.server.blamed_setup = {"a", "b", "new"};
+    CHECK(f.forward_new() == fate::spooled);
+    CHECK(f.server.posted == strings{"a", "new"});
+    CHECK(waiting_keys(f.box) == strings{"a", "b", "new"});
+    CHECK(rejected_count(f.box) == 0);
+    CHECK(f.pacing.failures() == 1);
 }
 
 TEST_CASE("forward: the drain stops at the first sample the server cannot take, and the new one is spooled", "[agent]") {
