@@ -49,8 +49,9 @@ struct observations {
     double now = 0;  // the database's clock, seconds since the epoch
     std::chrono::seconds stale_after{300};
     std::vector<agent_view> agents;
-    // The database's clock at the first of the evaluations since this evaluator last could not
-    // read it (or took over, or started): agents seen silent before then may only be late.
+    // The database's clock at the first of the evaluations that followed each other without a gap
+    // (more than two intervals: the database out of reach or paused, another server holding the
+    // lease, a start): agents seen silent before then may only be late.
     double observed_since = 0;
 };
 

@@ -15,6 +15,8 @@ namespace {
 void check_configuration(command_context const& ctx) {
     try {
         auto const now = ctx.reload_config();
+        now.choice("log.level", {"debug", "info", "warn", "error"});  // as run_command checks them
+        now.choice("log.format", {"text", "json"});
         server::settings_from(now);
         db::settings_from(now);
         std::string changed;

@@ -58,9 +58,10 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
     std::mutex mutex;
     std::shared_ptr<alerts::rule_set const> rules;
     std::set<std::string> in_flight;  // subject_hash:state of notifications sent or being sent, not yet seen marked
-    // The database's clock at the first of this server's evaluations since it last could not
-    // evaluate (observations::observed_since); nullopt until the next one.
-    std::optional<double> observed_since;
+    // observations::observed_since as of the last evaluation, and that evaluation's database
+    // clock; nullopt before the first. A gap of more than two intervals since (the database out of
+    // reach or paused, another server holding the lease) starts the observation afresh.
+    std::optional<double> observed_since, last_evaluated;
     bool stopped = false;
     std::atomic<std::uint64_t> evaluations{0};
     core::rate_limited_count failures{std::chrono::minutes(1)};
@@ -85,7 +86,8 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
 
     struct tick_result {
         bool leader = false;
-        double now = 0;  // the database's clock
+        double now = 0;             // the database's clock
+        double observed_since = 0;  // as this evaluation took it
         std::vector<alerts::alert> due;
     };
 
@@ -97,13 +99,15 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
         auto const ttl = every * 3;
         // Containers seen since about the last evaluation, so one that left in between is noticed.
         auto const recent = std::max(every * 2, seconds(30));
-        std::optional<double> since;
+        std::optional<double> since, last;
         {
             std::lock_guard lock(mutex);
             since = observed_since;
+            last = last_evaluated;
         }
+        auto const longest_gap = static_cast<double>((every * 2).count());
         pool.async_run<tick_result>(
-            [rules_now, holder = holder, stale = stale_after, ttl, recent, since](db::connection& c) {
+            [rules_now, holder = holder, stale = stale_after, ttl, recent, since, last, longest_gap](db::connection& c) {
                 tick_result out;
                 if (!db::take_lease(c, "alerts", holder, ttl)) return out;
                 c.execute("START TRANSACTION");
@@ -114,8 +118,10 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
                     }
                     out.leader = true;
                     auto seen = alerts::read_observations(c, stale, recent);
-                    seen.observed_since = since.value_or(seen.now);
+                    bool const gap = !since || !last || seen.now - *last > longest_gap;
+                    seen.observed_since = gap ? seen.now : *since;
                     out.now = seen.now;
+                    out.observed_since = seen.observed_since;
                     auto alerts_now = alerts::read_alerts(c);
                     auto const done = alerts::evaluate(*rules_now, seen, alerts_now);
                     alerts::write_changes(c, done);
@@ -142,10 +148,10 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
                 return out;
             },
             [self = shared_from_this(), every](std::exception_ptr e, tick_result r) {
-                {
+                if (!e && r.leader) {
                     std::lock_guard lock(self->mutex);
-                    if (e || !r.leader) self->observed_since.reset();
-                    else if (!self->observed_since) self->observed_since = r.now;
+                    self->observed_since = r.observed_since;
+                    self->last_evaluated = r.now;
                 }
                 if (e) {
                     if (auto const n = self->failures.add())

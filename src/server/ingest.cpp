@@ -190,7 +190,7 @@ void ingest::start_batches(std::unique_lock<std::mutex>& lock) {
                     // answered 503, and re-sending what already committed is safe for keyed samples.
                     if (e.connection_lost()) throw;
                     // The database itself failed part way: what committed stays stored, the rest may be re-sent.
-                    outcome.failure = e.what();
+                    outcome.failure = database_failure_text(std::current_exception());
                     outcome.results.resize(samples.size(), {ingest_status::unavailable, outcome.failure});
                     break;
                 }

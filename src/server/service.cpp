@@ -269,6 +269,11 @@ int service::run(std::function<void()> on_hangup) {
     auto& http = parts_->http;
     auto const& tls = parts_->tls;
 
+    // The signals are caught before "listening" is logged: a SIGHUP or SIGTERM sent as soon as the
+    // server says it is up must not meet the default action (the end of the process). Signals that
+    // come before the waits below are queued by Asio.
+    boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    boost::asio::signal_set reload(io, SIGHUP);
     auto const bound = http.local_endpoint();
     http.start();
     parts_->alerts.start();
@@ -281,7 +286,6 @@ int service::run(std::function<void()> on_hangup) {
                                   {"database", pool.config().endpoint()}});
 
     boost::asio::steady_timer deadline(io);
-    boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
     stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
         core::log::info("stopping: answering requests in flight", {{"signal", std::to_string(signal)}});
@@ -315,7 +319,6 @@ int service::run(std::function<void()> on_hangup) {
         });
     });
 
-    boost::asio::signal_set reload(io, SIGHUP);
     std::function<void()> wait_for_reload = [&] {
         reload.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;

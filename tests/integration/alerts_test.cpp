@@ -222,6 +222,23 @@ TEST_CASE("alerts: a server started after an agent fell silent waits 'for' befor
     CHECK(notifications(receiver).body.at("quiet/ firing").at("value").as_double() >= 9);  // the silence itself
 }
 
+TEST_CASE("alerts: after evaluations held up by a locked table agent_silent waits 'for' again", "[mysql][server][alerts]") {
+    migrated_database db;
+    test::webhook_receiver receiver({});
+    test::temp_dir dir;
+    auto const conf = rules_file(dir, receiver.url(), "[alert.quiet]\nkind = agent_silent\nfor = 4\n");
+    test::server_process server({"--config", conf}, db.env);
+    post(server.port(), cool());
+    // As a paused or unreachable database does: evaluations wait 7 s (no sample could be stored meanwhile).
+    auto admin = test::admin_connection();
+    admin->execute("LOCK TABLES " + db.database.name() + ".server WRITE");
+    std::this_thread::sleep_for(7s);
+    admin->execute("UNLOCK TABLES");
+    auto const unlocked = std::chrono::steady_clock::now();
+    REQUIRE(test::eventually([&] { return has(receiver, "quiet/ firing"); }, 30s));
+    CHECK(std::chrono::steady_clock::now() - unlocked >= 4s);
+}
+
 TEST_CASE("alerts: a receiver that fails twice gets the third try, with one Idempotency-Key", "[mysql][server][alerts]") {
     migrated_database db;
     test::webhook_receiver receiver({"--fail-first", "2"});

@@ -141,7 +141,12 @@ TEST_CASE("rollups: every minute and hour equals an SQL aggregate of the raw row
     // /metrics says what this server did.
     auto const page = http_request(server.port(), "GET", "/metrics", "").body;
     CHECK_THAT(page, Catch::Contains("\nhicloud_rollups_ready 1\n"));
-    CHECK_THAT(page, Catch::Matches("[\\s\\S]*\nhicloud_rollup_recomputations_total [1-9][0-9]*\n[\\s\\S]*"));
+    // Not a regex over the page: libstdc++'s recursion overflows the stack on it under ASan.
+    auto const line = page.find("\nhicloud_rollup_recomputations_total ");
+    REQUIRE(line != std::string::npos);
+    auto const value = page.substr(line + 37, page.find('\n', line + 1) - line - 37);
+    INFO(value);
+    CHECK(std::stoll(value) >= 1);
 }
 
 TEST_CASE("rollups: a series is read from them and from the raw rows not rolled up yet, equal to the raw average",
