@@ -50,8 +50,9 @@ struct observations {
     std::chrono::seconds stale_after{300};
     std::vector<agent_view> agents;
     // The database's clock at the first of the evaluations that followed each other without a gap
-    // (more than two intervals: the database out of reach or paused, another server holding the
-    // lease, a start): agents seen silent before then may only be late.
+    // (evaluate_every plus more than max(evaluate_every, 5 s): the database out of reach or
+    // paused, another server holding the lease, a start): agents seen silent before then may only
+    // be late.
     double observed_since = 0;
 };
 

@@ -59,8 +59,8 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
     std::shared_ptr<alerts::rule_set const> rules;
     std::set<std::string> in_flight;  // subject_hash:state of notifications sent or being sent, not yet seen marked
     // observations::observed_since as of the last evaluation, and that evaluation's database
-    // clock; nullopt before the first. A gap of more than two intervals since (the database out of
-    // reach or paused, another server holding the lease) starts the observation afresh.
+    // clock; nullopt before the first. A gap since (the database out of reach or paused, another
+    // server holding the lease: see tick) starts the observation afresh.
     std::optional<double> observed_since, last_evaluated;
     bool stopped = false;
     std::atomic<std::uint64_t> evaluations{0};
@@ -105,7 +105,9 @@ struct alerting::state : std::enable_shared_from_this<alerting::state> {
             since = observed_since;
             last = last_evaluated;
         }
-        auto const longest_gap = static_cast<double>((every * 2).count());
+        // The next evaluation starts `every` after this one ends: beyond that, a delay of more than
+        // max(every, 5 s) is a gap (a slow but working database, up to that, is not).
+        auto const longest_gap = static_cast<double>((every + std::max(every, seconds(5))).count());
         pool.async_run<tick_result>(
             [rules_now, holder = holder, stale = stale_after, ttl, recent, since, last, longest_gap](db::connection& c) {
                 tick_result out;
