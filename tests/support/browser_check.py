@@ -202,7 +202,8 @@ class Recorder:
     def event(self, method, p):
         if method == "Network.requestWillBeSent":
             request = {"id": p["requestId"], "url": p["request"]["url"],
-                       "headers": dict(p["request"].get("headers", {}))}
+                       "headers": dict(p["request"].get("headers", {})),
+                       "before_token": self.token_given_at is None}
             if p["requestId"] in self.by_id:      # a redirect reuses the id
                 self.by_id[p["requestId"]]["url"] = request["url"]
             else:
@@ -215,7 +216,9 @@ class Recorder:
         elif method == "Network.responseReceived":
             status = p["response"]["status"]
             url = p["response"]["url"]
-            if status == 401 and self.token and self.token_given_at is None and is_api(url):
+            # Sent before the token was entered, whenever its answer comes (a slow one may come after).
+            sent_before_token = self.by_id.get(p["requestId"], {}).get("before_token", False)
+            if status == 401 and self.token and sent_before_token and is_api(url):
                 self.expected_401.add(url)
             elif status >= 400:
                 self.failed.append({"url": url, "status": status})
