@@ -72,16 +72,25 @@ po::options_description const& file_description(std::span<option_group const> gr
     return it->second;
 }
 
-std::string describe_file_key(std::string const& file, std::string_view key) {
+// "FILE", or "FILE:LINE" when `line` is known (not 0).
+std::string file_at(std::string const& file, int line) { return file + (line ? ":" + std::to_string(line) : std::string()); }
+
+// "FILE: [section] key", with ":LINE" after the file when `line` is known.
+std::string describe_file_key(std::string const& file, std::string_view key, int line = 0) {
+    auto const at = file_at(file, line);
     auto const dot = key.find('.');
-    if (dot == std::string_view::npos) return file + ": key '" + std::string(key) + "' outside any [section]";
-    return file + ": [" + std::string(key.substr(0, dot)) + "] " + std::string(key.substr(dot + 1));
+    if (dot == std::string_view::npos) return at + ": key '" + std::string(key) + "' outside any [section]";
+    return at + ": [" + std::string(key.substr(0, dot)) + "] " + std::string(key.substr(dot + 1));
 }
 
-// Boost's syntax errors quote the offending line, which may hold a password: find it first, by
-// Boost's own rules (program_options/src/config_file.cpp: a line is cut at '#', trimmed of
-// " \t\r\n"; "[...]" is a section, anything else needs an '='; ';' starts no comment), and
-// name only its number.
+// A config file's line as Boost reads it: cut at '#', trimmed of " \t\r\n".
+std::string meaningful_part(std::string const& line) {
+    auto const text = line.substr(0, line.find('#'));
+    auto const first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return "";
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 // The text with its [alerts] and [alert.NAME] sections blanked (lines kept, so numbers stay):
 // those hold alert rules, which src/alerts/rules.cpp reads with its own line-numbered errors and
 // ';' comments, and whose keys are not options.
@@ -101,15 +110,17 @@ std::string without_alert_sections(std::string const& text) {
     return out;
 }
 
+// Boost's syntax errors quote the offending line, which may hold a password: find it first, by
+// Boost's own rules (program_options/src/config_file.cpp: a line is cut at '#', trimmed of
+// " \t\r\n"; "[...]" is a section, anything else needs an '='; ';' starts no comment), and
+// name only its number.
 void check_config_lines(std::string const& text, std::string const& file) {
     std::istringstream lines(text);
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number) {
-        line = line.substr(0, line.find('#'));
-        auto const first = line.find_first_not_of(" \t\r\n");
-        if (first == std::string::npos) continue;
-        auto const last = line.find_last_not_of(" \t\r\n");
-        bool const section = line[first] == '[' && line[last] == ']';
+        line = meaningful_part(line);
+        if (line.empty()) continue;
+        bool const section = line.front() == '[' && line.back() == ']';
         if (!section && line.find('=') == std::string::npos)
             throw config_error(file + ":" + std::to_string(number) + ": expected 'key = value' or '[section]'");
     }
@@ -120,17 +131,12 @@ void check_config_lines(std::string const& text, std::string const& file) {
 int line_of_key(std::string const& text, std::string_view key) {
     std::istringstream lines(text);
     std::string line, section;
-    auto const trimmed = [](std::string s) {
-        auto const first = s.find_first_not_of(" \t\r\n");
-        if (first == std::string::npos) return std::string();
-        return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-    };
     for (int number = 1; std::getline(lines, line); ++number) {
-        line = trimmed(line.substr(0, line.find('#')));
+        line = meaningful_part(line);
         if (line.empty()) continue;
-        if (line.front() == '[' && line.back() == ']') section = trimmed(line.substr(1, line.size() - 2));
+        if (line.front() == '[' && line.back() == ']') section = meaningful_part(line.substr(1, line.size() - 2));
         else if (auto const eq = line.find('='); eq != std::string::npos) {
-            auto const name = trimmed(line.substr(0, eq));
+            auto const name = meaningful_part(line.substr(0, eq));
             if ((section.empty() ? name : section + "." + name) == key) return number;
         }
     }
@@ -244,7 +250,6 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
             auto const where = describe_file_key(*c.file_, o.string_key);
             if (o.unregistered) {
                 auto const line = line_of_key(text.str(), o.string_key);
-                auto const at = *c.file_ + (line ? ":" + std::to_string(line) : std::string());
                 auto const dot = o.string_key.find('.');
                 auto const section = o.string_key.substr(0, dot);
                 std::string sections;
@@ -254,9 +259,9 @@ config config::load(std::span<option_group const> groups, std::vector<std::strin
                         if (sections.find(name) == std::string::npos) sections += (sections.empty() ? "" : ", ") + name;
                     }
                 if (dot != std::string::npos && sections.find("[" + section + "]") == std::string::npos)
-                    throw config_error(at + ": [" + section + "]: unknown section (known: " + sections +
-                                       ", [alerts], [alert.NAME])");
-                throw config_error(at + where.substr(c.file_->size()) + ": unknown key");
+                    throw config_error(file_at(*c.file_, line) + ": [" + section + "]: unknown section (known: " +
+                                       sections + ", [alerts], [alert.NAME])");
+                throw config_error(describe_file_key(*c.file_, o.string_key, line) + ": unknown key");
             }
             if (std::find(seen.begin(), seen.end(), o.string_key) != seen.end())
                 throw config_error(where + ": set more than once");
